@@ -1,0 +1,87 @@
+"""`build_application`: the one place that wires the bot together.
+
+Tests, the benchmarks, the playground and production all build the bot here, so they run the
+same handlers in the same order.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.handlers.core import CoreHandlers
+from bot.services import Clock, Services, load_locales
+from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+# Handler groups: a lower number runs first, and every group sees every update.
+GROUP_BOOKKEEPING = -1  # remember the user; never answers
+GROUP_MAIN = 0  # exactly one handler here answers each update
+
+BotApp = Application  # type: ignore[type-arg]
+
+
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, services: Services | None = None
+) -> BotApp:
+    """Build the bot. Storage opens in post_init and closes in post_shutdown."""
+    if services is None:
+        services = Services(settings, load_locales(settings.content_dir, settings.language))
+    if clock is not None:
+        services.clock = clock
+    core = CoreHandlers(services)
+
+    async def post_init(app: BotApp) -> None:
+        services.attach_storage(await Storage.open(settings.db_path))
+        content = services.locales[settings.language].content
+        await app.bot.set_my_commands([BotCommand(n, d) for n, d in content.commands.items()])
+        log.info("bot started as @%s", app.bot.username)
+
+    async def post_shutdown(app: BotApp) -> None:
+        storage, services._storage = services._storage, None
+        if storage is not None:
+            await storage.close()
+
+    app = (
+        ApplicationBuilder()
+        .token(settings.token.get())
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+
+    app.add_handler(TypeHandler(Update, core.touch_user), group=GROUP_BOOKKEEPING)
+
+    commands = {
+        "start": core.start,
+        "help": core.help,
+        "menu": core.menu,
+        "about": core.about,
+        "forget": core.forget,
+        "cancel": core.cancel,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback), group=GROUP_MAIN)
+    app.add_handler(CallbackQueryHandler(core.button), group=GROUP_MAIN)
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, core.text), group=GROUP_MAIN)
+    app.add_handler(MessageHandler(filters.COMMAND, core.unknown_command), group=GROUP_MAIN)
+    # Stickers, photos, voice, locations...: anything with a chat that is not text.
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT, core.non_text), group=GROUP_MAIN
+    )
+    app.add_error_handler(core.on_error)
+    return app

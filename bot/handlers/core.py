@@ -1,0 +1,216 @@
+"""Thin Telegram adapters: read the update, ask the pure modules, render the reply.
+
+Commands (/start, /help, /menu, /about, /forget, /cancel), free text, buttons and non-text
+messages. Flow and reminder handlers live beside this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update, User
+from telegram.ext import ContextTypes
+
+from bot import views
+from bot.callbacks import Callback, decode
+from bot.handlers.telegram_io import answer_callback, edit_or_send, send
+from bot.intents import FALLBACK, SAFETY
+from bot.services import Locale, Services
+from bot.storage import StorageError
+from bot.telegram_html import escape
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class CoreHandlers:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def locale_of(self, user: User | None) -> Locale:
+        return self.services.locale(user.language_code if user else None)
+
+    @staticmethod
+    def ids(update: Update) -> tuple[int, int]:
+        """(user id, chat id) of an update that has both; handlers are registered so it does."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None:
+            raise ValueError("update without a user or chat")
+        return user.id, chat.id
+
+    # --- pre-filter (group -1): remember who wrote ---------------------------------------
+
+    async def touch_user(self, update: Update, context: Context) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or user.is_bot:
+            return
+        language = self.locale_of(user).content.language
+        try:
+            await self.services.storage.touch_user(user.id, chat.id, language, self.services.now())
+        except StorageError as exc:
+            # Bookkeeping only: the person still gets their answer from the handlers below.
+            log.warning("could not record the user: %s", exc)
+
+    # --- commands -----------------------------------------------------------------------
+
+    async def start(self, update: Update, context: Context) -> None:
+        user_id, chat_id = self.ids(update)
+        content = self.locale_of(update.effective_user).content
+        name = escape(update.effective_user.first_name if update.effective_user else "")
+        await send(context.bot, chat_id, views.main_menu(content, content.text("welcome", name=name)))
+
+    async def help(self, update: Update, context: Context) -> None:
+        _, chat_id = self.ids(update)
+        content = self.locale_of(update.effective_user).content
+        await send(context.bot, chat_id, views.main_menu(content, content.text("help")))
+
+    async def menu(self, update: Update, context: Context) -> None:
+        _, chat_id = self.ids(update)
+        await send(context.bot, chat_id, views.main_menu(self.locale_of(update.effective_user).content))
+
+    async def about(self, update: Update, context: Context) -> None:
+        _, chat_id = self.ids(update)
+        content = self.locale_of(update.effective_user).content
+        await send(context.bot, chat_id, views.plain(content, "about"))
+
+    async def forget(self, update: Update, context: Context) -> None:
+        _, chat_id = self.ids(update)
+        await send(context.bot, chat_id, views.forget_confirm(self.locale_of(update.effective_user).content))
+
+    async def cancel(self, update: Update, context: Context) -> None:
+        user_id, chat_id = self.ids(update)
+        content = self.locale_of(update.effective_user).content
+        had_state = await self.services.storage.get_state(user_id) is not None
+        if had_state:
+            await self.services.storage.clear_state(user_id)
+        key = "cancel_done" if had_state else "cancel_nothing"
+        await send(context.bot, chat_id, views.main_menu(content, content.text(key)))
+
+    async def unknown_command(self, update: Update, context: Context) -> None:
+        """A /command the bot does not know is treated as text (it may be a typo of one)."""
+        await self.text(update, context)
+
+    # --- free text ----------------------------------------------------------------------
+
+    async def text(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        _, chat_id = self.ids(update)
+        locale = self.locale_of(update.effective_user)
+        route = locale.router.route(message.text)
+        log.debug("routed to %s (%d)", route.intent, route.score)
+        await self.show_intent(update, context, route.intent, [i for i, _ in route.alternatives])
+
+    async def show_intent(
+        self, update: Update, context: Context, intent: str, alternatives: list[str]
+    ) -> None:
+        _, chat_id = self.ids(update)
+        content = self.locale_of(update.effective_user).content
+        if intent == FALLBACK:
+            if alternatives:
+                screen = views.did_you_mean(content, alternatives, content.text("did_you_mean"))
+            else:
+                screen = views.main_menu(content, content.text("fallback"))
+        elif intent == "help":
+            screen = views.main_menu(content, content.text("help"))
+        elif intent == SAFETY:
+            screen = views.topic_screen(content, content.topic_for_intent(SAFETY))
+        else:
+            screen = views.topic_screen(content, content.topic_for_intent(intent))
+        await send(context.bot, chat_id, screen)
+
+    async def non_text(self, update: Update, context: Context) -> None:
+        _, chat_id = self.ids(update)
+        content = self.locale_of(update.effective_user).content
+        await send(context.bot, chat_id, views.main_menu(content, content.text("non_text")))
+
+    # --- buttons ------------------------------------------------------------------------
+
+    async def button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        content = self.locale_of(query.from_user).content
+        parsed = decode(query.data)
+        if parsed is None or not self._valid(parsed, content):
+            await answer_callback(context.bot, query.id, content.text("stale_button"))
+            await self._fresh_menu(update, context, content.text("stale_button"))
+            return
+        await answer_callback(context.bot, query.id)
+        screen = self._screen_for(parsed, update)
+        if parsed.kind == "fg":
+            await self._forget_answer(update, context, parsed)
+            return
+        if screen is not None:
+            await self._show_in_place(update, context, screen)
+
+    def _valid(self, parsed: Callback, content: Any) -> bool:
+        if parsed.kind == "n":
+            return parsed.arg(0) in content.menus
+        if parsed.kind == "t":
+            return parsed.arg(0) in content.topics and (
+                len(parsed.args) == 1 or parsed.arg(1) in content.menus
+            )
+        if parsed.kind == "fg":
+            return parsed.arg(0) in ("y", "n")
+        return parsed.kind in ("m", "h", "a")
+
+    def _screen_for(self, parsed: Callback, update: Update) -> views.Screen | None:
+        content = self.locale_of(update.effective_user).content
+        match parsed.kind:
+            case "m":
+                return views.main_menu(content)
+            case "h":
+                return views.main_menu(content, content.text("help"))
+            case "a":
+                return views.plain(content, "about")
+            case "n":
+                return views.topic_menu(content, parsed.arg(0))
+            case "t":
+                topic = content.topics[parsed.arg(0)]
+                return views.topic_screen(content, topic, from_menu=parsed.arg(1) or None)
+        return None
+
+    async def _show_in_place(self, update: Update, context: Context, screen: views.Screen) -> None:
+        query = update.callback_query
+        message = query.message if query else None
+        _, chat_id = self.ids(update)
+        message_id = message.message_id if message is not None else None
+        await edit_or_send(context.bot, chat_id, message_id, screen)
+
+    async def _fresh_menu(self, update: Update, context: Context, text: str) -> None:
+        _, chat_id = self.ids(update)
+        content = self.locale_of(update.effective_user).content
+        await send(context.bot, chat_id, views.main_menu(content, text))
+
+    async def _forget_answer(self, update: Update, context: Context, parsed: Callback) -> None:
+        user_id, chat_id = self.ids(update)
+        content = self.locale_of(update.effective_user).content
+        if parsed.arg(0) == "y":
+            await self.services.storage.forget_user(user_id)
+            key = "forget_done"
+        else:
+            key = "forget_cancelled"
+        await self._show_in_place(update, context, views.main_menu(content, content.text(key)))
+
+    # --- errors -------------------------------------------------------------------------
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log the failure (no message text, no secrets) and tell the person something kind."""
+        error = context.error
+        kind = type(error).__name__ if error else "unknown"
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("update %s failed: %s", update_id, kind, exc_info=error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        content = self.locale_of(update.effective_user).content
+        key = "error_storage" if isinstance(error, StorageError) else "error_generic"
+        try:
+            await send(context.bot, update.effective_chat.id, views.plain(content, key))
+        except Exception as exc:  # the chat may be unreachable (403, network): nothing more to do
+            log.warning("could not tell the user about the error: %s", type(exc).__name__)

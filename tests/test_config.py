@@ -1,0 +1,157 @@
+"""Settings from the environment and .env: defaults, validation, and the exit-2 error line."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import (
+    PROJECT_ROOT,
+    ConfigError,
+    Secret,
+    Settings,
+    load_settings,
+    read_environment,
+    setup_logging,
+)
+
+GOOD_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+
+
+def test_defaults_without_token_when_not_required() -> None:
+    settings = load_settings({}, require_token=False)
+    assert settings.token.get() == ""
+    assert settings.db_path == PROJECT_ROOT / "data" / "crampbot.sqlite3"
+    assert settings.api_base_url == "https://api.telegram.org/bot"
+    assert settings.log_level == "INFO"
+    assert not settings.webhook_mode
+    assert settings.reminder_rate == 25.0
+    assert settings.reminder_grace_minutes == 60
+
+
+def test_full_environment_is_read() -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+        "DATABASE_PATH": "/tmp/x.sqlite3",
+        "LOG_LEVEL": "debug",
+        "BOT_API_BASE_URL": "http://127.0.0.1:8081/bot",
+        "WEBHOOK_URL": "https://example.org/hook",
+        "WEBHOOK_SECRET": "s3cret_value-1",
+        "WEBHOOK_PORT": "9000",
+        "REMINDER_RATE": "10",
+        "OPERATOR_IDS": "1, 2,3",
+    }
+    s = load_settings(env)
+    assert s.token.get() == GOOD_TOKEN
+    assert s.db_path == Path("/tmp/x.sqlite3")
+    assert s.log_level == "DEBUG"
+    assert s.api_base_url == "http://127.0.0.1:8081/bot"
+    assert s.webhook_mode
+    assert s.webhook_port == 9000
+    assert s.reminder_rate == 10.0
+    assert s.operator_ids == frozenset({1, 2, 3})
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({}, "TELEGRAM_BOT_TOKEN"),
+        ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
+        ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_PORT": "http"}, "WEBHOOK_PORT"),
+        ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_PORT": "70000"}, "WEBHOOK_PORT"),
+        ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_URL": "http://x.org"}, "WEBHOOK_URL"),
+        ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_URL": "https://x.org"}, "WEBHOOK_SECRET"),
+        (
+            {"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_URL": "https://x.org", "WEBHOOK_SECRET": "a b"},
+            "WEBHOOK_SECRET",
+        ),
+        ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "BOT_API_BASE_URL": "ftp://x"}, "BOT_API_BASE_URL"),
+        ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "CONTENT_DIR": "/nope"}, "CONTENT_DIR"),
+        ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "BOT_LANGUAGE": "xx"}, "BOT_LANGUAGE"),
+        ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "OPERATOR_IDS": "me"}, "OPERATOR_IDS"),
+        ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "REMINDER_RATE": "0"}, "REMINDER_RATE"),
+    ],
+)
+def test_invalid_values_name_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(env)
+    assert info.value.variable == variable
+    assert str(info.value).startswith(variable)
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("LOG_LEVEL=WARNING\nDATABASE_PATH=/tmp/from-env-file.db\n# a comment\n")
+    monkeypatch.setenv("LOG_LEVEL", "ERROR")
+    monkeypatch.delenv("DATABASE_PATH", raising=False)
+    values = read_environment(env_file)
+    assert values["LOG_LEVEL"] == "ERROR"
+    assert values["DATABASE_PATH"] == "/tmp/from-env-file.db"
+
+
+def test_secret_never_shows_itself() -> None:
+    secret = Secret(GOOD_TOKEN)
+    settings = Settings(token=secret)
+    for rendering in (repr(secret), str(secret), f"{secret}", repr(settings), str(settings)):
+        assert GOOD_TOKEN not in rendering
+    assert secret.get() == GOOD_TOKEN
+
+
+def test_logging_redacts_token_in_messages_and_tracebacks() -> None:
+    stream = io.StringIO()
+    setup_logging(Settings(token=Secret(GOOD_TOKEN), log_level="DEBUG"), stream)
+    log = logging.getLogger("httpx.test")
+    log.warning("POST https://api.telegram.org/bot%s/getMe", GOOD_TOKEN)
+    try:
+        raise RuntimeError(f"failed at /bot{GOOD_TOKEN}/sendMessage")
+    except RuntimeError:
+        logging.getLogger("bot.test").exception("boom")
+    output = stream.getvalue()
+    assert "getMe" in output
+    assert "boom" in output
+    assert "<redacted>" in output
+    assert GOOD_TOKEN not in output
+    logging.getLogger().handlers.clear()
+
+
+def _run_bot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN",)}
+    full_env.update(env)
+    full_env["PYTHONPATH"] = str(PROJECT_ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=full_env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_missing_token_without_terminal_is_one_clear_line(tmp_path: Path) -> None:
+    result = _run_bot([], {"DATABASE_PATH": str(tmp_path / "db.sqlite3")}, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert "BotFather" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_value_exits_2_without_traceback(tmp_path: Path) -> None:
+    result = _run_bot(
+        ["run"], {"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_PORT": "abc"}, tmp_path
+    )
+    assert result.returncode == 2
+    assert "WEBHOOK_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert GOOD_TOKEN not in result.stderr + result.stdout
