@@ -73,7 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "run"
     env = read_environment()
     try:
-        if command == "run" and not env.get("TELEGRAM_BOT_TOKEN", "").strip() and sys.stdin.isatty():
+        if (
+            command == "run"
+            and not env.get("TELEGRAM_BOT_TOKEN", "").strip()
+            and sys.stdin.isatty()
+        ):
             command = "playground"
         settings = load_settings(env, require_token=command == "run")
         setup_logging(settings)

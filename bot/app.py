@@ -7,6 +7,7 @@ same handlers in the same order.
 from __future__ import annotations
 
 import logging
+from typing import Any, TypeAlias
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -14,6 +15,9 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
+    ExtBot,
+    JobQueue,
     MessageHandler,
     TypeHandler,
     filters,
@@ -30,7 +34,14 @@ log = logging.getLogger(__name__)
 GROUP_BOOKKEEPING = -1  # remember the user; never answers
 GROUP_MAIN = 0  # exactly one handler here answers each update
 
-BotApp = Application  # type: ignore[type-arg]
+BotApp: TypeAlias = Application[
+    ExtBot[None],
+    ContextTypes.DEFAULT_TYPE,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[Any, Any],
+    JobQueue[ContextTypes.DEFAULT_TYPE],
+]
 
 
 def build_application(

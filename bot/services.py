@@ -32,7 +32,9 @@ class Locale:
 
 def load_locales(root: Path, default: str) -> dict[str, Locale]:
     """Every language folder under `root`; the default one must exist."""
-    languages = sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "system.toml").exists())
+    languages = sorted(
+        p.name for p in root.iterdir() if p.is_dir() and (p / "system.toml").exists()
+    )
     if default not in languages:
         raise ContentError(root / default, "-", "the default language has no content")
     return {lang: Locale.build(load_content(root, lang)) for lang in languages}

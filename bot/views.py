@@ -34,7 +34,10 @@ def main_menu_rows(content: Content) -> tuple[tuple[Button, ...], ...]:
     rows: list[tuple[Button, ...]] = [(Button(content.button("cramp_now"), cb("t", "cramp_now")),)]
     rows += _pairs(topic_menus)
     rows.append(
-        (Button(content.button("reminders"), cb("t", "reminders")), Button(content.button("about"), cb("a")))
+        (
+            Button(content.button("reminders"), cb("t", "reminders")),
+            Button(content.button("about"), cb("a")),
+        )
     )
     return tuple(rows)
 
@@ -61,7 +64,7 @@ def topic_screen(
 ) -> Screen:
     """A topic page with its related topics as buttons, then Back (to its menu) and Menu."""
     related = [Button(content.topics[r].button, cb("t", r)) for r in topic.related]
-    back = cb("n", from_menu) if from_menu in content.menus else None
+    back = cb("n", from_menu) if from_menu is not None and from_menu in content.menus else None
     text = content.topic_page(topic)
     if lead:
         text = f"{lead}\n\n{text}"

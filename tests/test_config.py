@@ -69,7 +69,11 @@ def test_full_environment_is_read() -> None:
         ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_URL": "http://x.org"}, "WEBHOOK_URL"),
         ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_URL": "https://x.org"}, "WEBHOOK_SECRET"),
         (
-            {"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_URL": "https://x.org", "WEBHOOK_SECRET": "a b"},
+            {
+                "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+                "WEBHOOK_URL": "https://x.org",
+                "WEBHOOK_SECRET": "a b",
+            },
             "WEBHOOK_SECRET",
         ),
         ({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "BOT_API_BASE_URL": "ftp://x"}, "BOT_API_BASE_URL"),
@@ -86,7 +90,9 @@ def test_invalid_values_name_the_variable(env: dict[str, str], variable: str) ->
     assert str(info.value).startswith(variable)
 
 
-def test_env_file_is_read_and_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_file_is_read_and_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("LOG_LEVEL=WARNING\nDATABASE_PATH=/tmp/from-env-file.db\n# a comment\n")
     monkeypatch.setenv("LOG_LEVEL", "ERROR")
@@ -148,9 +154,7 @@ def test_missing_token_without_terminal_is_one_clear_line(tmp_path: Path) -> Non
 
 
 def test_invalid_value_exits_2_without_traceback(tmp_path: Path) -> None:
-    result = _run_bot(
-        ["run"], {"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_PORT": "abc"}, tmp_path
-    )
+    result = _run_bot(["run"], {"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_PORT": "abc"}, tmp_path)
     assert result.returncode == 2
     assert "WEBHOOK_PORT" in result.stderr
     assert "Traceback" not in result.stderr

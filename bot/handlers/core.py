@@ -58,10 +58,12 @@ class CoreHandlers:
     # --- commands -----------------------------------------------------------------------
 
     async def start(self, update: Update, context: Context) -> None:
-        user_id, chat_id = self.ids(update)
+        _, chat_id = self.ids(update)
         content = self.locale_of(update.effective_user).content
         name = escape(update.effective_user.first_name if update.effective_user else "")
-        await send(context.bot, chat_id, views.main_menu(content, content.text("welcome", name=name)))
+        await send(
+            context.bot, chat_id, views.main_menu(content, content.text("welcome", name=name))
+        )
 
     async def help(self, update: Update, context: Context) -> None:
         _, chat_id = self.ids(update)
@@ -70,7 +72,9 @@ class CoreHandlers:
 
     async def menu(self, update: Update, context: Context) -> None:
         _, chat_id = self.ids(update)
-        await send(context.bot, chat_id, views.main_menu(self.locale_of(update.effective_user).content))
+        await send(
+            context.bot, chat_id, views.main_menu(self.locale_of(update.effective_user).content)
+        )
 
     async def about(self, update: Update, context: Context) -> None:
         _, chat_id = self.ids(update)
@@ -79,7 +83,11 @@ class CoreHandlers:
 
     async def forget(self, update: Update, context: Context) -> None:
         _, chat_id = self.ids(update)
-        await send(context.bot, chat_id, views.forget_confirm(self.locale_of(update.effective_user).content))
+        await send(
+            context.bot,
+            chat_id,
+            views.forget_confirm(self.locale_of(update.effective_user).content),
+        )
 
     async def cancel(self, update: Update, context: Context) -> None:
         user_id, chat_id = self.ids(update)
@@ -100,7 +108,6 @@ class CoreHandlers:
         message = update.effective_message
         if message is None or message.text is None:
             return
-        _, chat_id = self.ids(update)
         locale = self.locale_of(update.effective_user)
         route = locale.router.route(message.text)
         log.debug("routed to %s (%d)", route.intent, route.score)
@@ -189,7 +196,7 @@ class CoreHandlers:
         await send(context.bot, chat_id, views.main_menu(content, text))
 
     async def _forget_answer(self, update: Update, context: Context, parsed: Callback) -> None:
-        user_id, chat_id = self.ids(update)
+        user_id, _ = self.ids(update)
         content = self.locale_of(update.effective_user).content
         if parsed.arg(0) == "y":
             await self.services.storage.forget_user(user_id)

@@ -57,6 +57,10 @@ class SimUser:
         return f"SimUser({self.user_id}, {self.first_name!r})"
 
     @property
+    def api(self) -> FakeBotApi:
+        return self._api
+
+    @property
     def user_id(self) -> int:
         return self._chat.user.user_id
 

@@ -1,0 +1,92 @@
+"""Shared fixtures: a real SQLite file in a temp dir, the real content, the local Bot API server
+and the real Application polling it over HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.app import BotApp, build_application
+from bot.config import Secret, Settings, load_settings
+from bot.runner import polling
+from bot.sandbox.server import FakeBotApi
+from bot.sandbox.user import SimUser
+from bot.services import Services, load_locales
+from bot.storage import Storage
+
+
+class ManualClock:
+    """A clock the test moves by hand: no real sleeps."""
+
+    def __init__(self, start: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00Z
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return dataclasses.replace(
+        load_settings({}, require_token=False), db_path=tmp_path / "bot.sqlite3"
+    )
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    store = await Storage.open(tmp_path / "store.sqlite3")
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+def bot_settings(settings: Settings, api: FakeBotApi) -> Settings:
+    return dataclasses.replace(
+        settings,
+        token=Secret(api.token),
+        api_base_url=api.base_url,
+        api_file_url=api.base_file_url,
+    )
+
+
+AppFactory = Callable[[], BotApp]
+
+
+@pytest.fixture
+def services(settings: Settings, api: FakeBotApi, clock: ManualClock) -> Services:
+    """What the handlers see; tests read its storage. Storage is attached while a bot runs."""
+    wired = bot_settings(settings, api)
+    return Services(wired, load_locales(wired.content_dir, wired.language), clock)
+
+
+@pytest.fixture
+def make_app(services: Services) -> AppFactory:
+    """Builds a fresh Application on the same database (for restart tests)."""
+    return lambda: build_application(services.settings, services=services)
+
+
+@pytest.fixture
+async def running_bot(make_app: AppFactory) -> AsyncIterator[BotApp]:
+    async with polling(make_app()) as app:
+        yield app
+
+
+@pytest.fixture
+async def user(api: FakeBotApi, running_bot: BotApp) -> SimUser:
+    return api.user(user_id=1001, first_name="Alex")

@@ -1,0 +1,80 @@
+"""The offline playground on scripted input, and the token never reaching the logs."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.app import build_application
+from bot.config import PROJECT_ROOT, Secret, Settings, setup_logging
+from bot.runner import polling
+from bot.sandbox.server import FakeBotApi
+
+REALISTIC_TOKEN = "7412589630:AAF3kLmN0pQrStUvWxYz1234567890abcde"
+
+
+def test_playground_scripted_session(tmp_path: Path) -> None:
+    script = "/start\n1\n/quit\n"
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "PYTHONPATH": str(PROJECT_ROOT)})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "playground"],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    first_line = out.splitlines()[0]
+    assert "offline" in first_line.lower()
+    assert "TELEGRAM_BOT_TOKEN" in first_line
+    assert "you> /start" in out
+    assert "[1] 🆘 Cramp now!" in out
+    assert "not medical advice" in out
+    # Pressing [1] opened the cramp help in place.
+    after_press = out.split("you> 1", 1)[1]
+    assert "toes" in after_press
+    assert (tmp_path / "playground.sqlite3").exists()
+
+
+async def test_token_never_logged_at_debug(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    async with FakeBotApi(token=REALISTIC_TOKEN) as api:
+        settings = Settings(
+            token=Secret(REALISTIC_TOKEN),
+            db_path=tmp_path / "bot.sqlite3",
+            api_base_url=api.base_url,
+            api_file_url=api.base_file_url,
+            log_level="DEBUG",
+        )
+        setup_logging(settings, stream)
+        try:
+            app = build_application(settings)
+            async with polling(app):
+                user = api.user()
+                await user.command("/start")
+                await user.press("🤔 Why cramps happen")
+                await user.send("cramp in the pool")
+                api.faults.add("500", method="sendMessage")
+                await user.send("hello", expect_reply=False, settle=1.0)
+        finally:
+            for handler in list(logging.getLogger().handlers):
+                logging.getLogger().removeHandler(handler)
+    log = stream.getvalue()
+    assert "getUpdates" in log or "sendMessage" in log  # DEBUG really logged the requests
+    assert REALISTIC_TOKEN not in log
+    assert REALISTIC_TOKEN.split(":")[1] not in log
+
+
+def test_realistic_token_accepted_by_settings() -> None:
+    settings = dataclasses.replace(Settings(), token=Secret(REALISTIC_TOKEN))
+    assert REALISTIC_TOKEN not in repr(settings)
