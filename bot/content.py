@@ -64,6 +64,7 @@ class Content:
     menus: Mapping[str, Menu]
     red_flags: tuple[str, ...]
     suffixes: tuple[str, ...] = ()
+    stop_words: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def text(self, key: str, **values: object) -> str:
@@ -236,6 +237,9 @@ def load_content(root: Path, language: str = "en") -> Content:
     suffixes = routing.get("matching", {}).get("suffixes", [])
     if not all(isinstance(x, str) and x.isalpha() for x in suffixes):
         raise ContentError(routing_path, "matching.suffixes", "must be a list of word endings")
+    stop_words = routing.get("matching", {}).get("stop_words", [])
+    if not all(isinstance(x, str) for x in stop_words):
+        raise ContentError(routing_path, "matching.stop_words", "must be a list of words")
 
     content = Content(
         language=language,
@@ -246,6 +250,7 @@ def load_content(root: Path, language: str = "en") -> Content:
         menus=MappingProxyType(menus),
         red_flags=tuple(p.strip().lower() for p in red_flags),
         suffixes=tuple(suffixes),
+        stop_words=tuple(w.lower() for w in stop_words),
     )
     for topic in topics.values():
         page = content.topic_page(topic)

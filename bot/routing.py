@@ -9,6 +9,7 @@ goes to `fallback`, never to the nearest medical topic.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ from bot.intents import FALLBACK, SAFETY
 ACCEPT_SCORE = 60
 # Phrases scoring below this against a message are not considered at all.
 MIN_SCORE = 40
+COMMON_WORD_SHARE = 0.08
+# At most this many phrases get the costly token_set_ratio (only long messages reach it).
+MAX_CANDIDATES = 24
 # Fuzzy matching looks at the start of a message only, so a 4,096-character message costs about
 # what a short one does; warning signs are still searched for in the whole text.
 MATCH_CHARS = 240
@@ -50,9 +54,11 @@ class Router:
         keywords: Mapping[str, Iterable[str]],
         red_flags: Iterable[str],
         suffixes: Iterable[str] = (),
+        stop_words: Iterable[str] = (),
     ) -> None:
         """`keywords` maps an intent id to its phrases; `red_flags` are warning-sign phrases;
-        `suffixes` are word endings folded away before matching ("cramping" ~ "cramp")."""
+        `suffixes` are word endings folded away before matching ("cramping" ~ "cramp");
+        `stop_words` ("the", "my") never make a phrase a candidate on their own."""
         self._suffixes = tuple(sorted(suffixes, key=len, reverse=True))
         phrases: dict[str, str] = {}
         for intent, words in keywords.items():
@@ -64,6 +70,21 @@ class Router:
             raise ValueError("the router needs at least one keyword")
         self._phrases = list(phrases)
         self._phrase_intent = [phrases[p] for p in self._phrases]
+        # token_sort_ratio is ratio() of the sorted words: sort each phrase's words once here.
+        self._sorted_phrases = [" ".join(sorted(p.split())) for p in self._phrases]
+        # Which phrases hold each word, so token_set_ratio (the costly scorer) only runs on
+        # phrases that share a word with the message; for the rest it equals token_sort_ratio.
+        # A word found in a large share of phrases ("cramp") says little about which phrase
+        # fits and would make every phrase a candidate: it is left out of the index.
+        phrases_with: dict[str, list[int]] = {}
+        for index, phrase in enumerate(self._phrases):
+            for word in set(phrase.split()):
+                phrases_with.setdefault(word, []).append(index)
+        common = len(self._phrases) * COMMON_WORD_SHARE
+        skip = {self._fold(w) for w in stop_words}
+        self._phrases_with = {
+            w: ix for w, ix in phrases_with.items() if len(ix) <= common and w not in skip
+        }
 
         flags = {normalise(p) for p in red_flags} - {""}
         self._flag_words = sorted(f for f in flags if " " not in f)
@@ -116,12 +137,37 @@ class Router:
         # token_set_ratio rewards a phrase found inside the message, token_sort_ratio rewards a
         # phrase that covers the whole message; the mean of the two favours the phrase that
         # explains most of what was said, and word order and typos cost little in either.
-        contained = process.extract(
-            query, self._phrases, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=MIN_SCORE
-        )
+        words = query.split()
+        sorted_query = " ".join(sorted(words))
+        scored = {
+            index: score
+            for _, score, index in process.extract(
+                sorted_query, self._sorted_phrases, scorer=fuzz.ratio,
+                limit=None, score_cutoff=MIN_SCORE,
+            )
+        }  # fmt: skip
+        # Candidates, weighted by how rare the shared words are (a word in few phrases says more).
+        shared: dict[int, float] = {}
+        for word in dict.fromkeys(words):  # each word once, in order: results never vary
+            holders = self._phrases_with.get(word, ())
+            for i in holders:
+                shared[i] = shared.get(i, 0.0) + 1.0 / len(holders)
+        if len(shared) > MAX_CANDIDATES:  # a long message: keep the best-sharing phrases
+            shared = dict(
+                heapq.nlargest(MAX_CANDIDATES, shared.items(), key=lambda kv: (kv[1], -kv[0]))
+            )
+        for index in shared:
+            sort_score = scored.get(index)
+            if sort_score is None:
+                sort_score = fuzz.ratio(sorted_query, self._sorted_phrases[index])
+            set_score = fuzz.token_set_ratio(query, self._phrases[index])
+            scored[index] = (set_score + sort_score) / 2
+        # Phrases with no indexed word in common keep their token_sort score: without a common
+        # word, token_set_ratio equals it.
         best: dict[str, float] = {}
-        for phrase, set_score, index in contained:
-            score = (set_score + fuzz.token_sort_ratio(query, phrase)) / 2
+        for index, score in scored.items():
+            if score < MIN_SCORE:
+                continue
             intent = self._phrase_intent[index]
             if score > best.get(intent, 0.0):
                 best[intent] = score

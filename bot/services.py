@@ -27,7 +27,10 @@ class Locale:
         keywords: dict[str, list[str]] = {}
         for topic in content.topics.values():
             keywords.setdefault(topic.intent, []).extend(topic.keywords)
-        return cls(content, Router(keywords, content.red_flags, content.suffixes))
+        return cls(
+            content,
+            Router(keywords, content.red_flags, content.suffixes, content.stop_words),
+        )
 
 
 def load_locales(root: Path, default: str) -> dict[str, Locale]:

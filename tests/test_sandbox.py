@@ -30,7 +30,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.sandbox import ButtonNotFoundError, FakeBotApi, SimUser, render_html_as_text
+from bot.sandbox import (
+    ButtonNotFoundError,
+    FakeBotApi,
+    FaultInjector,
+    SimUser,
+    render_html_as_text,
+)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 NOT_MODIFIED = (
@@ -388,3 +394,17 @@ async def test_wrong_token_and_unknown_method(api: FakeBotApi) -> None:
 def test_render_html_as_text() -> None:
     assert render_html_as_text("<b>a</b> &lt;3 &amp; <i>b</i>") == "a <3 & b"
     assert render_html_as_text("broken <b>tag") == "broken tag"
+
+
+def test_fault_rate_is_seeded_and_spares_get_updates() -> None:
+    first, second = FaultInjector(), FaultInjector()
+    for injector in (first, second):
+        injector.set_rate("500", 0.5, seed=7)
+    picks = [first.pick("sendmessage", 1) is not None for _ in range(200)]
+    assert picks == [second.pick("sendmessage", 1) is not None for _ in range(200)]
+    assert 60 < sum(picks) < 140
+    assert first.pick("getupdates", None) is None
+    first.add("502", method="getUpdates")
+    fault = first.pick("getupdates", None)
+    assert fault is not None
+    assert fault.kind == "502"

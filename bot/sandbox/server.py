@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 
@@ -820,10 +820,17 @@ async def _read_params(request: web.Request) -> Params:
     entities, allowed_updates) JSON-encoded inside them; the getters below accept both
     that and native JSON values.
     """
-    params: Params = dict(request.query)
+    params: Params = dict(request.query) if request.query_string else {}
     if not request.can_read_body:
         return params
-    if request.content_type == "application/json":
+    content_type = request.content_type
+    if content_type == "application/x-www-form-urlencoded":
+        # What PTB sends for every call without files; parse_qsl beats request.post()
+        # by a wide margin on the benchmark's hot path.
+        body = await request.read()
+        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        return params
+    if content_type == "application/json":
         try:
             body = await request.json()
         except ValueError:

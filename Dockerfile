@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Build stage: install the pinned dependencies and the bot into a virtual environment.
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml constraints.txt README.md ./
+COPY bot ./bot
+COPY bench ./bench
+RUN /opt/venv/bin/pip install -c constraints.txt .
+
+# Run stage: just Python, the venv, the content; a non-root user; the database on a volume.
+FROM python:3.11-slim
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    CONTENT_DIR=/app/content \
+    DATABASE_PATH=/data/crampbot.sqlite3
+RUN useradd --system --uid 10001 --home-dir /app bot \
+    && mkdir -p /data && chown bot /data
+COPY --from=build /opt/venv /opt/venv
+COPY content /app/content
+WORKDIR /app
+USER bot
+VOLUME ["/data"]
+# Webhook mode listens here when WEBHOOK_URL is set; polling needs no port.
+EXPOSE 8443
+CMD ["python", "-m", "bot", "run"]

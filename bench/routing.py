@@ -1,0 +1,65 @@
+"""Routing time per message on realistic and worst-case text, up to 4,096 characters."""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import time
+
+from bot.config import PROJECT_ROOT
+from bot.services import load_locales
+
+DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "routing_dev.tsv"
+
+
+def messages(seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    short = ["cramp in the pool", "why do my feet cramp at night", "hi"]
+    if DEV_SET.exists():
+        lines = DEV_SET.read_text(encoding="utf-8").splitlines()
+        short = [line.split("\t")[0] for line in lines if line.strip() and not line.startswith("#")]
+    words = " ".join(short).split()
+    out = list(short)
+    for length in (200, 500, 1000, 2000, 4096):
+        for _ in range(10):
+            text = " ".join(rng.choice(words) for _ in range(length // 4))
+            out.append(text[:length])
+    out.append("😀" * 2048)
+    out.append("a" * 4096)
+    return out
+
+
+def run(rounds: int = 20) -> None:
+    router = load_locales(PROJECT_ROOT / "content", "en")["en"].router
+    texts = messages()
+    for text in texts:  # warm-up
+        router.route(text)
+    timings: list[float] = []
+    long_timings: list[float] = []
+    for _ in range(rounds):
+        for text in texts:
+            start = time.perf_counter_ns()
+            router.route(text)
+            elapsed = (time.perf_counter_ns() - start) / 1000
+            timings.append(elapsed)
+            if len(text) >= 2000:
+                long_timings.append(elapsed)
+    timings.sort()
+    long_timings.sort()
+
+    def pct(values: list[float], p: float) -> float:
+        return round(values[min(len(values) - 1, int(len(values) * p))], 1)
+
+    result = {
+        "benchmark": "routing",
+        "messages": len(texts) * rounds,
+        "max_chars": max(len(t) for t in texts),
+        "p50_us": pct(timings, 0.50),
+        "p99_us": pct(timings, 0.99),
+        "max_us": round(timings[-1], 1),
+        "mean_us": round(statistics.fmean(timings), 1),
+        "p99_us_2000_plus_chars": pct(long_timings, 0.99),
+    }
+    print(f"routed {result['messages']} messages, p99 {result['p99_us']} µs")
+    print(json.dumps(result))
