@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 
@@ -70,6 +71,8 @@ async def _migrate(settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Durations from the Bot API (retry_after) as timedeltas: PTB 22's forward-compatible mode.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     command = args.command or "run"
     env = read_environment()
     try:

@@ -4,6 +4,7 @@ and the real Application polling it over HTTP."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -16,6 +17,10 @@ from bot.sandbox.server import FakeBotApi
 from bot.sandbox.user import SimUser
 from bot.services import Services, load_locales
 from bot.storage import Storage
+
+
+# PTB 22 warns (an error under filterwarnings=error) unless durations are timedeltas.
+os.environ["PTB_TIMEDELTA"] = "true"
 
 
 class ManualClock:

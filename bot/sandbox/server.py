@@ -827,10 +827,11 @@ async def _read_params(request: web.Request) -> Params:
     if content_type == "application/x-www-form-urlencoded":
         # What PTB sends for every call without files; parse_qsl beats request.post()
         # by a wide margin on the benchmark's hot path.
-        body = await request.read()
-        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        raw = await request.read()
+        params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         return params
     if content_type == "application/json":
+        body: Any
         try:
             body = await request.json()
         except ValueError:
