@@ -23,8 +23,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot import views
 from bot.config import Settings
-from bot.handlers.core import CoreHandlers
+from bot.handlers.core import CoreHandlers, IntentAction
+from bot.handlers.flows import FlowHandlers
 from bot.services import Clock, Services, load_locales
 from bot.storage import Storage
 
@@ -44,6 +46,36 @@ BotApp: TypeAlias = Application[
 ]
 
 
+def _wire_flows(services: Services, core: CoreHandlers, flows: FlowHandlers) -> None:
+    """Free text, deep links and buttons that lead into the guided flows, and where they end."""
+
+    def opener(flow_id: str) -> IntentAction:
+        async def open_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            await flows.start(update, context, flow_id)
+
+        return open_flow
+
+    core.intent_actions.update(
+        {"cramp_now": opener("now"), "flow_bed": opener("bed"), "flow_swim": opener("swim")}
+    )
+    core.deep_links.update(
+        {"cramp": "cramp_now", "now": "cramp_now", "bed": "flow_bed", "swim": "flow_swim"}
+    )
+    core.button_actions["f"] = flows.press
+
+    async def hand_off(
+        update: Update, context: ContextTypes.DEFAULT_TYPE, action: str, message_id: int | None
+    ) -> None:
+        content = core.locale_of(update.effective_user).content
+        if action == "menu":
+            screen = views.main_menu(content)
+        else:  # the reminder offers, until reminders have their own set-up
+            screen = views.topic_screen(content, content.topic_for_intent("reminders"))
+        await core.show_in_place(update, context, screen)
+
+    flows.hand_off = hand_off
+
+
 def build_application(
     settings: Settings, *, clock: Clock | None = None, services: Services | None = None
 ) -> BotApp:
@@ -53,12 +85,17 @@ def build_application(
     if clock is not None:
         services.clock = clock
     core = CoreHandlers(services)
+    flows = FlowHandlers(services)
+    _wire_flows(services, core, flows)
 
     async def post_init(app: BotApp) -> None:
         services.attach_storage(await Storage.open(settings.db_path))
         content = services.locales[settings.language].content
         await app.bot.set_my_commands([BotCommand(n, d) for n, d in content.commands.items()])
         log.info("bot started as @%s", app.bot.username)
+
+    async def post_stop(app: BotApp) -> None:
+        await flows.stop_all()
 
     async def post_shutdown(app: BotApp) -> None:
         storage, services._storage = services._storage, None
@@ -71,6 +108,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )
@@ -79,6 +117,7 @@ def build_application(
 
     commands = {
         "start": core.start,
+        "cramp": flows.cramp,
         "help": core.help,
         "menu": core.menu,
         "about": core.about,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -55,6 +55,41 @@ class Menu:
 
 
 @dataclass(frozen=True)
+class FlowStep:
+    id: str
+    text: str
+    buttons: tuple[str, ...]
+    method: str | None = None
+    timer: int = 0
+
+
+@dataclass(frozen=True)
+class FlowDef:
+    id: str
+    start: str
+    steps: Mapping[str, FlowStep]
+    methods: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FlowTexts:
+    """Everything flows.toml holds: labels, shared texts, method names and the flows."""
+
+    buttons: Mapping[str, str]
+    texts: Mapping[str, str]
+    methods: Mapping[str, str]
+    flows: Mapping[str, FlowDef]
+
+
+# The button names a flow step may use; each is an action the flow engine knows.
+FLOW_ACTIONS = frozenset(
+    {"eased", "next", "severe", "bed", "swim", "out", "still", "restart", "remind_bedtime",
+     "remind_preswim", "not_sure", "menu"}
+)  # fmt: skip
+FLOW_TOASTS = ("stale", "already")
+
+
+@dataclass(frozen=True)
 class Content:
     language: str
     texts: Mapping[str, str]
@@ -65,7 +100,7 @@ class Content:
     red_flags: tuple[str, ...]
     suffixes: tuple[str, ...] = ()
     stop_words: tuple[str, ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    flows: FlowTexts | None = None
 
     def text(self, key: str, **values: object) -> str:
         return self.texts[key].format(**values)
@@ -196,6 +231,61 @@ def _load_menus(path: Path, topics: Mapping[str, Topic]) -> dict[str, Menu]:
     return menus
 
 
+def _load_flows(path: Path) -> FlowTexts:
+    data = _read_toml(path)
+    buttons = {
+        k: _check_label(path, f"buttons.{k}", v)
+        for k, v in _str_table(path, data, "buttons").items()
+    }
+    unknown = set(buttons) - FLOW_ACTIONS
+    if unknown:
+        raise ContentError(path, "buttons", f"unknown action(s) {sorted(unknown)}")
+    texts = {
+        k: _check_text(path, f"texts.{k}", v) for k, v in _str_table(path, data, "texts").items()
+    }
+    for toast in FLOW_TOASTS:
+        if toast in texts and (len(texts[toast]) > 200 or "<" in texts[toast]):
+            raise ContentError(path, f"texts.{toast}", "a toast is plain text of <= 200 characters")
+    methods = {k: str(v) for k, v in _str_table(path, data, "methods").items()}
+    flows: dict[str, FlowDef] = {}
+    for flow_id, raw in data.get("flow", {}).items():
+        where = f"flow.{flow_id}"
+        steps: dict[str, FlowStep] = {}
+        for step_id, step in raw.get("steps", {}).items():
+            key = f"{where}.steps.{step_id}"
+            names = step.get("buttons", [])
+            for name in names:
+                if name not in buttons:
+                    raise ContentError(path, f"{key}.buttons", f"no button {name!r} in [buttons]")
+            method = step.get("method")
+            if method is not None and method not in methods:
+                raise ContentError(path, f"{key}.method", f"no method {method!r} in [methods]")
+            timer = step.get("timer", 0)
+            if not isinstance(timer, int) or not 0 <= timer <= 300:
+                raise ContentError(path, f"{key}.timer", "must be 0..300 seconds")
+            steps[step_id] = FlowStep(
+                id=step_id,
+                text=_check_text(path, f"{key}.text", step.get("text")),
+                buttons=tuple(names),
+                method=method,
+                timer=timer,
+            )
+        flow_methods = tuple(raw.get("methods", []))
+        for method in flow_methods:
+            if not any(st.method == method for st in steps.values()):
+                raise ContentError(path, f"{where}.methods", f"no step for method {method!r}")
+        start = raw.get("start", "")
+        if start != "method" and start not in steps:
+            raise ContentError(path, f"{where}.start", f"no step {start!r}")
+        if start == "method" and not flow_methods:
+            raise ContentError(path, f"{where}.start", "'method' needs a methods list")
+        flows[flow_id] = FlowDef(flow_id, start, MappingProxyType(steps), flow_methods)
+    return FlowTexts(
+        MappingProxyType(buttons), MappingProxyType(texts), MappingProxyType(methods),
+        MappingProxyType(flows),
+    )  # fmt: skip
+
+
 def load_content(root: Path, language: str = "en") -> Content:
     folder = root / language
     if not folder.is_dir():
@@ -251,6 +341,7 @@ def load_content(root: Path, language: str = "en") -> Content:
         red_flags=tuple(p.strip().lower() for p in red_flags),
         suffixes=tuple(suffixes),
         stop_words=tuple(w.lower() for w in stop_words),
+        flows=_load_flows(folder / "flows.toml") if (folder / "flows.toml").exists() else None,
     )
     for topic in topics.values():
         page = content.topic_page(topic)

@@ -2,34 +2,45 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
 from bot.content import Content, ContentError, load_content
+from bot.flows import FlowEngine, FlowError
 from bot.routing import Router
 from bot.storage import Storage
 
 Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Locale:
-    """One language: its content and a router built from its keywords."""
+    """One language: its content, a router built from its keywords, and its flows."""
 
     content: Content
     router: Router
+    flows: FlowEngine
 
     @classmethod
     def build(cls, content: Content) -> Locale:
         keywords: dict[str, list[str]] = {}
         for topic in content.topics.values():
             keywords.setdefault(topic.intent, []).extend(topic.keywords)
+        if content.flows is None:
+            raise ContentError(content.language, "flows", "flows.toml is missing")
+        try:
+            engine = FlowEngine(content.flows)
+        except FlowError as exc:
+            raise ContentError(f"{content.language}/flows.toml", "flow", str(exc)) from None
         return cls(
             content,
             Router(keywords, content.red_flags, content.suffixes, content.stop_words),
+            engine,
         )
 
 
@@ -48,6 +59,8 @@ class Services:
     settings: Settings
     locales: Mapping[str, Locale]
     clock: Clock = time.time
+    # Countdowns and retries wait with this; tests pass one that does not really sleep.
+    sleep: Sleep = asyncio.sleep
     _storage: Storage | None = field(default=None, repr=False)
 
     @property

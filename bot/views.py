@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.callbacks import cb
 from bot.content import Content, Topic
+from bot.flows import HELPED, FlowEngine, FlowState
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,9 @@ def _pairs(buttons: Sequence[Button]) -> list[tuple[Button, ...]]:
 def main_menu_rows(content: Content) -> tuple[tuple[Button, ...], ...]:
     menus = content.menus
     topic_menus = [Button(menus[m].button, cb("n", m)) for m in menus]
-    rows: list[tuple[Button, ...]] = [(Button(content.button("cramp_now"), cb("t", "cramp_now")),)]
+    rows: list[tuple[Button, ...]] = [
+        (Button(content.button("cramp_now"), cb("f", "now", "new", "go")),)
+    ]
     rows += _pairs(topic_menus)
     rows.append(
         (
@@ -88,3 +91,58 @@ def forget_confirm(content: Content) -> Screen:
 def plain(content: Content, key: str) -> Screen:
     """A system text with just the Menu button under it."""
     return Screen(content.text(key), (menu_row(content),))
+
+
+def _split_disclaimer(text: str) -> tuple[str, str]:
+    """(body, closing italic line): extra lines go between the two."""
+    head, sep, tail = text.rpartition("\n")
+    if sep and tail.startswith("<i>") and tail.endswith("</i>"):
+        return head.rstrip(), tail
+    return text, ""
+
+
+def flow_screen(
+    content: Content, engine: FlowEngine, state: FlowState, remaining: int | None = None
+) -> Screen:
+    """One step of a guided flow. `remaining`: seconds left on the step's countdown, if running."""
+    texts = engine.texts
+    step = engine.step(state)
+    parts: list[str] = []
+    if state.first_from_history and len(state.tried) == 1 and step and step.method:
+        parts.append(texts.texts["last_time"].format(method=texts.methods[step.method]))
+    if step is None:  # DONE: the thank-you after "What helped?"
+        if state.helped:
+            parts.append(texts.texts["thanks"].format(method=texts.methods[state.helped]))
+        else:
+            parts.append(texts.texts["thanks_not_sure"])
+    else:
+        body, disclaimer = _split_disclaimer(step.text.strip())
+        parts.append(body)
+        if step.timer:
+            if remaining is not None and remaining > 0:
+                parts.append(texts.texts["timer_running"].format(seconds=remaining))
+            else:
+                parts.append(texts.texts["timer_done"])
+        if state.step == "eased" and state.tried:
+            parts.append(texts.texts["what_helped"])
+        if state.step == "severe":  # the safety page carries its own disclaimer
+            parts.append(content.topic_page(content.topic_for_intent("safety")))
+        elif disclaimer:
+            parts.append(disclaimer)
+    rows: list[tuple[Button, ...]] = []
+    for name, arg in engine.buttons(state):
+        if name == HELPED and arg is not None:
+            label = texts.methods[arg]
+            label = label[:1].upper() + label[1:]
+            rows.append((Button(label[:40], cb("f", state.flow, state.step, HELPED, arg)),))
+        else:
+            rows.append((Button(texts.buttons[name], cb("f", state.flow, state.step, name)),))
+    return Screen("\n\n".join(parts), tuple(rows))
+
+
+def flow_restart_offer(content: Content, engine: FlowEngine, flow: str) -> Screen:
+    texts = engine.texts
+    return Screen(
+        texts.texts["restart_offer"],
+        ((Button(texts.buttons["restart"], cb("f", flow, "new", "go")),), menu_row(content)),
+    )

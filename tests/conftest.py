@@ -3,6 +3,7 @@ and the real Application polling it over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 from collections.abc import AsyncIterator, Callable
@@ -17,7 +18,6 @@ from bot.sandbox.server import FakeBotApi
 from bot.sandbox.user import SimUser
 from bot.services import Services, load_locales
 from bot.storage import Storage
-
 
 # PTB 22 warns (an error under filterwarnings=error) unless durations are timedeltas.
 os.environ["PTB_TIMEDELTA"] = "true"
@@ -36,9 +36,45 @@ class ManualClock:
         self.now += seconds
 
 
+class ManualSleep:
+    """A sleep that waits until the test lets it finish: countdowns move only when told."""
+
+    def __init__(self) -> None:
+        self.requested: list[float] = []
+        self._gates: list[asyncio.Future[None]] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.requested.append(seconds)
+        gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._gates.append(gate)
+        await gate
+
+    @property
+    def waiting(self) -> int:
+        return sum(not g.done() for g in self._gates)
+
+    async def release_all(self) -> None:
+        """Let every pending sleep finish (and any that start meanwhile), until none waits."""
+        for _ in range(100):
+            pending = [g for g in self._gates if not g.done()]
+            if not pending:
+                await asyncio.sleep(0.05)
+                if not any(not g.done() for g in self._gates):
+                    return
+                continue
+            for gate in pending:
+                gate.set_result(None)
+            await asyncio.sleep(0.05)
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
+
+
+@pytest.fixture
+def sleep() -> ManualSleep:
+    return ManualSleep()
 
 
 @pytest.fixture
@@ -74,10 +110,12 @@ AppFactory = Callable[[], BotApp]
 
 
 @pytest.fixture
-def services(settings: Settings, api: FakeBotApi, clock: ManualClock) -> Services:
+def services(
+    settings: Settings, api: FakeBotApi, clock: ManualClock, sleep: ManualSleep
+) -> Services:
     """What the handlers see; tests read its storage. Storage is attached while a bot runs."""
     wired = bot_settings(settings, api)
-    return Services(wired, load_locales(wired.content_dir, wired.language), clock)
+    return Services(wired, load_locales(wired.content_dir, wired.language), clock, sleep)
 
 
 @pytest.fixture

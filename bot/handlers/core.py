@@ -7,6 +7,7 @@ messages. Flow and reminder handlers live beside this module.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update, User
@@ -25,9 +26,18 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 
 
+IntentAction = Callable[[Update, Context], Awaitable[None]]
+ButtonAction = Callable[[Update, Context, Callback], Awaitable[None]]
+
+
 class CoreHandlers:
     def __init__(self, services: Services) -> None:
         self.services = services
+        # Filled in by build_application: intents and button kinds other modules own.
+        self.intent_actions: dict[str, IntentAction] = {}
+        self.button_actions: dict[str, ButtonAction] = {}
+        # /start <payload> deep links -> intent, so a shared link opens a flow.
+        self.deep_links: dict[str, str] = {}
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -58,6 +68,11 @@ class CoreHandlers:
     # --- commands -----------------------------------------------------------------------
 
     async def start(self, update: Update, context: Context) -> None:
+        payload = context.args[0].lower() if context.args else ""
+        intent = self.deep_links.get(payload)
+        if intent in self.intent_actions:
+            await self.intent_actions[intent](update, context)
+            return
         _, chat_id = self.ids(update)
         content = self.locale_of(update.effective_user).content
         name = escape(update.effective_user.first_name if update.effective_user else "")
@@ -108,14 +123,26 @@ class CoreHandlers:
         message = update.effective_message
         if message is None or message.text is None:
             return
+        _, chat_id = self.ids(update)
         locale = self.locale_of(update.effective_user)
         route = locale.router.route(message.text)
         log.debug("routed to %s (%d)", route.intent, route.score)
+        if route.red_flag is not None:
+            # A warning sign comes first, before any relief steps.
+            screen = views.topic_screen(
+                locale.content, locale.content.topic_for_intent(SAFETY),
+                lead=locale.content.text("safety_first"),
+            )  # fmt: skip
+            await send(context.bot, chat_id, screen)
+            return
         await self.show_intent(update, context, route.intent, [i for i, _ in route.alternatives])
 
     async def show_intent(
         self, update: Update, context: Context, intent: str, alternatives: list[str]
     ) -> None:
+        if intent in self.intent_actions:
+            await self.intent_actions[intent](update, context)
+            return
         _, chat_id = self.ids(update)
         content = self.locale_of(update.effective_user).content
         if intent == FALLBACK:
@@ -144,6 +171,9 @@ class CoreHandlers:
             return
         content = self.locale_of(query.from_user).content
         parsed = decode(query.data)
+        if parsed is not None and parsed.kind in self.button_actions:
+            await self.button_actions[parsed.kind](update, context, parsed)
+            return
         if parsed is None or not self._valid(parsed, content):
             await answer_callback(context.bot, query.id, content.text("stale_button"))
             await self._fresh_menu(update, context, content.text("stale_button"))
@@ -154,7 +184,7 @@ class CoreHandlers:
             await self._forget_answer(update, context, parsed)
             return
         if screen is not None:
-            await self._show_in_place(update, context, screen)
+            await self.show_in_place(update, context, screen)
 
     def _valid(self, parsed: Callback, content: Any) -> bool:
         if parsed.kind == "n":
@@ -183,7 +213,7 @@ class CoreHandlers:
                 return views.topic_screen(content, topic, from_menu=parsed.arg(1) or None)
         return None
 
-    async def _show_in_place(self, update: Update, context: Context, screen: views.Screen) -> None:
+    async def show_in_place(self, update: Update, context: Context, screen: views.Screen) -> None:
         query = update.callback_query
         message = query.message if query else None
         _, chat_id = self.ids(update)
@@ -203,7 +233,7 @@ class CoreHandlers:
             key = "forget_done"
         else:
             key = "forget_cancelled"
-        await self._show_in_place(update, context, views.main_menu(content, content.text(key)))
+        await self.show_in_place(update, context, views.main_menu(content, content.text(key)))
 
     # --- errors -------------------------------------------------------------------------
 

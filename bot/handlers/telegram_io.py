@@ -68,25 +68,32 @@ async def send(bot: ExtBot[None], chat_id: int, screen: Screen) -> Message:
     )  # fmt: skip
 
 
+async def edit(bot: ExtBot[None], chat_id: int, message_id: int, screen: Screen) -> bool:
+    """Show `screen` in place of a message; False when it can no longer be edited."""
+    try:
+        await with_retries(
+            lambda: bot.edit_message_text(
+                screen.text, chat_id=chat_id, message_id=message_id,
+                parse_mode=ParseMode.HTML, reply_markup=markup(screen),
+                disable_web_page_preview=True,
+            )
+        )  # fmt: skip
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return True
+        # Too old to edit, deleted, or not found.
+        log.info("edit failed (%s)", exc.message)
+        return False
+    return True
+
+
 async def edit_or_send(
     bot: ExtBot[None], chat_id: int, message_id: int | None, screen: Screen
 ) -> int:
-    """Show `screen` in place of message `message_id`; returns the id of the message shown."""
-    if message_id is not None:
-        try:
-            await with_retries(
-                lambda: bot.edit_message_text(
-                    screen.text, chat_id=chat_id, message_id=message_id,
-                    parse_mode=ParseMode.HTML, reply_markup=markup(screen),
-                    disable_web_page_preview=True,
-                )
-            )  # fmt: skip
-            return message_id
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return message_id
-            # Too old to edit, deleted, or not found: a fresh message keeps the chat moving.
-            log.info("edit failed (%s); sending a new message", exc.message)
+    """Show `screen` in place of message `message_id` (or anew when that fails); returns the id
+    of the message shown."""
+    if message_id is not None and await edit(bot, chat_id, message_id, screen):
+        return message_id
     message = await send(bot, chat_id, screen)
     return message.message_id
 
