@@ -12,11 +12,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="name", required=True)
     routing = sub.add_parser("routing", help="routing time per message")
     routing.add_argument("--rounds", type=int, default=20)
+    reminders = sub.add_parser("reminders", help="reminder fan-out to the local server")
+    reminders.add_argument("--users", type=int, default=10_000)
+    reminders.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args(argv)
     if args.name == "routing":
         from bench.routing import run
 
         run(rounds=args.rounds)
+    elif args.name == "reminders":
+        from bench.reminders import run as run_reminders
+
+        run_reminders(args.users, args.concurrency)
     return 0
 
 

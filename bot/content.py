@@ -81,6 +81,20 @@ class FlowTexts:
     flows: Mapping[str, FlowDef]
 
 
+@dataclass(frozen=True)
+class ReminderTexts:
+    """reminders.toml: the reminder messages and the set-up and management screens."""
+
+    messages: Mapping[str, str]
+    buttons: Mapping[str, str]
+    weekdays: tuple[str, ...]
+    texts: Mapping[str, str]
+
+
+REMINDER_KINDS = ("bedtime", "preswim")
+REMINDER_TOASTS = ("paused", "resumed", "deleted", "done_ack", "snoozed", "stale", "no_days")
+
+
 # The button names a flow step may use; each is an action the flow engine knows.
 FLOW_ACTIONS = frozenset(
     {"eased", "next", "severe", "bed", "swim", "out", "still", "restart", "remind_bedtime",
@@ -101,6 +115,7 @@ class Content:
     suffixes: tuple[str, ...] = ()
     stop_words: tuple[str, ...] = ()
     flows: FlowTexts | None = None
+    reminders: ReminderTexts | None = None
 
     def text(self, key: str, **values: object) -> str:
         return self.texts[key].format(**values)
@@ -128,8 +143,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ContentError(path, "-", f"is not valid TOML: {exc}") from None
 
 
-def _check_text(path: Path, key: str, text: object, *, max_len: int = MAX_TEXT) -> str:
-    if not isinstance(text, str) or not text.strip():
+def _check_text(
+    path: Path, key: str, text: object, *, max_len: int = MAX_TEXT, allow_empty: bool = False
+) -> str:
+    if not isinstance(text, str) or not (text.strip() or allow_empty):
         raise ContentError(path, key, "must be a non-empty string")
     problem = html_error(text)
     if problem:
@@ -286,6 +303,34 @@ def _load_flows(path: Path) -> FlowTexts:
     )  # fmt: skip
 
 
+def _load_reminders(path: Path) -> ReminderTexts:
+    data = _read_toml(path)
+    messages = {
+        k: _check_text(path, f"messages.{k}", v)
+        for k, v in _str_table(path, data, "messages").items()
+    }
+    for kind in REMINDER_KINDS:
+        if kind not in messages:
+            raise ContentError(path, f"messages.{kind}", "is missing")
+    buttons = {
+        k: _check_label(path, f"buttons.{k}", v)
+        for k, v in _str_table(path, data, "buttons").items()
+    }
+    texts = {
+        k: _check_text(path, f"texts.{k}", v, allow_empty=k.startswith("state_"))
+        for k, v in _str_table(path, data, "texts").items()
+    }
+    for toast in REMINDER_TOASTS:
+        if toast not in texts or len(texts[toast]) > 200 or "<" in texts[toast]:
+            raise ContentError(path, f"texts.{toast}", "a toast is plain text of <= 200 characters")
+    names = data.get("weekdays", {}).get("names", [])
+    if len(names) != 7 or not all(isinstance(n, str) and 0 < len(n) <= 12 for n in names):
+        raise ContentError(path, "weekdays.names", "needs seven short day names, Monday first")
+    return ReminderTexts(
+        MappingProxyType(messages), MappingProxyType(buttons), tuple(names), MappingProxyType(texts)
+    )
+
+
 def load_content(root: Path, language: str = "en") -> Content:
     folder = root / language
     if not folder.is_dir():
@@ -341,7 +386,8 @@ def load_content(root: Path, language: str = "en") -> Content:
         red_flags=tuple(p.strip().lower() for p in red_flags),
         suffixes=tuple(suffixes),
         stop_words=tuple(w.lower() for w in stop_words),
-        flows=_load_flows(folder / "flows.toml") if (folder / "flows.toml").exists() else None,
+        flows=_load_flows(folder / "flows.toml"),
+        reminders=_load_reminders(folder / "reminders.toml"),
     )
     for topic in topics.values():
         page = content.topic_page(topic)

@@ -7,12 +7,16 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.content import Content, ContentError, load_content
 from bot.flows import FlowEngine, FlowError
 from bot.routing import Router
 from bot.storage import Storage
+
+if TYPE_CHECKING:
+    from bot.reminders import ReminderScheduler
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -62,6 +66,8 @@ class Services:
     # Countdowns and retries wait with this; tests pass one that does not really sleep.
     sleep: Sleep = asyncio.sleep
     _storage: Storage | None = field(default=None, repr=False)
+    # The reminder sweep, running while the application runs (tests tick it by hand).
+    scheduler: ReminderScheduler | None = field(default=None, repr=False)
 
     @property
     def storage(self) -> Storage:

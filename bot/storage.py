@@ -87,15 +87,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             user_id     INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
             chat_id     INTEGER NOT NULL,
             fire_utc    INTEGER NOT NULL,
+            due_utc     INTEGER NOT NULL,
             status      TEXT    NOT NULL DEFAULT 'pending'
-                        CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'skipped')),
+                        CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
             attempts    INTEGER NOT NULL DEFAULT 0,
             sent_utc    INTEGER,
             error       TEXT,
             UNIQUE (reminder_id, fire_utc)
         );
-        CREATE INDEX deliveries_open ON reminder_deliveries(fire_utc)
-            WHERE status IN ('pending', 'sending');
+        CREATE INDEX deliveries_pending ON reminder_deliveries(due_utc) WHERE status = 'pending';
+        CREATE INDEX deliveries_sending ON reminder_deliveries(id) WHERE status = 'sending';
         CREATE INDEX deliveries_user ON reminder_deliveries(user_id);
         """,
     ),
@@ -143,6 +144,71 @@ class ConversationState:
     started_utc: int
     updated_utc: int
     data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reminder:
+    id: int
+    user_id: int
+    kind: str
+    local_time: str
+    weekdays: int
+    lead_minutes: int
+    once_date: str | None
+    enabled: bool
+    next_fire_utc: int | None
+    disabled_reason: str | None
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A reminder whose next_fire_utc has come, with what is needed to plan the next one."""
+
+    id: int
+    user_id: int
+    chat_id: int
+    kind: str
+    local_time: str
+    weekdays: int
+    lead_minutes: int
+    once_date: str | None
+    next_fire_utc: int
+    time_zone: str | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The sweep's decision for one due reminder."""
+
+    reminder_id: int
+    fire_utc: int  # the next_fire_utc that was due (guards against a concurrent claim)
+    send: bool  # False: too late (past the grace window), skip this occurrence
+    next_fire_utc: int | None  # None: never again (a one-off swim)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    reminder_id: int
+    user_id: int
+    chat_id: int
+    fire_utc: int
+    attempts: int  # including the one about to be made
+    kind: str
+    local_time: str
+    language: str
+
+
+_REMINDER_COLUMNS = (
+    "id, user_id, kind, local_time, weekdays, lead_minutes, once_date, enabled, next_fire_utc,"
+    " disabled_reason"
+)
+
+
+def _reminder(row: Sequence[Any]) -> Reminder:
+    return Reminder(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), row[8], row[9]
+    )
 
 
 def _describe(exc: sqlite3.Error, path: Path) -> str:
@@ -381,6 +447,277 @@ class Storage:
             (user_id,),
         )
         return [r[0] for r in rows]
+
+    # --- reminders ----------------------------------------------------------------------
+
+    async def add_reminder(
+        self,
+        user_id: int,
+        kind: str,
+        local_time: str,
+        *,
+        weekdays: int,
+        lead_minutes: int,
+        once_date: str | None,
+        next_fire_utc: int | None,
+        now: int,
+    ) -> int:
+        async def work(db: aiosqlite.Connection) -> int:
+            cursor = await db.execute(
+                "INSERT INTO reminders (user_id, kind, local_time, weekdays, lead_minutes,"
+                " once_date, enabled, next_fire_utc, created_utc, updated_utc)"
+                " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                (user_id, kind, local_time, weekdays, lead_minutes, once_date, next_fire_utc,
+                 now, now),
+            )  # fmt: skip
+            return int(cursor.lastrowid or 0)
+
+        return int(await self._run(work))
+
+    async def update_reminder(
+        self,
+        reminder_id: int,
+        user_id: int,
+        *,
+        local_time: str,
+        weekdays: int,
+        lead_minutes: int,
+        once_date: str | None,
+        next_fire_utc: int | None,
+        now: int,
+    ) -> bool:
+        async def work(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                "UPDATE reminders SET local_time = ?, weekdays = ?, lead_minutes = ?,"
+                " once_date = ?, next_fire_utc = ?, enabled = 1, disabled_reason = NULL,"
+                " updated_utc = ? WHERE id = ? AND user_id = ?",
+                (local_time, weekdays, lead_minutes, once_date, next_fire_utc, now,
+                 reminder_id, user_id),
+            )  # fmt: skip
+            return cursor.rowcount > 0
+
+        return bool(await self._run(work))
+
+    async def reminders_of(self, user_id: int) -> list[Reminder]:
+        rows = await self._fetch(
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE user_id = ? ORDER BY id", (user_id,)
+        )
+        return [_reminder(r) for r in rows]
+
+    async def get_reminder(self, reminder_id: int) -> Reminder | None:
+        rows = await self._fetch(
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE id = ?", (reminder_id,)
+        )
+        return _reminder(rows[0]) if rows else None
+
+    async def set_reminder_enabled(
+        self,
+        reminder_id: int,
+        user_id: int,
+        *,
+        enabled: bool,
+        next_fire_utc: int | None,
+        now: int,
+        reason: str | None = None,
+    ) -> bool:
+        """Pause (next_fire_utc None) or resume a reminder; pending sends are dropped on pause."""
+
+        async def work(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                "UPDATE reminders SET enabled = ?, next_fire_utc = ?, disabled_reason = ?,"
+                " updated_utc = ? WHERE id = ? AND user_id = ?",
+                (int(enabled), next_fire_utc, reason, now, reminder_id, user_id),
+            )
+            if not enabled:
+                await db.execute(
+                    "UPDATE reminder_deliveries SET status = 'failed', error = 'paused'"
+                    " WHERE reminder_id = ? AND status = 'pending'",
+                    (reminder_id,),
+                )
+            return cursor.rowcount > 0
+
+        return bool(await self._run(work))
+
+    async def delete_reminder(self, reminder_id: int, user_id: int) -> bool:
+        async def work(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                "DELETE FROM reminders WHERE id = ? AND user_id = ?", (reminder_id, user_id)
+            )
+            return cursor.rowcount > 0
+
+        return bool(await self._run(work))
+
+    async def due_reminders(self, now: int, limit: int) -> list[DueReminder]:
+        """Reminders due at `now`, oldest first; cost follows the number due (partial index)."""
+        rows = await self._fetch(
+            "SELECT r.id, r.user_id, u.chat_id, r.kind, r.local_time, r.weekdays,"
+            " r.lead_minutes, r.once_date, r.next_fire_utc, u.time_zone"
+            " FROM reminders r JOIN users u ON u.user_id = r.user_id"
+            " WHERE r.next_fire_utc IS NOT NULL AND r.next_fire_utc <= ?"
+            " ORDER BY r.next_fire_utc, r.id LIMIT ?",
+            (now, limit),
+        )
+        return [DueReminder(*r) for r in rows]
+
+    async def claim(self, claims: Sequence[Claim], chat_of: dict[int, tuple[int, int]]) -> int:
+        """Advance each reminder and queue its delivery, all in one transaction.
+
+        `chat_of` maps reminder id -> (user id, chat id). A reminder whose next_fire_utc moved
+        since it was read (another sweep claimed it) is left alone, and the (reminder, fire
+        time) pair is unique, so an occurrence is queued at most once. Returns deliveries queued.
+        """
+
+        async def work(db: aiosqlite.Connection) -> int:
+            await db.executemany(
+                "UPDATE reminders SET next_fire_utc = ? WHERE id = ? AND next_fire_utc = ?",
+                [(c.next_fire_utc, c.reminder_id, c.fire_utc) for c in claims],
+            )
+            before = db.total_changes
+            # WHERE EXISTS: a reminder deleted (or a user forgotten) since it was read is skipped.
+            await db.executemany(
+                "INSERT OR IGNORE INTO reminder_deliveries"
+                " (reminder_id, user_id, chat_id, fire_utc, due_utc) SELECT ?, ?, ?, ?, ?"
+                " WHERE EXISTS (SELECT 1 FROM reminders WHERE id = ?)",
+                [
+                    (c.reminder_id, *chat_of[c.reminder_id], c.fire_utc, c.fire_utc,
+                     c.reminder_id)
+                    for c in claims
+                    if c.send
+                ],
+            )  # fmt: skip
+            return db.total_changes - before
+
+        return int(await self._run(work))
+
+    async def queue_delivery(self, reminder_id: int, fire_utc: int) -> bool:
+        """Queue one more delivery of a reminder (a snooze). False if it no longer exists."""
+
+        async def work(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO reminder_deliveries"
+                " (reminder_id, user_id, chat_id, fire_utc, due_utc)"
+                " SELECT r.id, r.user_id, u.chat_id, ?, ? FROM reminders r"
+                " JOIN users u ON u.user_id = r.user_id WHERE r.id = ?",
+                (fire_utc, fire_utc, reminder_id),
+            )
+            return cursor.rowcount > 0
+
+        return bool(await self._run(work))
+
+    async def take_deliveries(self, now: int, limit: int) -> list[Delivery]:
+        """Mark up to `limit` due deliveries as 'sending' and return them.
+
+        A delivery left in 'sending' by a crash is never sent again (see abandon_in_flight):
+        Telegram has no idempotency key, so at most once is the only way to never send twice.
+        """
+
+        async def work(db: aiosqlite.Connection) -> list[Delivery]:
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT d.id, d.reminder_id, d.user_id, d.chat_id, d.fire_utc, d.attempts + 1,"
+                    " r.kind, r.local_time, u.language"
+                    " FROM reminder_deliveries d"
+                    " JOIN reminders r ON r.id = d.reminder_id"
+                    " JOIN users u ON u.user_id = d.user_id"
+                    " WHERE d.status = 'pending' AND d.due_utc <= ?"
+                    " ORDER BY d.due_utc, d.id LIMIT ?",
+                    (now, limit),
+                )
+            )
+            await db.executemany(
+                "UPDATE reminder_deliveries SET status = 'sending', attempts = attempts + 1"
+                " WHERE id = ?",
+                [(r[0],) for r in rows],
+            )
+            return [Delivery(*r) for r in rows]
+
+        return list(await self._run(work))
+
+    async def finish_deliveries(
+        self,
+        sent: Sequence[int],
+        now: int,
+        retry: Sequence[tuple[int, int]] = (),
+        failed: Sequence[tuple[int, str]] = (),
+    ) -> None:
+        """Record a batch's results: sent ids; (id, retry at) to try again; (id, error)."""
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.executemany(
+                "UPDATE reminder_deliveries SET status = 'sent', sent_utc = ? WHERE id = ?",
+                [(now, i) for i in sent],
+            )
+            await db.executemany(
+                "UPDATE reminder_deliveries SET status = 'pending', due_utc = ? WHERE id = ?",
+                [(at, i) for i, at in retry],
+            )
+            await db.executemany(
+                "UPDATE reminder_deliveries SET status = 'failed', error = ? WHERE id = ?",
+                [(error, i) for i, error in failed],
+            )
+
+        await self._run(work)
+
+    async def abandon_in_flight(self) -> int:
+        """At start-up: deliveries a crash left mid-send may or may not have arrived; never
+        resend them (no duplicates), record why."""
+
+        async def work(db: aiosqlite.Connection) -> int:
+            cursor = await db.execute(
+                "UPDATE reminder_deliveries SET status = 'failed', error = 'interrupted'"
+                " WHERE status = 'sending'"
+            )
+            return cursor.rowcount
+
+        return int(await self._run(work))
+
+    async def mark_blocked(self, user_id: int, now: int) -> None:
+        """Telegram said 403: pause the user's reminders and remember why."""
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.execute("UPDATE users SET blocked_utc = ? WHERE user_id = ?", (now, user_id))
+            await db.execute(
+                "UPDATE reminders SET enabled = 0, next_fire_utc = NULL,"
+                " disabled_reason = 'blocked', updated_utc = ? WHERE user_id = ? AND enabled = 1",
+                (now, user_id),
+            )
+            await db.execute(
+                "UPDATE reminder_deliveries SET status = 'failed', error = 'blocked'"
+                " WHERE user_id = ? AND status = 'pending'",
+                (user_id,),
+            )
+
+        await self._run(work)
+
+    async def clear_blocked(self, user_id: int) -> None:
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.execute("UPDATE users SET blocked_utc = NULL WHERE user_id = ?", (user_id,))
+
+        await self._run(work)
+
+    async def delivery_counts(self) -> dict[str, int]:
+        rows = await self._fetch("SELECT status, COUNT(*) FROM reminder_deliveries GROUP BY status")
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    async def add_users_with_reminders(
+        self, rows: Sequence[tuple[int, str, str, int]], now: int
+    ) -> None:
+        """Bulk set-up for benchmarks: (user id, time zone, local time, next fire) per user,
+        each with one bedtime reminder."""
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.executemany(
+                "INSERT OR IGNORE INTO users (user_id, chat_id, language, time_zone,"
+                " first_seen_utc, last_seen_utc) VALUES (?, ?, 'en', ?, ?, ?)",
+                [(uid, uid, tz, now, now) for uid, tz, _, _ in rows],
+            )
+            await db.executemany(
+                "INSERT INTO reminders (user_id, kind, local_time, next_fire_utc, created_utc,"
+                " updated_utc) VALUES (?, 'bedtime', ?, ?, ?, ?)",
+                [(uid, hhmm, fire, now, now) for uid, _, hhmm, fire in rows],
+            )
+
+        await self._run(work)
 
     async def integrity_check(self) -> str:
         rows = await self._fetch("PRAGMA integrity_check")

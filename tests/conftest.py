@@ -79,8 +79,11 @@ def sleep() -> ManualSleep:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    # The sweep job would tick on its own every REMINDER_SWEEP_SECONDS; tests tick it by hand.
     return dataclasses.replace(
-        load_settings({}, require_token=False), db_path=tmp_path / "bot.sqlite3"
+        load_settings({}, require_token=False),
+        db_path=tmp_path / "bot.sqlite3",
+        reminder_sweep_seconds=3600.0,
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update, User
+from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
 from bot import views
@@ -18,7 +19,7 @@ from bot.callbacks import Callback, decode
 from bot.handlers.telegram_io import answer_callback, edit_or_send, send
 from bot.intents import FALLBACK, SAFETY
 from bot.services import Locale, Services
-from bot.storage import StorageError
+from bot.storage import ConversationState, StorageError
 from bot.telegram_html import escape
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ Context = ContextTypes.DEFAULT_TYPE
 
 IntentAction = Callable[[Update, Context], Awaitable[None]]
 ButtonAction = Callable[[Update, Context, Callback], Awaitable[None]]
+# Gets typed text first while a step waits for it (a time, a city); True: it was handled.
+TextInterceptor = Callable[[Update, Context, ConversationState], Awaitable[bool]]
 
 
 class CoreHandlers:
@@ -38,6 +41,9 @@ class CoreHandlers:
         self.button_actions: dict[str, ButtonAction] = {}
         # /start <payload> deep links -> intent, so a shared link opens a flow.
         self.deep_links: dict[str, str] = {}
+        self.text_interceptors: list[TextInterceptor] = []
+        self.after_start: list[IntentAction] = []
+        self.on_forget: list[Callable[[int], None]] = []
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -79,6 +85,8 @@ class CoreHandlers:
         await send(
             context.bot, chat_id, views.main_menu(content, content.text("welcome", name=name))
         )
+        for action in self.after_start:
+            await action(update, context)
 
     async def help(self, update: Update, context: Context) -> None:
         _, chat_id = self.ids(update)
@@ -123,7 +131,7 @@ class CoreHandlers:
         message = update.effective_message
         if message is None or message.text is None:
             return
-        _, chat_id = self.ids(update)
+        user_id, chat_id = self.ids(update)
         locale = self.locale_of(update.effective_user)
         route = locale.router.route(message.text)
         log.debug("routed to %s (%d)", route.intent, route.score)
@@ -135,6 +143,11 @@ class CoreHandlers:
             )  # fmt: skip
             await send(context.bot, chat_id, screen)
             return
+        state = await self.services.storage.get_state(user_id)
+        if state is not None:
+            for intercept in self.text_interceptors:
+                if await intercept(update, context, state):
+                    return
         await self.show_intent(update, context, route.intent, [i for i, _ in route.alternatives])
 
     async def show_intent(
@@ -229,6 +242,8 @@ class CoreHandlers:
         user_id, _ = self.ids(update)
         content = self.locale_of(update.effective_user).content
         if parsed.arg(0) == "y":
+            for forget in self.on_forget:
+                forget(user_id)
             await self.services.storage.forget_user(user_id)
             key = "forget_done"
         else:
@@ -244,6 +259,15 @@ class CoreHandlers:
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("update %s failed: %s", update_id, kind, exc_info=error)
         if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if isinstance(error, Forbidden) and update.effective_user is not None:
+            # The person blocked the bot: stop their reminders until they come back.
+            try:
+                await self.services.storage.mark_blocked(
+                    update.effective_user.id, self.services.now()
+                )
+            except StorageError as exc:
+                log.warning("could not record the block: %s", exc)
             return
         content = self.locale_of(update.effective_user).content
         key = "error_storage" if isinstance(error, StorageError) else "error_generic"

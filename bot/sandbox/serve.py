@@ -1,0 +1,69 @@
+"""Run the local Bot API server as its own process (benchmarks, crash tests).
+
+    python -m bot.sandbox.serve --users 1000 [--port 0] [--token T]
+
+Prints `READY <port>` once listening. Chats 1..users exist as if each user had started the bot.
+Reads commands on stdin, one per line, and answers each with one JSON line:
+`stats` -> {"bot_messages": n, "chats_reached": n, "duplicates": n, "max_per_chat": n}
+`quit` (or end of input) -> stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+from bot.sandbox.server import FakeBotApi
+from bot.sandbox.store import ChatState, UserInfo
+
+DEFAULT_TOKEN = "123456789:SANDBOX-token-for-local-tests-only"
+
+
+def add_started_chats(api: FakeBotApi, count: int) -> None:
+    for user_id in range(1, count + 1):
+        chat = ChatState(user=UserInfo(user_id, f"User{user_id}", "en", None), max_messages=16)
+        chat.started = True
+        api._chats[user_id] = chat  # the sandbox's own store; no network round trip per user
+
+
+def stats(api: FakeBotApi) -> dict[str, int]:
+    per_chat = [
+        sum(1 for m in chat.messages.values() if m.from_bot) for chat in api._chats.values()
+    ]
+    return {
+        "bot_messages": sum(per_chat),
+        "chats_reached": sum(1 for n in per_chat if n),
+        "duplicates": sum(n - 1 for n in per_chat if n > 1),
+        "max_per_chat": max(per_chat, default=0),
+    }
+
+
+async def serve(users: int, port: int, token: str) -> None:
+    async with FakeBotApi(token=token, port=port) as api:
+        add_started_chats(api, users)
+        print(f"READY {api.port}", flush=True)
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            command = line.strip()
+            if not line or command == "quit":
+                return
+            if command == "stats":
+                print(json.dumps(stats(api)), flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.sandbox.serve")
+    parser.add_argument("--users", type=int, default=0)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--token", default=DEFAULT_TOKEN)
+    args = parser.parse_args(argv)
+    asyncio.run(serve(args.users, args.port, args.token))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

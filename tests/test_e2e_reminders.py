@@ -1,0 +1,222 @@
+"""Reminders end to end through the local Bot API server, with a clock the test moves:
+set up by buttons and typing, fire, snooze, stop; Telegram's 429, 403 and 500; restarts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.runner import polling
+from bot.sandbox.server import FakeBotApi
+from bot.sandbox.user import SimUser
+from bot.services import Services
+from tests.conftest import AppFactory, ManualClock
+
+BEDTIME = "🌙 Bedtime stretch"
+SAVE = "✅ Save"
+
+
+def at(clock: ManualClock, iso: str) -> None:
+    clock.now = datetime.fromisoformat(iso).replace(tzinfo=UTC).timestamp()
+
+
+async def tick(services: Services) -> None:
+    assert services.scheduler is not None
+    await services.scheduler.tick()
+
+
+async def subscribe_bedtime(user: SimUser, time_label: str = "22:30") -> None:
+    [listing] = await user.command("/reminders")
+    assert BEDTIME in listing.labels
+    [ask] = await user.press(BEDTIME)
+    assert "time zone" in ask.text.lower()
+    [confirm] = await user.send("londn")
+    assert "Europe/London" in confirm.text
+    [picker] = await user.press("✅ Yes, that's it")
+    assert "22:00" in picker.text
+    [picked] = await user.press(time_label)
+    assert time_label in picked.text
+    [saved] = await user.press(SAVE)
+    assert time_label in saved.text
+    assert "Europe/London" in saved.text
+
+
+def reminder_messages(user: SimUser) -> list[str]:
+    return [m.text for m in user.chat if m.from_bot and m.text.startswith("🌙 Time for")]
+
+
+async def test_subscribe_fire_snooze_stop(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await subscribe_bedtime(user)
+    at(clock, "2026-01-10T22:29:00")
+    await tick(services)
+    assert reminder_messages(user) == []  # not yet
+    at(clock, "2026-01-10T22:30:20")
+    await tick(services)
+    assert len(reminder_messages(user)) == 1
+    message = user.chat[-1]
+    assert {"✅ Done", "😴 Snooze 10 min", "🔕 Stop this reminder"} <= set(message.labels)
+    await user.press("😴 Snooze 10 min")
+    assert "10 minutes" in (user.callback_answers[-1].text or "")
+    await tick(services)
+    assert len(reminder_messages(user)) == 1  # snoozed, not yet due
+    clock.advance(600)
+    await tick(services)
+    assert len(reminder_messages(user)) == 2
+    [stopped] = await user.press("🔕 Stop this reminder")
+    assert "stopped" in stopped.text.lower()  # the reminder message now says it is stopped
+    messages_before = len(user.chat)
+    at(clock, "2026-01-11T22:31:00")
+    await tick(services)
+    assert len(user.chat) == messages_before  # nothing more after Stop
+    assert await services.storage.delivery_counts() == {"sent": 2}
+
+
+async def test_typed_times_and_bad_time(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await user.command("/reminders")
+    await user.press(BEDTIME)
+    await user.send("UTC+2")
+    await user.press("✅ Yes, that's it")
+    [bad] = await user.send("quarter past late")
+    assert "couldn't read" in bad.text.lower()
+    [typed] = await user.send("10:45pm")
+    assert "22:45" in typed.text
+    [later] = await user.press("+15 min")
+    assert "23:00" in later.text
+    [saved] = await user.press(SAVE)
+    assert "23:00" in saved.text
+    [reminder] = await services.storage.reminders_of(user.user_id)
+    assert reminder.local_time == "23:00"
+    assert reminder.next_fire_utc == int(datetime(2026, 1, 10, 21, 0, tzinfo=UTC).timestamp())
+
+
+async def test_preswim_days_and_lead(user: SimUser, services: Services, clock: ManualClock) -> None:
+    at(clock, "2026-01-05T08:00:00")  # a Monday
+    await user.command("/reminders")
+    await user.press("🏊 Before my swims")
+    await user.send("London")
+    await user.press("✅ Yes, that's it")
+    await user.press("18:00")
+    [days] = await user.press(SAVE)
+    assert "✅ Mon" in days.labels
+    for day in ("✅ Mon", "✅ Tue", "✅ Wed", "✅ Fri", "✅ Sat", "✅ Sun"):
+        await user.press(day)  # leave Thursday only
+    await user.press(SAVE)
+    [saved] = await user.press("30 min before")
+    assert "Thu" in saved.text
+    [reminder] = await services.storage.reminders_of(user.user_id)
+    assert reminder.weekdays == 1 << 3
+    assert reminder.next_fire_utc == int(datetime(2026, 1, 8, 17, 30, tzinfo=UTC).timestamp())
+    at(clock, "2026-01-08T17:30:05")
+    await tick(services)
+    assert any("18:00" in m.text for m in user.chat if m.from_bot and "swim" in m.text.lower())
+
+
+async def test_list_pause_resume_edit_delete(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await subscribe_bedtime(user)
+    [listing] = await user.command("/reminders")
+    assert "22:30" in listing.text
+    [paused] = await user.press("1. ⏸ Pause")
+    assert "(paused)" in paused.text
+    [reminder] = await services.storage.reminders_of(user.user_id)
+    assert reminder.next_fire_utc is None
+    at(clock, "2026-01-10T22:31:00")
+    await tick(services)
+    assert reminder_messages(user) == []
+    await user.press("1. ▶️ Resume")
+    [reminder] = await services.storage.reminders_of(user.user_id)
+    assert reminder.enabled
+    await user.press("1. ✏️ Edit")
+    await user.press("21:00")
+    [saved] = await user.press(SAVE)
+    assert "21:00" in saved.text
+    [listing] = await user.command("/reminders")
+    await user.press("1. 🗑 Delete")
+    assert await services.storage.reminders_of(user.user_id) == []
+
+
+async def test_free_text_and_flow_offer_lead_to_reminders(user: SimUser) -> None:
+    [listing] = await user.send("remind me to stretch before bed")
+    assert BEDTIME in listing.labels
+    await user.command("/cramp")
+    await user.press("🛏 In bed / on land")
+    await user.press("✅ It eased")
+    [offer] = await user.press("⏰ Bedtime reminder")
+    assert "time zone" in offer.text.lower()
+
+
+async def test_rate_limit_then_delivered(
+    user: SimUser, services: Services, clock: ManualClock, api: FakeBotApi
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await subscribe_bedtime(user)
+    api.faults.add("429", method="sendMessage", retry_after=1)
+    at(clock, "2026-01-10T22:30:05")
+    await tick(services)
+    assert len(reminder_messages(user)) == 1
+    assert api.stats.faults["429"] == 1
+
+
+async def test_server_error_is_retried_later(
+    user: SimUser, services: Services, clock: ManualClock, api: FakeBotApi
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await subscribe_bedtime(user)
+    api.faults.add("500", method="sendMessage")
+    at(clock, "2026-01-10T22:30:05")
+    await tick(services)
+    assert reminder_messages(user) == []
+    clock.advance(10)
+    await tick(services)
+    assert len(reminder_messages(user)) == 1
+    assert await services.storage.delivery_counts() == {"sent": 1}
+
+
+async def test_blocked_user_is_paused_then_offered_resume(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await subscribe_bedtime(user)
+    user.block()
+    at(clock, "2026-01-10T22:30:05")
+    await tick(services)
+    [reminder] = await services.storage.reminders_of(user.user_id)
+    assert not reminder.enabled
+    assert reminder.disabled_reason == "blocked"
+    user.unblock()
+    replies = await user.command("/start")
+    offer = replies[-1]
+    assert "Welcome back" in offer.text
+    await user.press("▶️ Resume my reminders")
+    [reminder] = await services.storage.reminders_of(user.user_id)
+    assert reminder.enabled
+    assert reminder.next_fire_utc is not None
+
+
+async def test_missed_while_down_within_grace_sent_once(
+    api: FakeBotApi, make_app: AppFactory, services: Services, clock: ManualClock
+) -> None:
+    user = api.user(user_id=3003, first_name="Kim")
+    at(clock, "2026-01-10T12:00:00")
+    async with polling(make_app()):
+        await subscribe_bedtime(user)
+    # Down over 22:30; back at 22:50, inside the 60-minute grace window.
+    at(clock, "2026-01-10T22:50:00")
+    async with polling(make_app()):
+        await tick(services)
+        await tick(services)
+    assert len(reminder_messages(user)) == 1
+    # Down over the next evening entirely: back at 01:00, past the grace window: skipped.
+    at(clock, "2026-01-12T01:00:00")
+    async with polling(make_app()):
+        await tick(services)
+        [reminder] = await services.storage.reminders_of(user.user_id)
+    assert len(reminder_messages(user)) == 1
+    assert reminder.next_fire_utc == int(datetime(2026, 1, 12, 22, 30, tzinfo=UTC).timestamp())
