@@ -14,7 +14,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     routing.add_argument("--rounds", type=int, default=20)
     reminders = sub.add_parser("reminders", help="reminder fan-out to the local server")
     reminders.add_argument("--users", type=int, default=10_000)
-    reminders.add_argument("--concurrency", type=int, default=64)
+    reminders.add_argument("--chunk", type=int, default=16)
+    reminders.add_argument("--lanes", type=int, default=4)
     args = parser.parse_args(argv)
     if args.name == "routing":
         from bench.routing import run
@@ -23,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.name == "reminders":
         from bench.reminders import run as run_reminders
 
-        run_reminders(args.users, args.concurrency)
+        run_reminders(args.users, args.chunk, args.lanes)
     return 0
 
 

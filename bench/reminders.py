@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.outbox import BotApiClient, Outbox
 from bot.reminder_views import reminder_message
 from bot.reminders import ReminderScheduler
-from bot.sandbox.serve import DEFAULT_TOKEN
+from bot.sandbox.serve import DEFAULT_TOKEN, stop_server
 from bot.services import load_locales
 from bot.storage import Delivery, Storage
 from bot.views import Screen
@@ -66,7 +66,7 @@ async def sweep_cost_ms(storage: Storage, now: int, rounds: int = 20) -> float:
     return round(times[len(times) // 2], 3)
 
 
-async def run_async(users: int, concurrency: int) -> dict[str, object]:
+async def run_async(users: int, chunk: int, lanes: int) -> dict[str, object]:
     content = load_locales(Path(__file__).resolve().parent.parent / "content", "en")["en"].content
     with tempfile.TemporaryDirectory() as folder:
         storage = await Storage.open(Path(folder) / "bench.sqlite3")
@@ -85,8 +85,9 @@ async def run_async(users: int, concurrency: int) -> dict[str, object]:
 
         server, port = start_server(users)
         try:
-            client = BotApiClient(f"http://127.0.0.1:{port}/bot", DEFAULT_TOKEN,
-                                  connections=concurrency)  # fmt: skip
+            client = BotApiClient(
+                f"http://127.0.0.1:{port}/bot", DEFAULT_TOKEN, connections=chunk * lanes
+            )
 
             def render(delivery: Delivery) -> Screen:
                 return reminder_message(
@@ -96,7 +97,7 @@ async def run_async(users: int, concurrency: int) -> dict[str, object]:
             clock_now = float(DUE_AT + 30)
             outbox = Outbox(
                 storage, client, render, rate=1_000_000.0, clock=lambda: clock_now,
-                concurrency=concurrency, batch=concurrency * 4,
+                chunk=chunk, lanes=lanes,
             )  # fmt: skip
             scheduler = ReminderScheduler(
                 storage, outbox, grace_seconds=3600, clock_now=lambda: clock_now
@@ -111,8 +112,7 @@ async def run_async(users: int, concurrency: int) -> dict[str, object]:
             second = await scheduler.tick()  # nothing left: must send nothing more
             counts = await storage.delivery_counts()
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_server(server)
         await storage.close()
     return {
         "benchmark": "reminders",
@@ -132,12 +132,14 @@ async def run_async(users: int, concurrency: int) -> dict[str, object]:
         "sweep_query_ms_with_n_due": cost_due,
         "sweep_query_ms_with_n_not_due": cost_not_due,
         "peak_rss_mb": round(peak_rss_mb(), 1),
-        "concurrency": concurrency,
+        "chunk": chunk,
+        "lanes": lanes,
+        "in_doubt_after_a_crash_at_most": chunk * lanes,
     }
 
 
-def run(users: int, concurrency: int = 64) -> None:
-    result = asyncio.run(run_async(users, concurrency))
+def run(users: int, chunk: int = Outbox.DEFAULT_CHUNK, lanes: int = Outbox.DEFAULT_LANES) -> None:
+    result = asyncio.run(run_async(users, chunk, lanes))
     print(
         f"{result['sent']} reminders in {result['claim_and_send_s']} s "
         f"({result['sends_per_s']}/s), peak RSS {result['peak_rss_mb']} MB"

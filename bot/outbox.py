@@ -106,6 +106,13 @@ class OutboxStats:
 
 
 class Outbox:
+    # Deliveries are taken in small chunks, each marked 'sending' before it goes out, and
+    # several chunks are in flight at once. After a crash, at most IN_DOUBT deliveries may or
+    # may not have arrived; they are not resent. Smaller is safer; larger is faster.
+    DEFAULT_CHUNK = 16
+    DEFAULT_LANES = 4
+    IN_DOUBT = DEFAULT_CHUNK * DEFAULT_LANES
+
     def __init__(
         self,
         storage: Storage,
@@ -114,41 +121,47 @@ class Outbox:
         *,
         rate: float,
         clock: Callable[[], float],
-        concurrency: int = 32,
-        batch: int = 500,
+        chunk: int = DEFAULT_CHUNK,
+        lanes: int = DEFAULT_LANES,
     ) -> None:
         self._storage = storage
         self._client = client
         self._render = render
         self._interval = 1.0 / rate
         self._clock = clock  # wall clock, for due and sent times (tests move it by hand)
-        self._concurrency = concurrency
-        self._batch = batch
+        self._chunk = chunk
+        self._lanes = lanes
         self._paused_until = 0.0
         self._next_slot = 0.0
 
     async def drain(self) -> OutboxStats:
-        """Send every delivery due now; returns what happened. Bounded: each delivery is taken
-        once per call, and one that is retried waits for a later call."""
+        """Send every delivery due now; returns what happened. A delivery is taken once per
+        call; one that must be retried is due later, for a later call."""
         stats = OutboxStats()
+        in_flight: set[asyncio.Task[None]] = set()
+        exhausted = False
         while True:
-            deliveries = await self._storage.take_deliveries(int(self._clock()), self._batch)
-            if not deliveries:
+            while not exhausted and len(in_flight) < self._lanes:
+                chunk = await self._storage.take_deliveries(int(self._clock()), self._chunk)
+                if not chunk:
+                    exhausted = True
+                    break
+                in_flight.add(asyncio.create_task(self._send_batch(chunk, stats)))
+            if not in_flight:
                 return stats
-            await self._send_batch(deliveries, stats)
-            if len(deliveries) < self._batch:
-                return stats
+            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+            exhausted = False  # a lane is free: look again (snoozes may have come due)
 
     async def _send_batch(self, deliveries: Sequence[Delivery], stats: OutboxStats) -> None:
         sent: list[int] = []
         retry: list[tuple[int, int]] = []
         failed: list[tuple[int, str]] = []
         blocked: set[int] = set()
-        semaphore = asyncio.Semaphore(self._concurrency)
 
         async def one(delivery: Delivery) -> None:
-            async with semaphore:
-                outcome = await self._send_one(delivery, stats)
+            outcome = await self._send_one(delivery, stats)
             if outcome == "sent":
                 sent.append(delivery.id)
             elif outcome == "blocked":

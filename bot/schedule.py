@@ -52,9 +52,10 @@ MIN_SCORE = 80
 
 _DAY_SECONDS = 86_400
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-# Ahead of the first candidate day: a weekly pattern needs 8 days; the rest is slack for
-# zones that skip a whole local date (Pacific/Apia, 2011-12-30). One extra day is searched
-# behind, in case a fall-back at midnight puts "now" on the previous local date.
+# Days searched after the local date of `after_utc`: a weekly pattern needs 8, the rest is
+# slack (Pacific/Apia skipped the whole of 2011-12-30). One day before it is searched too,
+# as cheap insurance for zones that fall back across midnight (America/Santiago), where the
+# local date can step backwards.
 _SEARCH_DAYS = 15
 _MAX_LEAD_MINUTES = 24 * 60
 
@@ -136,7 +137,7 @@ _TYPED_OFFSET_RE = re.compile(r"(?:utc|gmt)?\s*([+-])\s*([0-9]{1,2})(?:[:.]?([0-
 _DASHES = str.maketrans({"−": "-", "–": "-", "—": "-"})
 # Zone files that exist on disk but are not places: 'localtime' is the host's own setting
 # (available_timezones() lists it when /usr/share/zoneinfo has one), the rest are tooling.
-_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory", "posix", "right"})
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 def _offset_name(minutes: int) -> str:
@@ -247,7 +248,7 @@ class _Choices:
 @dataclass(frozen=True)
 class _Index:
     places: _Choices  # aliases + the city part of each Area/City zone
-    legacy: _Choices  # 'US/Eastern', 'Canada/Pacific', 'Cuba': only when places find nothing
+    legacy: _Choices  # 'US/Eastern', 'Canada/Pacific', 'Navajo': when places find nothing
     full_names: dict[str, str]  # normalised 'europe london' -> 'Europe/London'
 
 
@@ -298,7 +299,7 @@ def warm_up() -> None:
 def _parse_offset(text: str) -> list[ZoneMatch] | None:
     """Offset input -> [the match], [] for an impossible offset, None if it is no offset."""
     cleaned = text.translate(_DASHES).strip().lower()
-    if cleaned in {"utc", "z", "utc0", "gmt0"}:
+    if cleaned in {"utc", "utc0", "gmt0"}:
         return [ZoneMatch("UTC", "UTC", 100)]
     if cleaned == "gmt":
         # Britons say 'GMT' for their own clock, summer time included, so London is offered
@@ -352,7 +353,7 @@ def _search(query: str, pool: _Choices) -> list[tuple[float, str]]:
             )
             if len(key) > 2 and key not in _COMMON_WORDS
         ]  # fmt: skip
-    # Stable sort: equal scores keep the pool order, where aliases come before zone cities.
+    # Ties keep the pool order, where aliases come before zone cities.
     hits.sort(key=lambda hit: (-hit[0], hit[1]))
     return [(score, zone) for score, index in hits for zone in pool.targets[index]]
 
@@ -364,7 +365,7 @@ def resolve_zone(text: str, *, limit: int = 3) -> list[ZoneMatch]:
     named 'UTC+02:00' style, or [] when outside -12..+14 or not on a quarter hour. A full IANA
     name gives itself. Anything else is matched against the city part of the Area/City zones
     and the alias table, fuzzily: a match needs a score of MIN_SCORE; a key of fewer than
-    three letters must match exactly. Legacy names ('US/Eastern', 'Cuba') are searched only
+    three letters must match exactly. Legacy names ('US/Eastern', 'Navajo') are searched only
     when nothing else matches, and 'Etc/*' and abbreviations like 'EST' never (their fixed
     offsets ignore DST; 'Etc/GMT+5' even means UTC-5).
     An alias listing several zones ('usa') yields them all with the same score, in order.
@@ -458,7 +459,8 @@ def next_fire_utc(
     The swim instant is found first and the lead subtracted from it, so a 00:15 Monday swim
     with a 30-minute lead fires at 23:45 on Sunday, and a lead spanning a DST change is real
     elapsed time. kind 'swim_once': once, `lead_minutes` before the swim at `local_time` on
-    `once_date`; None once that moment is not after `after_utc`. `weekdays` == 0 is None.
+    `once_date`; None once that moment is not after `after_utc`. A preswim with
+    `weekdays` == 0 never fires: None.
 
     Daylight saving follows `zone`'s rules (zoneinfo), so a 22:00 reminder stays at 22:00 on
     the wall clock all year, and it fires at most once per local date:
@@ -490,7 +492,7 @@ def next_fire_utc(
     if weekdays == 0:
         return None
     today = local_now(zone, after_utc).date()
-    for step in range(0, 2):
+    for step in range(-1, _SEARCH_DAYS + 1):
         day = today + timedelta(days=step)
         if not (weekdays >> day.weekday()) & 1:
             continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -53,6 +54,19 @@ async def serve(users: int, port: int, token: str) -> None:
                 return
             if command == "stats":
                 print(json.dumps(stats(api)), flush=True)
+
+
+def stop_server(server: subprocess.Popen[str]) -> None:
+    """Stop a server started with this module's command line and close its pipes."""
+    if server.stdin is not None:
+        server.stdin.close()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+    if server.stdout is not None:
+        server.stdout.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
