@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 from bot.outbox import BotApiClient, Outbox
 from bot.reminder_views import reminder_message
 from bot.reminders import ReminderScheduler
-from bot.sandbox.serve import DEFAULT_TOKEN, stop_server
+from bot.sandbox.serve import DEFAULT_TOKEN, server_stats, start_server, stop_server
 from bot.services import load_locales
 from bot.storage import Delivery, Storage
 from bot.views import Screen
@@ -30,29 +28,6 @@ DUE_AT = BASE + 22 * 3600  # 22:00 UTC
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def start_server(users: int) -> tuple[subprocess.Popen[str], int]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.sandbox.serve", "--users", str(users)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert server.stdout is not None
-    line = server.stdout.readline()
-    if not line.startswith("READY"):
-        server.kill()
-        raise RuntimeError(f"the sandbox server did not start: {line!r}")
-    return server, int(line.split()[1])
-
-
-def server_stats(server: subprocess.Popen[str]) -> dict[str, int]:
-    assert server.stdin is not None and server.stdout is not None
-    server.stdin.write("stats\n")
-    server.stdin.flush()
-    result: dict[str, int] = json.loads(server.stdout.readline())
-    return result
 
 
 async def sweep_cost_ms(storage: Storage, now: int, rounds: int = 20) -> float:
@@ -66,8 +41,11 @@ async def sweep_cost_ms(storage: Storage, now: int, rounds: int = 20) -> float:
     return round(times[len(times) // 2], 3)
 
 
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
 async def run_async(users: int, chunk: int, lanes: int) -> dict[str, object]:
-    content = load_locales(Path(__file__).resolve().parent.parent / "content", "en")["en"].content
+    content = load_locales(CONTENT, "en")["en"].content
     with tempfile.TemporaryDirectory() as folder:
         storage = await Storage.open(Path(folder) / "bench.sqlite3")
         # N users due at 22:00, and N more subscribed for 23:00 (not due during the fan-out).

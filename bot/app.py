@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import reminder_views, views
+from bot import reminder_views, schedule, views
 from bot.config import Settings
 from bot.handlers.core import CoreHandlers, IntentAction
 from bot.handlers.flows import FlowHandlers
@@ -125,6 +125,7 @@ def build_application(
             await services.scheduler.tick()
 
     async def post_init(app: BotApp) -> None:
+        schedule.warm_up()  # builds the time-zone index once, and checks its alias file
         storage = await Storage.open(settings.db_path)
         services.attach_storage(storage)
         interrupted = await storage.abandon_in_flight()

@@ -8,7 +8,6 @@ chat really received.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -18,34 +17,11 @@ from pathlib import Path
 
 from bot.config import PROJECT_ROOT
 from bot.outbox import Outbox
-from bot.sandbox.serve import DEFAULT_TOKEN, stop_server
+from bot.sandbox.serve import DEFAULT_TOKEN, server_stats, start_server, stop_server
 from bot.storage import Storage
 
 USERS = 1200
 RATE = 300  # reminders per second: the fan-out takes a few seconds, long enough to kill it in
-
-
-def _server() -> tuple[subprocess.Popen[str], int]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.sandbox.serve", "--users", str(USERS)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=PROJECT_ROOT,
-    )
-    assert server.stdout is not None
-    line = server.stdout.readline()
-    assert line.startswith("READY"), line
-    return server, int(line.split()[1])
-
-
-def _stats(server: subprocess.Popen[str]) -> dict[str, int]:
-    assert server.stdin is not None
-    assert server.stdout is not None
-    server.stdin.write("stats\n")
-    server.stdin.flush()
-    result: dict[str, int] = json.loads(server.stdout.readline())
-    return result
 
 
 def _bot(port: int, db: Path, log: Path) -> subprocess.Popen[bytes]:
@@ -104,13 +80,13 @@ def test_kill_mid_fan_out_then_restart(tmp_path: Path) -> None:
     db = tmp_path / "bot.sqlite3"
     log = tmp_path / "bot.log"
     asyncio.run(_prepare(db))
-    server, port = _server()
+    server, port = start_server(USERS)
     try:
         first = _bot(port, db, log)
-        _wait_for(lambda: _stats(server)["bot_messages"] >= USERS // 4, timeout=60)
+        _wait_for(lambda: server_stats(server)["bot_messages"] >= USERS // 4, timeout=60)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
-        at_kill = _stats(server)["bot_messages"]
+        at_kill = server_stats(server)["bot_messages"]
         assert at_kill < USERS, "the fan-out finished before the kill; the test proves nothing"
 
         second = _bot(port, db, log)
@@ -118,14 +94,14 @@ def test_kill_mid_fan_out_then_restart(tmp_path: Path) -> None:
             # Everything that was not in flight at the kill arrives; in flight is at most one
             # outbox batch (see Outbox and Storage.take_deliveries).
             _wait_for(
-                lambda: _stats(server)["bot_messages"] >= USERS - Outbox.IN_DOUBT,
+                lambda: server_stats(server)["bot_messages"] >= USERS - Outbox.IN_DOUBT,
                 timeout=60,
             )
             time.sleep(1.0)  # let the last batch settle
         finally:
             second.send_signal(signal.SIGTERM)
             second.wait(timeout=30)
-        final = _stats(server)
+        final = server_stats(server)
     finally:
         stop_server(server)
 

@@ -16,6 +16,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.sandbox.server import FakeBotApi
 from bot.sandbox.store import ChatState, UserInfo
@@ -54,6 +55,34 @@ async def serve(users: int, port: int, token: str) -> None:
                 return
             if command == "stats":
                 print(json.dumps(stats(api)), flush=True)
+
+
+def start_server(users: int, cwd: Path | None = None) -> tuple[subprocess.Popen[str], int]:
+    """Start this module as a child process; returns it and the port it listens on."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.sandbox.serve", "--users", str(users)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=cwd or Path(__file__).resolve().parents[2],
+    )
+    if server.stdout is None:
+        raise RuntimeError("no pipe to the sandbox server")
+    line = server.stdout.readline()
+    if not line.startswith("READY"):
+        server.kill()
+        raise RuntimeError(f"the sandbox server did not start: {line!r}")
+    return server, int(line.split()[1])
+
+
+def server_stats(server: subprocess.Popen[str]) -> dict[str, int]:
+    """Ask a server started by start_server what the chats received."""
+    if server.stdin is None or server.stdout is None:
+        raise RuntimeError("no pipe to the sandbox server")
+    server.stdin.write("stats\n")
+    server.stdin.flush()
+    result: dict[str, int] = json.loads(server.stdout.readline())
+    return result
 
 
 def stop_server(server: subprocess.Popen[str]) -> None:
