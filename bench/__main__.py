@@ -16,6 +16,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     reminders.add_argument("--users", type=int, default=10_000)
     reminders.add_argument("--chunk", type=int, default=16)
     reminders.add_argument("--lanes", type=int, default=4)
+    throughput = sub.add_parser("throughput", help="full bot vs echo bot under load")
+    throughput.add_argument("--users", type=int, default=100)
+    throughput.add_argument("--seconds", type=float, default=10.0)
+    throughput.add_argument("--rate", type=float, default=200.0)
+    throughput.add_argument("--only", choices=("full", "echo"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.name == "routing":
         from bench.routing import run
@@ -25,6 +30,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.reminders import run as run_reminders
 
         run_reminders(args.users, args.chunk, args.lanes)
+    elif args.name == "throughput":
+        from bench import throughput as bench_throughput
+
+        if args.only:
+            bench_throughput.run_one(args.only, args.users, args.seconds, args.rate)
+        else:
+            bench_throughput.run(args.users, args.seconds, args.rate)
     return 0
 
 

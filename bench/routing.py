@@ -7,10 +7,10 @@ import random
 import statistics
 import time
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, SHARED_DIR
 from bot.services import load_locales
 
-DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "routing_dev.tsv"
+DEV_SET = SHARED_DIR / "eval" / "routing_dev.tsv"
 
 
 def messages(seed: int = 7) -> list[str]:

@@ -25,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot import reminder_views, schedule, views
+from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Settings
 from bot.handlers.core import CoreHandlers, IntentAction
 from bot.handlers.flows import FlowHandlers
@@ -172,6 +173,7 @@ def build_application(
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
+        .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )
 

@@ -7,12 +7,12 @@ import sys
 
 import pytest
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, SHARED_DIR
 from bot.intents import INTENTS
 from bot.routing import Router
 from bot.services import load_locales
 
-DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "routing_dev.tsv"
+DEV_SET = SHARED_DIR / "eval" / "routing_dev.tsv"
 # Regression floors, a little under what the router measures today (see README).
 ACCURACY_FLOOR = 0.95
 FALLBACK_FLOOR = 0.90

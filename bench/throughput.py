@@ -1,0 +1,281 @@
+"""Throughput: many simulated users drive the full bot (real SQLite file on disk) through the
+local Bot API server with a realistic mix: free text with typos, both flows by buttons,
+reminder set-up. The same number and kinds of updates then go through a minimal echo bot on
+the same stack (python-telegram-bot + the same local server): the floor.
+
+Two phases for each bot, each in its own process (so peak RSS is its own):
+- closed loop: every user acts again as soon as it sees the reply -> updates/s;
+- open loop at a fixed rate (default 200 updates/s) -> p50/p99 from send to reply visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.app import build_application
+from bot.concurrency import PerChatUpdateProcessor
+from bot.config import Secret, load_settings
+from bot.runner import polling
+from bot.sandbox.server import FakeBotApi
+from bot.sandbox.store import ChatState
+from bot.sandbox.user import SimUser, command_entities
+
+FREE_TEXT = [
+    "cramp in bed", "crmap in teh pool", "why do my feet cramp at night", "how to prevent cramps",
+    "hi", "is this serious", "charley horse!!", "what causes leg cramps", "calf massage tips",
+    "remind me before my swim", "toe strech", "who won the football", "my calf is cramping",
+]  # fmt: skip
+
+# One session of the full bot: (kind, payload). "text": send it; "press": tap that label,
+# or the first of several labels that is on screen.
+FULL_SESSION: list[tuple[str, str]] = [
+    ("text", "/start"),
+    ("text", "*free"),
+    ("text", "/cramp"),
+    ("press", "🛏 In bed / on land"),
+    ("press", "🔄 Try something else"),
+    ("press", "✅ It eased"),
+    ("press", "Rubbing the calf"),
+    ("text", "*free"),
+    ("text", "/reminders"),
+    ("press", "🌙 Bedtime stretch"),
+    ("tz", "London"),
+    ("press", "22:30"),
+    ("press", "✅ Save"),
+]
+ECHO_SESSION: list[tuple[str, str]] = [
+    ("press", "Press") if kind in ("press", "tz") else (kind, payload)
+    for kind, payload in FULL_SESSION
+]
+
+
+@dataclass
+class Driver:
+    api: FakeBotApi
+    rng: random.Random
+    latencies: list[float] = field(default_factory=list)
+    updates: int = 0
+    errors: int = 0
+
+    async def act(self, user: SimUser, kind: str, payload: str) -> None:
+        chat = self.api.chat_state(user.user_id)
+        assert chat is not None
+        if kind == "tz":
+            last = user.last_bot_message()
+            if last is None or "time zone" not in last.text.lower():
+                return  # the zone is known already: the time picker is on screen
+            await self._exchange(chat, lambda: self._text(chat, payload))
+            kind, payload = "press", "✅ Yes, that's it"
+        if kind == "text":
+            text = self.rng.choice(FREE_TEXT) if payload == "*free" else payload
+            await self._exchange(chat, lambda: self._text(chat, text))
+        else:
+            found = self._button(user, payload)
+            if found is None:
+                self.errors += 1
+                return
+            message, data = found
+            await self._exchange(chat, lambda: self.api.user_callback(chat, message, data))
+
+    def _text(self, chat: ChatState, text: str) -> int:
+        return self.api.user_message(chat, text=text, entities=command_entities(text))[1]
+
+    @staticmethod
+    def _button(user: SimUser, label: str) -> tuple[Any, str] | None:
+        chat = user.api.chat_state(user.user_id)
+        assert chat is not None
+        for message in reversed(list(chat.messages.values())):
+            if message.from_bot and not message.deleted:
+                for row in message.buttons:
+                    for button in row:
+                        if button.text == label and button.callback_data:
+                            return message, button.callback_data
+        return None
+
+    async def _exchange(self, chat: ChatState, push: Callable[[], int]) -> None:
+        """Send one update; wait until the bot shows something (a new or edited message)."""
+        start_seq = chat.action_seq
+        began = time.perf_counter()
+        push()
+        self.updates += 1
+        deadline = began + 10.0
+        while not chat.touched_since(start_seq):
+            left = deadline - time.perf_counter()
+            if left <= 0 or not await chat.action_signal.wait(left):
+                self.errors += 1
+                return
+        self.latencies.append(time.perf_counter() - began)
+
+
+async def closed_loop(driver: Driver, users: list[SimUser], session: list[tuple[str, str]],
+                      seconds: float) -> float:  # fmt: skip
+    """Every user runs sessions back to back; returns updates per second."""
+    stop_at = time.perf_counter() + seconds
+    start_updates = driver.updates
+
+    async def run(user: SimUser) -> None:
+        while time.perf_counter() < stop_at:
+            for kind, payload in session:
+                if time.perf_counter() >= stop_at:
+                    return
+                await driver.act(user, kind, payload)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(run(u) for u in users))
+    return (driver.updates - start_updates) / (time.perf_counter() - began)
+
+
+async def open_loop(driver: Driver, users: list[SimUser], session: list[tuple[str, str]],
+                    rate: float, seconds: float) -> tuple[float, list[float]]:  # fmt: skip
+    """Users act on a fixed timetable adding up to `rate` updates/s; returns (achieved rate,
+    latencies)."""
+    period = len(users) / rate
+    driver.latencies = []
+    start_updates = driver.updates
+    began = time.perf_counter()
+    stop_at = began + seconds
+
+    async def run(index: int, user: SimUser) -> None:
+        next_at = began + period * index / len(users)
+        step = 0
+        while True:
+            wait = next_at - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if time.perf_counter() >= stop_at:
+                return
+            kind, payload = session[step % len(session)]
+            await driver.act(user, kind, payload)
+            step += 1
+            next_at += period
+
+    await asyncio.gather(*(run(i, u) for i, u in enumerate(users)))
+    elapsed = time.perf_counter() - began
+    return (driver.updates - start_updates) / elapsed, list(driver.latencies)
+
+
+def _echo_app(api: FakeBotApi) -> Any:
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Press", callback_data="press")]])
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message and update.effective_message.text:
+            await update.effective_message.reply_text(
+                update.effective_message.text, reply_markup=keyboard
+            )
+
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        text = query.message.text if query.message and hasattr(query.message, "text") else ""
+        await query.edit_message_text(
+            "pressed" if text != "pressed" else "pressed again", reply_markup=keyboard
+        )
+
+    app = (
+        Application.builder()
+        .token(api.token)
+        .base_url(api.base_url)
+        .base_file_url(api.base_file_url)
+        .concurrent_updates(PerChatUpdateProcessor())
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.add_handler(CallbackQueryHandler(pressed))
+    return app
+
+
+async def measure(which: str, users: int, seconds: float, rate: float) -> dict[str, Any]:
+    rng = random.Random(42)
+    async with FakeBotApi() as api:
+        with tempfile.TemporaryDirectory() as folder:
+            if which == "full":
+                settings = dataclasses.replace(
+                    load_settings({}, require_token=False),
+                    token=Secret(api.token),
+                    api_base_url=api.base_url,
+                    api_file_url=api.base_file_url,
+                    db_path=Path(folder) / "bench.sqlite3",
+                    log_level="WARNING",
+                )
+                app = build_application(settings)
+                session = FULL_SESSION
+            else:
+                app = _echo_app(api)
+                session = ECHO_SESSION
+            async with polling(app):
+                people = [api.user(user_id=10_000 + i, first_name=f"U{i}") for i in range(users)]
+                driver = Driver(api, rng)
+                for person in people:  # every chat exists and has a message with buttons
+                    await driver.act(person, "text", "/start")
+                closed = await closed_loop(driver, people, session, seconds)
+                achieved, latencies = await open_loop(driver, people, session, rate, seconds)
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 2)
+
+    return {
+        "bot": which,
+        "closed_loop_updates_per_s": round(closed, 1),
+        "open_loop_rate": round(achieved, 1),
+        "p50_ms": pct(0.50) if latencies else None,
+        "p99_ms": pct(0.99) if latencies else None,
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None,
+        "errors": driver.errors,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def run_one(which: str, users: int, seconds: float, rate: float) -> None:
+    print(json.dumps(asyncio.run(measure(which, users, seconds, rate))))
+
+
+def run(users: int, seconds: float, rate: float) -> None:
+    results: dict[str, dict[str, Any]] = {}
+    for which in ("echo", "full"):
+        child = subprocess.run(
+            [sys.executable, "-m", "bench", "throughput", "--only", which, "--users", str(users),
+             "--seconds", str(seconds), "--rate", str(rate)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        results[which] = json.loads(child.stdout.strip().splitlines()[-1])
+        print(f"{which}: {results[which]}")
+    full, echo = results["full"], results["echo"]
+    summary = {
+        "benchmark": "throughput",
+        "users": users,
+        "updates_per_s_full": full["closed_loop_updates_per_s"],
+        "updates_per_s_echo": echo["closed_loop_updates_per_s"],
+        "ratio_full_to_echo": round(
+            full["closed_loop_updates_per_s"] / echo["closed_loop_updates_per_s"], 3
+        ),
+        "fixed_rate": rate,
+        "p50_ms_full": full["p50_ms"],
+        "p99_ms_full": full["p99_ms"],
+        "p50_ms_echo": echo["p50_ms"],
+        "p99_ms_echo": echo["p99_ms"],
+        "peak_rss_mb_full": full["peak_rss_mb"],
+        "peak_rss_mb_echo": echo["peak_rss_mb"],
+        "errors_full": full["errors"],
+        "errors_echo": echo["errors"],
+    }
+    print(json.dumps(summary))
+
