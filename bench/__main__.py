@@ -20,7 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     throughput.add_argument("--users", type=int, default=100)
     throughput.add_argument("--seconds", type=float, default=10.0)
     throughput.add_argument("--rate", type=float, default=200.0)
-    throughput.add_argument("--only", choices=("full", "echo"), help=argparse.SUPPRESS)
+    throughput.add_argument(
+        "--only", choices=("full", "echo", "echo-stock"), help=argparse.SUPPRESS
+    )
+    throughput.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.name == "routing":
         from bench.routing import run
@@ -33,7 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.name == "throughput":
         from bench import throughput as bench_throughput
 
-        if args.only:
+        if args.load:
+            import asyncio
+
+            asyncio.run(bench_throughput.generate_load(args.users, args.seconds, args.rate))
+        elif args.only:
             bench_throughput.run_one(args.only, args.users, args.seconds, args.rate)
         else:
             bench_throughput.run(args.users, args.seconds, args.rate)

@@ -3,7 +3,8 @@ local Bot API server with a realistic mix: free text with typos, both flows by b
 reminder set-up. The same number and kinds of updates then go through a minimal echo bot on
 the same stack (python-telegram-bot + the same local server): the floor.
 
-Two phases for each bot, each in its own process (so peak RSS is its own):
+The bot runs in one process and the load (the local server and the users) in another, as
+Telegram would be elsewhere; peak RSS is the bot process's own. Two phases for each bot:
 - closed loop: every user acts again as soon as it sees the reply -> updates/s;
 - open loop at a fixed rate (default 200 updates/s) -> p50/p99 from send to reply visible.
 """
@@ -28,10 +29,12 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.app import build_application
+from bot.app import GET_UPDATES_READ_TIMEOUT, HTTP_POOL_SIZE, build_application
 from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Secret, load_settings
+from bot.http import AiohttpRequest
 from bot.runner import polling
+from bot.sandbox.serve import DEFAULT_TOKEN
 from bot.sandbox.server import FakeBotApi
 from bot.sandbox.store import ChatState
 from bot.sandbox.user import SimUser, command_entities
@@ -170,7 +173,9 @@ async def open_loop(driver: Driver, users: list[SimUser], session: list[tuple[st
     return (driver.updates - start_updates) / elapsed, list(driver.latencies)
 
 
-def _echo_app(api: FakeBotApi) -> Any:
+def _echo_app(base_url: str, file_url: str, *, stock: bool = False) -> Any:
+    """A minimal echo bot. `stock`: PTB's own HTTP layer (httpx) and defaults; otherwise the
+    same HTTP layer and update processor as the full bot."""
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Press", callback_data="press")]])
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -189,59 +194,92 @@ def _echo_app(api: FakeBotApi) -> Any:
             "pressed" if text != "pressed" else "pressed again", reply_markup=keyboard
         )
 
-    app = (
-        Application.builder()
-        .token(api.token)
-        .base_url(api.base_url)
-        .base_file_url(api.base_file_url)
-        .concurrent_updates(PerChatUpdateProcessor())
-        .build()
-    )
+    builder = Application.builder().token(DEFAULT_TOKEN).base_url(base_url).base_file_url(file_url)
+    if not stock:
+        builder = (
+            builder.concurrent_updates(PerChatUpdateProcessor())
+            .request(AiohttpRequest(HTTP_POOL_SIZE))
+            .get_updates_request(AiohttpRequest(1, read_timeout=GET_UPDATES_READ_TIMEOUT))
+        )
+    app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(pressed))
     return app
 
 
-async def measure(which: str, users: int, seconds: float, rate: float) -> dict[str, Any]:
+async def generate_load(users: int, seconds: float, rate: float) -> None:
+    """The load process: the local Bot API server and the simulated users, on their own core.
+    Prints READY <port>, waits for a line on stdin (the bot is polling), runs, prints JSON."""
     rng = random.Random(42)
-    async with FakeBotApi() as api:
-        with tempfile.TemporaryDirectory() as folder:
-            if which == "full":
-                settings = dataclasses.replace(
-                    load_settings({}, require_token=False),
-                    token=Secret(api.token),
-                    api_base_url=api.base_url,
-                    api_file_url=api.base_file_url,
-                    db_path=Path(folder) / "bench.sqlite3",
-                    log_level="WARNING",
-                )
-                app = build_application(settings)
-                session = FULL_SESSION
-            else:
-                app = _echo_app(api)
-                session = ECHO_SESSION
-            async with polling(app):
-                people = [api.user(user_id=10_000 + i, first_name=f"U{i}") for i in range(users)]
-                driver = Driver(api, rng)
-                for person in people:  # every chat exists and has a message with buttons
-                    await driver.act(person, "text", "/start")
-                closed = await closed_loop(driver, people, session, seconds)
-                achieved, latencies = await open_loop(driver, people, session, rate, seconds)
+    async with FakeBotApi(token=DEFAULT_TOKEN) as api:
+        print(f"READY {api.port}", flush=True)
+        which = (await asyncio.to_thread(sys.stdin.readline)).strip()
+        session = FULL_SESSION if which == "full" else ECHO_SESSION
+        people = [api.user(user_id=10_000 + i, first_name=f"U{i}") for i in range(users)]
+        driver = Driver(api, rng)
+        for person in people:  # every chat exists and shows a message with buttons
+            await driver.act(person, "text", "/start")
+        closed = await closed_loop(driver, people, session, seconds)
+        achieved, latencies = await open_loop(driver, people, session, rate, seconds)
     latencies.sort()
 
-    def pct(p: float) -> float:
+    def pct(p: float) -> float | None:
+        if not latencies:
+            return None
         return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 2)
 
-    return {
-        "bot": which,
+    print(json.dumps({
         "closed_loop_updates_per_s": round(closed, 1),
         "open_loop_rate": round(achieved, 1),
-        "p50_ms": pct(0.50) if latencies else None,
-        "p99_ms": pct(0.99) if latencies else None,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
         "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None,
         "errors": driver.errors,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
+        "updates_total": driver.updates,
+    }), flush=True)  # fmt: skip
+
+
+async def measure(which: str, users: int, seconds: float, rate: float) -> dict[str, Any]:
+    """The bot process: runs the full or the echo bot against a load process."""
+    load = subprocess.Popen(  # noqa: ASYNC220 - starting it does not block; it runs alongside
+        [sys.executable, "-m", "bench", "throughput", "--load", "--users", str(users),
+         "--seconds", str(seconds), "--rate", str(rate)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert load.stdin is not None
+    assert load.stdout is not None
+    port = int(load.stdout.readline().split()[1])
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as folder:
+        if which == "full":
+            settings = dataclasses.replace(
+                load_settings({}, require_token=False),
+                token=Secret(DEFAULT_TOKEN),
+                api_base_url=f"{base}/bot",
+                api_file_url=f"{base}/file/bot",
+                db_path=Path(folder) / "bench.sqlite3",
+                log_level="WARNING",
+            )
+            app = build_application(settings)
+        else:
+            app = _echo_app(f"{base}/bot", f"{base}/file/bot", stock=which == "echo-stock")
+        async with polling(app):
+            cpu_before = time.process_time()
+            load.stdin.write(f"{which}\n")
+            load.stdin.flush()
+            line = await asyncio.to_thread(load.stdout.readline)
+            cpu_seconds = time.process_time() - cpu_before
+    load.stdin.close()
+    load.wait(timeout=30)
+    load.stdout.close()
+    result: dict[str, Any] = {"bot": which, **json.loads(line)}
+    # The bot process's own CPU per update (all its threads): what one core can sustain,
+    # whatever the load generator's own speed.
+    cpu_ms = 1000 * cpu_seconds / max(1, result["updates_total"])
+    result["cpu_ms_per_update"] = round(cpu_ms, 3)
+    result["capacity_updates_per_cpu_s"] = round(1000 / cpu_ms, 1)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return result
 
 
 def run_one(which: str, users: int, seconds: float, rate: float) -> None:
@@ -250,7 +288,7 @@ def run_one(which: str, users: int, seconds: float, rate: float) -> None:
 
 def run(users: int, seconds: float, rate: float) -> None:
     results: dict[str, dict[str, Any]] = {}
-    for which in ("echo", "full"):
+    for which in ("echo-stock", "echo", "full"):
         child = subprocess.run(
             [sys.executable, "-m", "bench", "throughput", "--only", which, "--users", str(users),
              "--seconds", str(seconds), "--rate", str(rate)],
@@ -258,7 +296,7 @@ def run(users: int, seconds: float, rate: float) -> None:
         )  # fmt: skip
         results[which] = json.loads(child.stdout.strip().splitlines()[-1])
         print(f"{which}: {results[which]}")
-    full, echo = results["full"], results["echo"]
+    full, echo, stock = results["full"], results["echo"], results["echo-stock"]
     summary = {
         "benchmark": "throughput",
         "users": users,
@@ -266,6 +304,15 @@ def run(users: int, seconds: float, rate: float) -> None:
         "updates_per_s_echo": echo["closed_loop_updates_per_s"],
         "ratio_full_to_echo": round(
             full["closed_loop_updates_per_s"] / echo["closed_loop_updates_per_s"], 3
+        ),
+        "cpu_ms_per_update_full": full["cpu_ms_per_update"],
+        "cpu_ms_per_update_echo": echo["cpu_ms_per_update"],
+        "capacity_ratio_full_to_echo": round(
+            full["capacity_updates_per_cpu_s"] / echo["capacity_updates_per_cpu_s"], 3
+        ),
+        "updates_per_s_echo_stock_ptb": stock["closed_loop_updates_per_s"],
+        "ratio_full_to_echo_stock_ptb": round(
+            full["closed_loop_updates_per_s"] / stock["closed_loop_updates_per_s"], 3
         ),
         "fixed_rate": rate,
         "p50_ms_full": full["p50_ms"],
@@ -278,4 +325,3 @@ def run(users: int, seconds: float, rate: float) -> None:
         "errors_echo": echo["errors"],
     }
     print(json.dumps(summary))
-

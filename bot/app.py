@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.handlers.core import CoreHandlers, IntentAction
 from bot.handlers.flows import FlowHandlers
 from bot.handlers.reminders import ReminderHandlers
+from bot.http import AiohttpRequest
 from bot.outbox import BotApiClient, Outbox
 from bot.reminders import ReminderScheduler
 from bot.services import Clock, Services, load_locales
@@ -40,6 +41,11 @@ log = logging.getLogger(__name__)
 # Handler groups: a lower number runs first, and every group sees every update.
 GROUP_BOOKKEEPING = -1  # remember the user; never answers
 GROUP_MAIN = 0  # exactly one handler here answers each update
+
+# One Bot API host: a small pool is plenty (see bot/http.py for why not httpx).
+HTTP_POOL_SIZE = 16
+# getUpdates long-polls; PTB adds its poll timeout to this read timeout.
+GET_UPDATES_READ_TIMEOUT = 5.0
 
 Context = ContextTypes.DEFAULT_TYPE
 BotApp: TypeAlias = Application[
@@ -174,6 +180,8 @@ def build_application(
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .concurrent_updates(PerChatUpdateProcessor())
+        .request(AiohttpRequest(HTTP_POOL_SIZE))
+        .get_updates_request(AiohttpRequest(1, read_timeout=GET_UPDATES_READ_TIMEOUT))
         .build()
     )
 

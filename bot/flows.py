@@ -17,6 +17,8 @@ from bot.content import FlowDef, FlowStep, FlowTexts
 DONE = "done"
 NEW = "new"  # callback step meaning "start this flow afresh", valid in any state
 HELPED = "helped"  # button: feedback for a method (argument: the method id)
+# Buttons that start a flow afresh: only these need the person's helpful methods.
+STARTS_FLOW = frozenset({"restart", "bed", "still", "swim"})
 # Actions that end the flow and hand over to another part of the bot.
 HAND_OFF = frozenset({"menu", "remind_bedtime", "remind_preswim"})
 

@@ -324,6 +324,16 @@ class Storage:
                 raise StorageError(_describe(exc, self.path)) from exc
             return result
 
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> tuple[int, int]:
+        """One statement, committed on its own (autocommit): a single thread hop, where a
+        BEGIN ... COMMIT transaction costs three. Returns (rows changed, last row id)."""
+        async with self._lock:
+            try:
+                cursor = await self._db.execute(sql, params)
+            except sqlite3.Error as exc:
+                raise StorageError(_describe(exc, self.path)) from exc
+            return cursor.rowcount, int(cursor.lastrowid or 0)
+
     async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         try:
             return list(await self._db.execute_fetchall(sql, params))
@@ -335,16 +345,13 @@ class Storage:
     async def touch_user(self, user_id: int, chat_id: int, language: str, now: int) -> None:
         """Record that a user wrote: first time creates them, later times move last_seen."""
 
-        async def work(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO users (user_id, chat_id, language, first_seen_utc, last_seen_utc)"
-                " VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id,"
-                " last_seen_utc = excluded.last_seen_utc",
-                (user_id, chat_id, language, now, now),
-            )
-
-        await self._run(work)
+        await self._write(
+            "INSERT INTO users (user_id, chat_id, language, first_seen_utc, last_seen_utc)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id,"
+            " last_seen_utc = excluded.last_seen_utc",
+            (user_id, chat_id, language, now, now),
+        )
 
     async def get_user(self, user_id: int) -> User | None:
         rows = await self._fetch(
@@ -355,20 +362,12 @@ class Storage:
         return User(*rows[0]) if rows else None
 
     async def set_time_zone(self, user_id: int, time_zone: str) -> None:
-        async def work(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "UPDATE users SET time_zone = ? WHERE user_id = ?", (time_zone, user_id)
-            )
-
-        await self._run(work)
+        await self._write("UPDATE users SET time_zone = ? WHERE user_id = ?", (time_zone, user_id))
 
     async def forget_user(self, user_id: int) -> None:
         """Delete every row about the user (child tables follow by ON DELETE CASCADE)."""
 
-        async def work(db: aiosqlite.Connection) -> None:
-            await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-
-        await self._run(work)
+        await self._write("DELETE FROM users WHERE user_id = ?", (user_id,))
 
     async def rows_mentioning_user(self, user_id: int) -> int:
         """How many rows in any table hold this user id (0 after forget_user)."""
@@ -405,39 +404,30 @@ class Storage:
     ) -> None:
         """Upsert the user's flow position; `new=True` restarts the flow's clock."""
 
-        async def work(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO conversation_state"
-                " (user_id, flow, step, message_id, started_utc, updated_utc, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow,"
-                " step = excluded.step, message_id = excluded.message_id,"
-                " updated_utc = excluded.updated_utc, data = excluded.data,"
-                " started_utc = CASE WHEN ? THEN excluded.started_utc ELSE started_utc END",
-                (user_id, flow, step, message_id, now, now, json.dumps(data or {}), new),
-            )
-
-        await self._run(work)
+        await self._write(
+            "INSERT INTO conversation_state"
+            " (user_id, flow, step, message_id, started_utc, updated_utc, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow,"
+            " step = excluded.step, message_id = excluded.message_id,"
+            " updated_utc = excluded.updated_utc, data = excluded.data,"
+            " started_utc = CASE WHEN ? THEN excluded.started_utc ELSE started_utc END",
+            (user_id, flow, step, message_id, now, now, json.dumps(data or {}), new),
+        )
 
     async def clear_state(self, user_id: int) -> None:
-        async def work(db: aiosqlite.Connection) -> None:
-            await db.execute("DELETE FROM conversation_state WHERE user_id = ?", (user_id,))
-
-        await self._run(work)
+        await self._write("DELETE FROM conversation_state WHERE user_id = ?", (user_id,))
 
     # --- feedback -----------------------------------------------------------------------
 
     async def add_feedback(
         self, user_id: int, flow: str, method: str, outcome: str, now: int
     ) -> None:
-        async def work(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO feedback_events (user_id, flow, method, outcome, created_utc)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (user_id, flow, method, outcome, now),
-            )
-
-        await self._run(work)
+        await self._write(
+            "INSERT INTO feedback_events (user_id, flow, method, outcome, created_utc)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (user_id, flow, method, outcome, now),
+        )
 
     async def helpful_methods(self, user_id: int) -> list[str]:
         """Methods this user said helped, most recent first, each once."""
@@ -462,17 +452,14 @@ class Storage:
         next_fire_utc: int | None,
         now: int,
     ) -> int:
-        async def work(db: aiosqlite.Connection) -> int:
-            cursor = await db.execute(
-                "INSERT INTO reminders (user_id, kind, local_time, weekdays, lead_minutes,"
-                " once_date, enabled, next_fire_utc, created_utc, updated_utc)"
-                " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
-                (user_id, kind, local_time, weekdays, lead_minutes, once_date, next_fire_utc,
-                 now, now),
-            )  # fmt: skip
-            return int(cursor.lastrowid or 0)
-
-        return int(await self._run(work))
+        _, row_id = await self._write(
+            "INSERT INTO reminders (user_id, kind, local_time, weekdays, lead_minutes,"
+            " once_date, enabled, next_fire_utc, created_utc, updated_utc)"
+            " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            (user_id, kind, local_time, weekdays, lead_minutes, once_date, next_fire_utc,
+             now, now),
+        )  # fmt: skip
+        return row_id
 
     async def update_reminder(
         self,
@@ -486,17 +473,14 @@ class Storage:
         next_fire_utc: int | None,
         now: int,
     ) -> bool:
-        async def work(db: aiosqlite.Connection) -> bool:
-            cursor = await db.execute(
-                "UPDATE reminders SET local_time = ?, weekdays = ?, lead_minutes = ?,"
-                " once_date = ?, next_fire_utc = ?, enabled = 1, disabled_reason = NULL,"
-                " updated_utc = ? WHERE id = ? AND user_id = ?",
-                (local_time, weekdays, lead_minutes, once_date, next_fire_utc, now,
-                 reminder_id, user_id),
-            )  # fmt: skip
-            return cursor.rowcount > 0
-
-        return bool(await self._run(work))
+        changed, _ = await self._write(
+            "UPDATE reminders SET local_time = ?, weekdays = ?, lead_minutes = ?,"
+            " once_date = ?, next_fire_utc = ?, enabled = 1, disabled_reason = NULL,"
+            " updated_utc = ? WHERE id = ? AND user_id = ?",
+            (local_time, weekdays, lead_minutes, once_date, next_fire_utc, now,
+             reminder_id, user_id),
+        )  # fmt: skip
+        return changed > 0
 
     async def reminders_of(self, user_id: int) -> list[Reminder]:
         rows = await self._fetch(
@@ -539,13 +523,10 @@ class Storage:
         return bool(await self._run(work))
 
     async def delete_reminder(self, reminder_id: int, user_id: int) -> bool:
-        async def work(db: aiosqlite.Connection) -> bool:
-            cursor = await db.execute(
-                "DELETE FROM reminders WHERE id = ? AND user_id = ?", (reminder_id, user_id)
-            )
-            return cursor.rowcount > 0
-
-        return bool(await self._run(work))
+        changed, _ = await self._write(
+            "DELETE FROM reminders WHERE id = ? AND user_id = ?", (reminder_id, user_id)
+        )
+        return changed > 0
 
     async def due_reminders(self, now: int, limit: int) -> list[DueReminder]:
         """Reminders due at `now`, oldest first; cost follows the number due (partial index)."""
@@ -592,17 +573,14 @@ class Storage:
     async def queue_delivery(self, reminder_id: int, fire_utc: int) -> bool:
         """Queue one more delivery of a reminder (a snooze). False if it no longer exists."""
 
-        async def work(db: aiosqlite.Connection) -> bool:
-            cursor = await db.execute(
-                "INSERT OR IGNORE INTO reminder_deliveries"
-                " (reminder_id, user_id, chat_id, fire_utc, due_utc)"
-                " SELECT r.id, r.user_id, u.chat_id, ?, ? FROM reminders r"
-                " JOIN users u ON u.user_id = r.user_id WHERE r.id = ?",
-                (fire_utc, fire_utc, reminder_id),
-            )
-            return cursor.rowcount > 0
-
-        return bool(await self._run(work))
+        changed, _ = await self._write(
+            "INSERT OR IGNORE INTO reminder_deliveries"
+            " (reminder_id, user_id, chat_id, fire_utc, due_utc)"
+            " SELECT r.id, r.user_id, u.chat_id, ?, ? FROM reminders r"
+            " JOIN users u ON u.user_id = r.user_id WHERE r.id = ?",
+            (fire_utc, fire_utc, reminder_id),
+        )
+        return changed > 0
 
     async def take_deliveries(self, now: int, limit: int) -> list[Delivery]:
         """Mark up to `limit` due deliveries as 'sending' and return them.
@@ -662,14 +640,11 @@ class Storage:
         """At start-up: deliveries a crash left mid-send may or may not have arrived; never
         resend them (no duplicates), record why."""
 
-        async def work(db: aiosqlite.Connection) -> int:
-            cursor = await db.execute(
-                "UPDATE reminder_deliveries SET status = 'failed', error = 'interrupted'"
-                " WHERE status = 'sending'"
-            )
-            return cursor.rowcount
-
-        return int(await self._run(work))
+        changed, _ = await self._write(
+            "UPDATE reminder_deliveries SET status = 'failed', error = 'interrupted'"
+            " WHERE status = 'sending'"
+        )
+        return changed
 
     async def mark_blocked(self, user_id: int, now: int) -> None:
         """Telegram said 403: pause the user's reminders and remember why."""
@@ -690,10 +665,7 @@ class Storage:
         await self._run(work)
 
     async def clear_blocked(self, user_id: int) -> None:
-        async def work(db: aiosqlite.Connection) -> None:
-            await db.execute("UPDATE users SET blocked_utc = NULL WHERE user_id = ?", (user_id,))
-
-        await self._run(work)
+        await self._write("UPDATE users SET blocked_utc = NULL WHERE user_id = ?", (user_id,))
 
     async def delivery_counts(self) -> dict[str, int]:
         rows = await self._fetch("SELECT status, COUNT(*) FROM reminder_deliveries GROUP BY status")

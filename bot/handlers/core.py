@@ -25,6 +25,9 @@ from bot.telegram_html import escape
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
+# last_seen is written at most this often per user (seconds), and the memory of it is bounded.
+TOUCH_EVERY = 60
+TOUCH_CACHE_SIZE = 100_000
 
 
 IntentAction = Callable[[Update, Context], Awaitable[None]]
@@ -43,7 +46,12 @@ class CoreHandlers:
         self.deep_links: dict[str, str] = {}
         self.text_interceptors: list[TextInterceptor] = []
         self.after_start: list[IntentAction] = []
-        self.on_forget: list[Callable[[int], None]] = []
+        self.on_forget: list[Callable[[int], None]] = [self._touched_forget]
+        # user id -> when touch_user last wrote their row (saves a write on most updates)
+        self._touched: dict[int, int] = {}
+
+    def _touched_forget(self, user_id: int) -> None:
+        self._touched.pop(user_id, None)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -64,9 +72,15 @@ class CoreHandlers:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None or user.is_bot:
             return
+        now = self.services.now()
+        if now - self._touched.get(user.id, -TOUCH_EVERY) < TOUCH_EVERY:
+            return  # recorded a moment ago: last_seen is kept to the minute, not per update
         language = self.locale_of(user).content.language
         try:
-            await self.services.storage.touch_user(user.id, chat.id, language, self.services.now())
+            await self.services.storage.touch_user(user.id, chat.id, language, now)
+            if len(self._touched) >= TOUCH_CACHE_SIZE:
+                self._touched.clear()
+            self._touched[user.id] = now
         except StorageError as exc:
             # Bookkeeping only: the person still gets their answer from the handlers below.
             log.warning("could not record the user: %s", exc)

@@ -18,7 +18,7 @@ from telegram.ext import ContextTypes, ExtBot
 
 from bot import views
 from bot.callbacks import Callback
-from bot.flows import NEW, FlowError, FlowState
+from bot.flows import NEW, STARTS_FLOW, FlowError, FlowState
 from bot.handlers.telegram_io import answer_callback, edit, edit_or_send
 from bot.services import Locale, Services
 
@@ -99,7 +99,9 @@ class FlowHandlers:
         self.stop_timer(user_id)
 
         state = FlowState.from_data(stored.flow, stored.step, stored.data)
-        helpful = await self.services.storage.helpful_methods(user_id)
+        helpful: list[str] = []
+        if button in STARTS_FLOW:
+            helpful = await self.services.storage.helpful_methods(user_id)
         try:
             outcome = engine.press(state, button, arg, helpful)
         except FlowError as exc:
