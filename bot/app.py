@@ -196,6 +196,7 @@ def build_application(
         "about": core.about,
         "forget": core.forget,
         "cancel": core.cancel,
+        "stats": core.operator_stats,  # operators only; not in the public command menu
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback), group=GROUP_MAIN)

@@ -667,6 +667,22 @@ class Storage:
     async def clear_blocked(self, user_id: int) -> None:
         await self._write("UPDATE users SET blocked_utc = NULL WHERE user_id = ?", (user_id,))
 
+    async def totals(self) -> dict[str, int]:
+        """Counts for the operator's /stats: users, active reminders, feedback, deliveries."""
+        rows = await self._fetch(
+            "SELECT (SELECT COUNT(*) FROM users),"
+            " (SELECT COUNT(*) FROM users WHERE blocked_utc IS NOT NULL),"
+            " (SELECT COUNT(*) FROM reminders WHERE enabled = 1),"
+            " (SELECT COUNT(*) FROM reminders),"
+            " (SELECT COUNT(*) FROM feedback_events),"
+            " (SELECT COUNT(*) FROM conversation_state)"
+        )
+        users, blocked, active, reminders, feedback, in_flow = (int(x) for x in rows[0])
+        return {
+            "users": users, "blocked": blocked, "reminders_active": active,
+            "reminders": reminders, "feedback": feedback, "in_flow": in_flow,
+        }  # fmt: skip
+
     async def delivery_counts(self) -> dict[str, int]:
         rows = await self._fetch("SELECT status, COUNT(*) FROM reminder_deliveries GROUP BY status")
         return {str(r[0]): int(r[1]) for r in rows}

@@ -135,6 +135,21 @@ class CoreHandlers:
         key = "cancel_done" if had_state else "cancel_nothing"
         await send(context.bot, chat_id, views.main_menu(content, content.text(key)))
 
+    async def operator_stats(self, update: Update, context: Context) -> None:
+        """/stats for operators; anyone else gets what any unknown command gets."""
+        user_id, chat_id = self.ids(update)
+        if user_id not in self.services.settings.operator_ids:
+            await self.text(update, context)
+            return
+        storage = self.services.storage
+        totals = await storage.totals()
+        deliveries = ", ".join(
+            f"{k} {v}" for k, v in sorted((await storage.delivery_counts()).items())
+        )
+        content = self.locale_of(update.effective_user).content
+        text = content.text("operator_stats", deliveries=deliveries or "0", **totals)
+        await send(context.bot, chat_id, views.Screen(text))
+
     async def unknown_command(self, update: Update, context: Context) -> None:
         """A /command the bot does not know is treated as text (it may be a typo of one)."""
         await self.text(update, context)

@@ -89,8 +89,16 @@ class FlowHandlers:
         current = (stored.flow, stored.step, stored.message_id) if stored else None
         if current != (flow, step, message_id):
             if stored is not None and stored.message_id == message_id:
-                # Same message, an earlier step: a double tap. Nothing to do.
+                # Same message, another step: a double tap (or the screen got ahead of the
+                # saved state in a crash). Show the saved step again; for a double tap that
+                # changes nothing ("not modified").
                 await answer_callback(context.bot, query.id, engine.texts.texts["already"])
+                if stored.flow in engine.flows and engine.is_valid(stored.flow, stored.step):
+                    state = FlowState.from_data(stored.flow, stored.step, stored.data)
+                    await self._show(
+                        context.bot, user_id, chat_id, message_id, locale, state, new=False,
+                        timer=False,
+                    )  # fmt: skip
             else:
                 await self._stale(update, context, locale, flow)
             return
@@ -142,17 +150,18 @@ class FlowHandlers:
         state: FlowState,
         *,
         new: bool,
+        timer: bool = True,
     ) -> None:
         step = locale.flows.step(state)
-        timer = step.timer if step else 0
-        screen = views.flow_screen(locale.content, locale.flows, state, timer or None)
+        seconds = step.timer if step and timer else 0
+        screen = views.flow_screen(locale.content, locale.flows, state, seconds or None)
         shown = await edit_or_send(bot, chat_id, message_id, screen)
         await self.services.storage.save_state(
             user_id, state.flow, state.step, shown, self.services.now(), state.to_data(), new=new
         )
-        if timer:
+        if seconds:
             self._timers[user_id] = asyncio.create_task(
-                self._countdown(bot, user_id, chat_id, shown, locale, state, timer)
+                self._countdown(bot, user_id, chat_id, shown, locale, state, seconds)
             )
 
     async def _countdown(

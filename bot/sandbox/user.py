@@ -24,6 +24,8 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_SETTLE = 0.15
+# After a press is answered, how long to wait for the message edit that usually follows.
+ANSWER_GRACE = 1.0
 
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)")
 
@@ -360,6 +362,11 @@ class SimUser:
                         f"visible within {timeout:g}s"
                         + _failure_note(chat.failure_total - start_failures, chat.failures)
                     )
+            # A button's answer (a toast) usually comes before the edit it leads to: give the
+            # edit a moment, so a slow machine does not make the reply look empty.
+            answer_grace = loop.time() + min(ANSWER_GRACE, max(0.0, deadline - loop.time()))
+            while not chat.touched_since(start_seq) and loop.time() < answer_grace:
+                await chat.action_signal.wait(answer_grace - loop.time())
         # A bot that never stops talking must not hang the test: cap the settle phase.
         settle_deadline = loop.time() + timeout
         while loop.time() < settle_deadline and await chat.action_signal.wait(
