@@ -8,6 +8,7 @@ import statistics
 import time
 
 from bot.config import PROJECT_ROOT, SHARED_DIR
+from bot.routing import Router
 from bot.services import load_locales
 
 DEV_SET = SHARED_DIR / "eval" / "routing_dev.tsv"
@@ -28,6 +29,28 @@ def messages(seed: int = 7) -> list[str]:
     out.append("😀" * 2048)
     out.append("a" * 4096)
     return out
+
+
+def dev_set_quality(router: Router) -> dict[str, float | int]:
+    """Accuracy, safety recall and fallback share on the shared dev set."""
+    if not DEV_SET.exists():
+        return {}
+    rows = []
+    for line in DEV_SET.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            text, accepted = line.split("\t")
+            rows.append((text, set(accepted.split("|"))))
+    routed = [(router.route(text).intent, ok) for text, ok in rows]
+    safety = [intent for intent, ok in routed if ok == {"safety"}]
+    off_topic = [intent for intent, ok in routed if ok == {"fallback"}]
+    return {
+        "dev_lines": len(rows),
+        "dev_accuracy": round(sum(i in ok for i, ok in routed) / len(rows), 4),
+        "dev_safety_recall": round(safety.count("safety") / len(safety), 4) if safety else 1.0,
+        "dev_fallback_kept": (
+            round(off_topic.count("fallback") / len(off_topic), 4) if off_topic else 1.0
+        ),
+    }
 
 
 def run(rounds: int = 20) -> None:
@@ -60,6 +83,7 @@ def run(rounds: int = 20) -> None:
         "max_us": round(timings[-1], 1),
         "mean_us": round(statistics.fmean(timings), 1),
         "p99_us_2000_plus_chars": pct(long_timings, 0.99),
+        **dev_set_quality(router),
     }
     print(f"routed {result['messages']} messages, p99 {result['p99_us']} µs")
     print(json.dumps(result))

@@ -128,8 +128,11 @@ def build_application(
     client = BotApiClient(settings.api_base_url, settings.token.get())
 
     async def sweep(context: Context) -> None:
-        if services.scheduler is not None:
-            await services.scheduler.tick()
+        # The job only starts a sweep and returns: a long fan-out must not make the job
+        # scheduler skip (and warn about) the next runs. One sweep at a time.
+        scheduler = services.scheduler
+        if scheduler is not None and not scheduler.busy:
+            context.application.create_task(scheduler.tick(), name="reminder-sweep")
 
     async def post_init(app: BotApp) -> None:
         schedule.warm_up()  # builds the time-zone index once, and checks its alias file

@@ -97,6 +97,10 @@ class ReminderScheduler:
     def now(self) -> int:
         return int(self._now())
 
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
     async def claim_due(self) -> SweepStats:
         stats = SweepStats()
         now = self.now()

@@ -4,7 +4,9 @@
 
 Prints `READY <port>` once listening. Chats 1..users exist as if each user had started the bot.
 Reads commands on stdin, one per line, and answers each with one JSON line:
-`stats` -> {"bot_messages": n, "chats_reached": n, "duplicates": n, "max_per_chat": n}
+`stats [PREFIX]` -> {"bot_messages": n, "chats_reached": n, "duplicates": n, "max_per_chat": n},
+    counting only bot messages whose visible text starts with PREFIX when one is given
+`say N TEXT` -> users 1..N each send TEXT to the bot (load during a crash test) -> {"sent": N}
 `quit` (or end of input) -> stops.
 """
 
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from bot.sandbox.server import FakeBotApi
 from bot.sandbox.store import ChatState, UserInfo
+from bot.sandbox.user import command_entities
 
 DEFAULT_TOKEN = "123456789:SANDBOX-token-for-local-tests-only"
 
@@ -31,9 +34,20 @@ def add_started_chats(api: FakeBotApi, count: int) -> None:
         api._chats[user_id] = chat  # the sandbox's own store; no network round trip per user
 
 
-def stats(api: FakeBotApi) -> dict[str, int]:
+def send_command(server: subprocess.Popen[str], command: str) -> dict[str, int]:
+    """Send one stdin command to a server started by start_server; returns its JSON answer."""
+    if server.stdin is None or server.stdout is None:
+        raise RuntimeError("no pipe to the sandbox server")
+    server.stdin.write(command + "\n")
+    server.stdin.flush()
+    result: dict[str, int] = json.loads(server.stdout.readline())
+    return result
+
+
+def stats(api: FakeBotApi, prefix: str = "") -> dict[str, int]:
     per_chat = [
-        sum(1 for m in chat.messages.values() if m.from_bot) for chat in api._chats.values()
+        sum(1 for m in chat.messages.values() if m.from_bot and m.text.startswith(prefix))
+        for chat in api._chats.values()
     ]
     return {
         "bot_messages": sum(per_chat),
@@ -53,8 +67,15 @@ async def serve(users: int, port: int, token: str) -> None:
             command = line.strip()
             if not line or command == "quit":
                 return
-            if command == "stats":
-                print(json.dumps(stats(api)), flush=True)
+            if command == "stats" or command.startswith("stats "):
+                print(json.dumps(stats(api, command[len("stats ") :])), flush=True)
+            elif command.startswith("say "):
+                _, count, text = command.split(" ", 2)
+                for user_id in range(1, int(count) + 1):
+                    chat = api.chat_state(user_id)
+                    if chat is not None:
+                        api.user_message(chat, text=text, entities=command_entities(text))
+                print(json.dumps({"sent": int(count)}), flush=True)
 
 
 def start_server(users: int, cwd: Path | None = None) -> tuple[subprocess.Popen[str], int]:
@@ -75,14 +96,10 @@ def start_server(users: int, cwd: Path | None = None) -> tuple[subprocess.Popen[
     return server, int(line.split()[1])
 
 
-def server_stats(server: subprocess.Popen[str]) -> dict[str, int]:
-    """Ask a server started by start_server what the chats received."""
-    if server.stdin is None or server.stdout is None:
-        raise RuntimeError("no pipe to the sandbox server")
-    server.stdin.write("stats\n")
-    server.stdin.flush()
-    result: dict[str, int] = json.loads(server.stdout.readline())
-    return result
+def server_stats(server: subprocess.Popen[str], prefix: str = "") -> dict[str, int]:
+    """Ask a server started by start_server what the chats received (only messages whose
+    text starts with `prefix`, when given)."""
+    return send_command(server, f"stats {prefix}".strip())
 
 
 def stop_server(server: subprocess.Popen[str]) -> None:
