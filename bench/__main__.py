@@ -21,7 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     throughput.add_argument("--seconds", type=float, default=10.0)
     throughput.add_argument("--rate", type=float, default=200.0)
     throughput.add_argument(
-        "--only", choices=("full", "echo", "echo-stock"), help=argparse.SUPPRESS
+        "--only", choices=("full", "echo", "echo-stock", "echo-rich"), help=argparse.SUPPRESS
     )
     throughput.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

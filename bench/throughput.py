@@ -29,9 +29,12 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot import views
 from bot.app import GET_UPDATES_READ_TIMEOUT, HTTP_POOL_SIZE, build_application
 from bot.concurrency import PerChatUpdateProcessor
-from bot.config import Secret, load_settings
+from bot.config import PROJECT_ROOT, Secret, load_settings
+from bot.content import load_content
+from bot.handlers.telegram_io import markup
 from bot.http import AiohttpRequest
 from bot.runner import polling
 from bot.sandbox.serve import DEFAULT_TOKEN
@@ -82,9 +85,11 @@ class Driver:
         if kind == "tz":
             last = user.last_bot_message()
             if last is None or "time zone" not in last.text.lower():
-                return  # the zone is known already: the time picker is on screen
-            await self._exchange(chat, lambda: self._text(chat, payload))
-            kind, payload = "press", "✅ Yes, that's it"
+                # The zone is known already and the time picker is on screen: nudge the time.
+                kind, payload = "press", "+15 min"
+            else:
+                await self._exchange(chat, lambda: self._text(chat, payload))
+                kind, payload = "press", "✅ Yes, that's it"
         if kind == "text":
             text = self.rng.choice(FREE_TEXT) if payload == "*free" else payload
             await self._exchange(chat, lambda: self._text(chat, text))
@@ -173,16 +178,33 @@ async def open_loop(driver: Driver, users: list[SimUser], session: list[tuple[st
     return (driver.updates - start_updates) / elapsed, list(driver.latencies)
 
 
-def _echo_app(base_url: str, file_url: str, *, stock: bool = False) -> Any:
+def _echo_app(base_url: str, file_url: str, *, stock: bool = False, rich: bool = False) -> Any:
     """A minimal echo bot. `stock`: PTB's own HTTP layer (httpx) and defaults; otherwise the
-    same HTTP layer and update processor as the full bot."""
+    same HTTP layer and update processor as the full bot. `rich`: instead of echoing, it
+    answers with the full bot's own screens (a 1 KB HTML page, many buttons), so the payload is
+    the same and only the logic differs."""
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Press", callback_data="press")]])
+    content = load_content(PROJECT_ROOT / "content", "en")
+    press = (views.Button("Press", "press"),)
+    pages = [
+        dataclasses.replace(screen, rows=(*screen.rows, press))
+        for screen in (
+            views.main_menu(content, content.text("help")),
+            views.topic_screen(content, content.topics["cause_cold"], from_menu="causes"),
+            views.topic_screen(content, content.topics["cause_fatigue"], from_menu="causes"),
+        )
+    ]
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.effective_message and update.effective_message.text:
-            await update.effective_message.reply_text(
-                update.effective_message.text, reply_markup=keyboard
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        if rich:
+            await message.reply_text(
+                pages[0].text, parse_mode="HTML", reply_markup=markup(pages[0])
             )
+        else:
+            await message.reply_text(message.text, reply_markup=keyboard)
 
     async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -190,9 +212,13 @@ def _echo_app(base_url: str, file_url: str, *, stock: bool = False) -> Any:
             return
         await query.answer()
         text = query.message.text if query.message and hasattr(query.message, "text") else ""
-        await query.edit_message_text(
-            "pressed" if text != "pressed" else "pressed again", reply_markup=keyboard
-        )
+        if rich:
+            page = pages[1] if not text.startswith("Cold") else pages[2]
+            await query.edit_message_text(page.text, parse_mode="HTML", reply_markup=markup(page))
+        else:
+            await query.edit_message_text(
+                "pressed" if text != "pressed" else "pressed again", reply_markup=keyboard
+            )
 
     builder = Application.builder().token(DEFAULT_TOKEN).base_url(base_url).base_file_url(file_url)
     if not stock:
@@ -221,7 +247,16 @@ async def generate_load(users: int, seconds: float, rate: float) -> None:
             await driver.act(person, "text", "/start")
         closed = await closed_loop(driver, people, session, seconds)
         achieved, latencies = await open_loop(driver, people, session, rate, seconds)
-    latencies.sort()
+        calls = dict(api.stats.calls)
+        latencies.sort()
+        _print_results(closed, achieved, latencies, driver, calls)
+        # Keep serving until the bot has stopped polling (the parent closes our stdin).
+        await asyncio.to_thread(sys.stdin.read)
+
+
+def _print_results(
+    closed: float, achieved: float, latencies: list[float], driver: Driver, calls: dict[str, int]
+) -> None:
 
     def pct(p: float) -> float | None:
         if not latencies:
@@ -236,6 +271,7 @@ async def generate_load(users: int, seconds: float, rate: float) -> None:
         "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None,
         "errors": driver.errors,
         "updates_total": driver.updates,
+        "api_calls": calls,
     }), flush=True)  # fmt: skip
 
 
@@ -262,7 +298,10 @@ async def measure(which: str, users: int, seconds: float, rate: float) -> dict[s
             )
             app = build_application(settings)
         else:
-            app = _echo_app(f"{base}/bot", f"{base}/file/bot", stock=which == "echo-stock")
+            app = _echo_app(
+                f"{base}/bot", f"{base}/file/bot", stock=which == "echo-stock",
+                rich=which == "echo-rich",
+            )  # fmt: skip
         async with polling(app):
             cpu_before = time.process_time()
             load.stdin.write(f"{which}\n")
@@ -288,7 +327,7 @@ def run_one(which: str, users: int, seconds: float, rate: float) -> None:
 
 def run(users: int, seconds: float, rate: float) -> None:
     results: dict[str, dict[str, Any]] = {}
-    for which in ("echo-stock", "echo", "full"):
+    for which in ("echo-stock", "echo", "echo-rich", "full"):
         child = subprocess.run(
             [sys.executable, "-m", "bench", "throughput", "--only", which, "--users", str(users),
              "--seconds", str(seconds), "--rate", str(rate)],
@@ -297,6 +336,7 @@ def run(users: int, seconds: float, rate: float) -> None:
         results[which] = json.loads(child.stdout.strip().splitlines()[-1])
         print(f"{which}: {results[which]}")
     full, echo, stock = results["full"], results["echo"], results["echo-stock"]
+    rich = results["echo-rich"]
     summary = {
         "benchmark": "throughput",
         "users": users,
@@ -309,6 +349,10 @@ def run(users: int, seconds: float, rate: float) -> None:
         "cpu_ms_per_update_echo": echo["cpu_ms_per_update"],
         "capacity_ratio_full_to_echo": round(
             full["capacity_updates_per_cpu_s"] / echo["capacity_updates_per_cpu_s"], 3
+        ),
+        "updates_per_s_echo_same_payload": rich["closed_loop_updates_per_s"],
+        "capacity_ratio_full_to_echo_same_payload": round(
+            full["capacity_updates_per_cpu_s"] / rich["capacity_updates_per_cpu_s"], 3
         ),
         "updates_per_s_echo_stock_ptb": stock["closed_loop_updates_per_s"],
         "ratio_full_to_echo_stock_ptb": round(

@@ -97,7 +97,7 @@ def _wire(
         elif action == "remind_preswim":
             await reminders.begin(update, context, "preswim", message_id)
         else:
-            content = core.locale_of(update.effective_user).content
+            content = core.locale(update).content
             await core.show_in_place(update, context, views.main_menu(content))
 
     flows.hand_off = hand_off

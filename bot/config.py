@@ -10,10 +10,10 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from dotenv import dotenv_values
 
@@ -25,6 +25,7 @@ TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret_token.
 WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+N = TypeVar("N", int, float)
 
 
 class ConfigError(Exception):
@@ -84,29 +85,17 @@ class Settings:
         return bool(self.webhook_url)
 
 
-def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+def _number(
+    env: Mapping[str, str], name: str, default: N, lo: N, hi: N, kind: Callable[[str], N]
+) -> N:
     raw = env.get(name, "").strip()
     if not raw:
         return default
+    what = "a whole number" if kind is int else "a number"
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise ConfigError(
-            name, f"is {raw!r}, not a whole number", f"Set it to {lo}..{hi}."
-        ) from None
-    if not lo <= value <= hi:
-        raise ConfigError(name, f"is {value}, out of range", f"Set it to {lo}..{hi}.")
-    return value
-
-
-def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(name, f"is {raw!r}, not a number", f"Set it to {lo}..{hi}.") from None
+        raise ConfigError(name, f"is {raw!r}, not {what}", f"Set it to {lo}..{hi}.") from None
     if not lo <= value <= hi:
         raise ConfigError(name, f"is {value}, out of range", f"Set it to {lo}..{hi}.")
     return value
@@ -202,13 +191,13 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         webhook_url=webhook_url,
         webhook_secret=Secret(webhook_secret),
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or Settings.webhook_listen,
-        webhook_port=_int(env, "WEBHOOK_PORT", Settings.webhook_port, 1, 65535),
-        reminder_rate=_float(env, "REMINDER_RATE", Settings.reminder_rate, 0.1, 100_000.0),
-        reminder_grace_minutes=_int(
-            env, "REMINDER_GRACE_MINUTES", Settings.reminder_grace_minutes, 0, 24 * 60
+        webhook_port=_number(env, "WEBHOOK_PORT", Settings.webhook_port, 1, 65535, int),
+        reminder_rate=_number(env, "REMINDER_RATE", Settings.reminder_rate, 0.1, 100_000.0, float),
+        reminder_grace_minutes=_number(
+            env, "REMINDER_GRACE_MINUTES", Settings.reminder_grace_minutes, 0, 24 * 60, int
         ),
-        reminder_sweep_seconds=_float(
-            env, "REMINDER_SWEEP_SECONDS", Settings.reminder_sweep_seconds, 0.05, 3600.0
+        reminder_sweep_seconds=_number(
+            env, "REMINDER_SWEEP_SECONDS", Settings.reminder_sweep_seconds, 0.05, 3600.0, float
         ),
         operator_ids=_operator_ids(env),
     )

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import BotApp, build_application
-from bot.config import Secret, Settings, load_settings
+from bot.config import Settings, load_settings
 from bot.runner import polling
+from bot.sandbox.playground import pointed_at
 from bot.sandbox.server import FakeBotApi
 from bot.sandbox.user import SimUser
 from bot.services import Services, load_locales
@@ -100,15 +101,6 @@ async def api() -> AsyncIterator[FakeBotApi]:
         yield server
 
 
-def bot_settings(settings: Settings, api: FakeBotApi) -> Settings:
-    return dataclasses.replace(
-        settings,
-        token=Secret(api.token),
-        api_base_url=api.base_url,
-        api_file_url=api.base_file_url,
-    )
-
-
 AppFactory = Callable[[], BotApp]
 
 
@@ -117,7 +109,7 @@ def services(
     settings: Settings, api: FakeBotApi, clock: ManualClock, sleep: ManualSleep
 ) -> Services:
     """What the handlers see; tests read its storage. Storage is attached while a bot runs."""
-    wired = bot_settings(settings, api)
+    wired = pointed_at(settings, api)
     return Services(wired, load_locales(wired.content_dir, wired.language), clock, sleep)
 
 

@@ -10,15 +10,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Update, User
+from telegram import Update
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
 from bot import views
 from bot.callbacks import Callback, decode
+from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit_or_send, send
 from bot.intents import FALLBACK, SAFETY
-from bot.services import Locale, Services
+from bot.services import Services
 from bot.storage import ConversationState, StorageError
 from bot.telegram_html import escape
 
@@ -36,9 +37,9 @@ ButtonAction = Callable[[Update, Context, Callback], Awaitable[None]]
 TextInterceptor = Callable[[Update, Context, ConversationState], Awaitable[bool]]
 
 
-class CoreHandlers:
+class CoreHandlers(HandlerBase):
     def __init__(self, services: Services) -> None:
-        self.services = services
+        super().__init__(services)
         # Filled in by build_application: intents and button kinds other modules own.
         self.intent_actions: dict[str, IntentAction] = {}
         self.button_actions: dict[str, ButtonAction] = {}
@@ -55,17 +56,6 @@ class CoreHandlers:
 
     # --- helpers ------------------------------------------------------------------------
 
-    def locale_of(self, user: User | None) -> Locale:
-        return self.services.locale(user.language_code if user else None)
-
-    @staticmethod
-    def ids(update: Update) -> tuple[int, int]:
-        """(user id, chat id) of an update that has both; handlers are registered so it does."""
-        user, chat = update.effective_user, update.effective_chat
-        if user is None or chat is None:
-            raise ValueError("update without a user or chat")
-        return user.id, chat.id
-
     # --- pre-filter (group -1): remember who wrote ---------------------------------------
 
     async def touch_user(self, update: Update, context: Context) -> None:
@@ -75,7 +65,7 @@ class CoreHandlers:
         now = self.services.now()
         if now - self._touched.get(user.id, -TOUCH_EVERY) < TOUCH_EVERY:
             return  # recorded a moment ago: last_seen is kept to the minute, not per update
-        language = self.locale_of(user).content.language
+        language = self.services.locale(user.language_code).content.language
         try:
             await self.services.storage.touch_user(user.id, chat.id, language, now)
             if len(self._touched) >= TOUCH_CACHE_SIZE:
@@ -94,7 +84,7 @@ class CoreHandlers:
             await self.intent_actions[intent](update, context)
             return
         _, chat_id = self.ids(update)
-        content = self.locale_of(update.effective_user).content
+        content = self.locale(update).content
         name = escape(update.effective_user.first_name if update.effective_user else "")
         await send(
             context.bot, chat_id, views.main_menu(content, content.text("welcome", name=name))
@@ -104,18 +94,16 @@ class CoreHandlers:
 
     async def help(self, update: Update, context: Context) -> None:
         _, chat_id = self.ids(update)
-        content = self.locale_of(update.effective_user).content
+        content = self.locale(update).content
         await send(context.bot, chat_id, views.main_menu(content, content.text("help")))
 
     async def menu(self, update: Update, context: Context) -> None:
         _, chat_id = self.ids(update)
-        await send(
-            context.bot, chat_id, views.main_menu(self.locale_of(update.effective_user).content)
-        )
+        await send(context.bot, chat_id, views.main_menu(self.locale(update).content))
 
     async def about(self, update: Update, context: Context) -> None:
         _, chat_id = self.ids(update)
-        content = self.locale_of(update.effective_user).content
+        content = self.locale(update).content
         await send(context.bot, chat_id, views.plain(content, "about"))
 
     async def forget(self, update: Update, context: Context) -> None:
@@ -123,12 +111,12 @@ class CoreHandlers:
         await send(
             context.bot,
             chat_id,
-            views.forget_confirm(self.locale_of(update.effective_user).content),
+            views.forget_confirm(self.locale(update).content),
         )
 
     async def cancel(self, update: Update, context: Context) -> None:
         user_id, chat_id = self.ids(update)
-        content = self.locale_of(update.effective_user).content
+        content = self.locale(update).content
         had_state = await self.services.storage.get_state(user_id) is not None
         if had_state:
             await self.services.storage.clear_state(user_id)
@@ -146,7 +134,7 @@ class CoreHandlers:
         deliveries = ", ".join(
             f"{k} {v}" for k, v in sorted((await storage.delivery_counts()).items())
         )
-        content = self.locale_of(update.effective_user).content
+        content = self.locale(update).content
         text = content.text("operator_stats", deliveries=deliveries or "0", **totals)
         await send(context.bot, chat_id, views.Screen(text))
 
@@ -161,7 +149,7 @@ class CoreHandlers:
         if message is None or message.text is None:
             return
         user_id, chat_id = self.ids(update)
-        locale = self.locale_of(update.effective_user)
+        locale = self.locale(update)
         route = locale.router.route(message.text)
         log.debug("routed to %s (%d)", route.intent, route.score)
         if route.red_flag is not None:
@@ -186,7 +174,7 @@ class CoreHandlers:
             await self.intent_actions[intent](update, context)
             return
         _, chat_id = self.ids(update)
-        content = self.locale_of(update.effective_user).content
+        content = self.locale(update).content
         if intent == FALLBACK:
             if alternatives:
                 screen = views.did_you_mean(content, alternatives, content.text("did_you_mean"))
@@ -202,7 +190,7 @@ class CoreHandlers:
 
     async def non_text(self, update: Update, context: Context) -> None:
         _, chat_id = self.ids(update)
-        content = self.locale_of(update.effective_user).content
+        content = self.locale(update).content
         await send(context.bot, chat_id, views.main_menu(content, content.text("non_text")))
 
     # --- buttons ------------------------------------------------------------------------
@@ -211,7 +199,7 @@ class CoreHandlers:
         query = update.callback_query
         if query is None:
             return
-        content = self.locale_of(query.from_user).content
+        content = self.locale(update).content
         parsed = decode(query.data)
         if parsed is not None and parsed.kind in self.button_actions:
             await self.button_actions[parsed.kind](update, context, parsed)
@@ -240,7 +228,7 @@ class CoreHandlers:
         return parsed.kind in ("m", "h", "a")
 
     def _screen_for(self, parsed: Callback, update: Update) -> views.Screen | None:
-        content = self.locale_of(update.effective_user).content
+        content = self.locale(update).content
         match parsed.kind:
             case "m":
                 return views.main_menu(content)
@@ -264,12 +252,12 @@ class CoreHandlers:
 
     async def _fresh_menu(self, update: Update, context: Context, text: str) -> None:
         _, chat_id = self.ids(update)
-        content = self.locale_of(update.effective_user).content
+        content = self.locale(update).content
         await send(context.bot, chat_id, views.main_menu(content, text))
 
     async def _forget_answer(self, update: Update, context: Context, parsed: Callback) -> None:
         user_id, _ = self.ids(update)
-        content = self.locale_of(update.effective_user).content
+        content = self.locale(update).content
         if parsed.arg(0) == "y":
             for forget in self.on_forget:
                 forget(user_id)
@@ -298,7 +286,7 @@ class CoreHandlers:
             except StorageError as exc:
                 log.warning("could not record the block: %s", exc)
             return
-        content = self.locale_of(update.effective_user).content
+        content = self.locale(update).content
         key = "error_storage" if isinstance(error, StorageError) else "error_generic"
         try:
             await send(context.bot, update.effective_chat.id, views.plain(content, key))

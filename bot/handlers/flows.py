@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes, ExtBot
 from bot import views
 from bot.callbacks import Callback
 from bot.flows import NEW, STARTS_FLOW, FlowError, FlowState
+from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit, edit_or_send
 from bot.services import Locale, Services
 
@@ -30,23 +31,12 @@ HandOff = Callable[[Update, Context, str, int | None], Awaitable[None]]
 TICK = 10
 
 
-class FlowHandlers:
+class FlowHandlers(HandlerBase):
     def __init__(self, services: Services) -> None:
-        self.services = services
+        super().__init__(services)
         self._timers: dict[int, asyncio.Task[None]] = {}
         # Set by the app: where "menu" and the reminder offers lead.
         self.hand_off: HandOff | None = None
-
-    def _locale(self, update: Update) -> Locale:
-        user = update.effective_user
-        return self.services.locale(user.language_code if user else None)
-
-    @staticmethod
-    def _ids(update: Update) -> tuple[int, int]:
-        user, chat = update.effective_user, update.effective_chat
-        if user is None or chat is None:
-            raise ValueError("update without a user or chat")
-        return user.id, chat.id
 
     # --- entry points -------------------------------------------------------------------
 
@@ -57,8 +47,8 @@ class FlowHandlers:
         self, update: Update, context: Context, flow_id: str, message_id: int | None = None
     ) -> None:
         """Start a flow afresh: in place of `message_id`, or as a new message."""
-        user_id, chat_id = self._ids(update)
-        locale = self._locale(update)
+        user_id, chat_id = self.ids(update)
+        locale = self.locale(update)
         self.stop_timer(user_id)
         helpful = await self.services.storage.helpful_methods(user_id)
         state = locale.flows.start(flow_id, helpful)
@@ -70,8 +60,8 @@ class FlowHandlers:
         query = update.callback_query
         if query is None:
             return
-        user_id, chat_id = self._ids(update)
-        locale = self._locale(update)
+        user_id, chat_id = self.ids(update)
+        locale = self.locale(update)
         engine = locale.flows
         flow, step, button = parsed.arg(0), parsed.arg(1), parsed.arg(2)
         arg = parsed.arg(3) or None
@@ -132,7 +122,7 @@ class FlowHandlers:
         self, update: Update, context: Context, locale: Locale, flow: str, *, answered: bool = False
     ) -> None:
         query = update.callback_query
-        _, chat_id = self._ids(update)
+        _, chat_id = self.ids(update)
         if query is not None and not answered:
             await answer_callback(context.bot, query.id, locale.flows.texts.texts["stale"])
         screen = views.flow_restart_offer(locale.content, locale.flows, flow)

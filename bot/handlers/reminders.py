@@ -17,6 +17,7 @@ from bot import reminder_views as rv
 from bot import views
 from bot.callbacks import Callback
 from bot.content import Content
+from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit_or_send
 from bot.reminders import parse_hhmm, plan_next, plan_reminder
 from bot.schedule import (
@@ -27,7 +28,7 @@ from bot.schedule import (
     shift_time,
     zone_from_name,
 )
-from bot.services import Locale, Services
+from bot.services import Services
 from bot.storage import ConversationState
 
 log = logging.getLogger(__name__)
@@ -41,20 +42,9 @@ TEXT_STEPS = frozenset({"tz", "time"})
 SETUP_ACTIONS = frozenset({"tzy", "tzn", "t", "adj", "ok", "day", "days", "lead"})
 
 
-class ReminderHandlers:
+class ReminderHandlers(HandlerBase):
     def __init__(self, services: Services) -> None:
-        self.services = services
-
-    def _locale(self, update: Update) -> Locale:
-        user = update.effective_user
-        return self.services.locale(user.language_code if user else None)
-
-    @staticmethod
-    def _ids(update: Update) -> tuple[int, int]:
-        user, chat = update.effective_user, update.effective_chat
-        if user is None or chat is None:
-            raise ValueError("update without a user or chat")
-        return user.id, chat.id
+        super().__init__(services)
 
     @staticmethod
     def _message_id(update: Update) -> int | None:
@@ -67,12 +57,12 @@ class ReminderHandlers:
         await self.show_list(update, context, None)
 
     async def show_list(self, update: Update, context: Context, message_id: int | None) -> None:
-        user_id, chat_id = self._ids(update)
+        user_id, chat_id = self.ids(update)
         storage = self.services.storage
         reminders = await storage.reminders_of(user_id)
         user = await storage.get_user(user_id)
         zone = user.time_zone if user else None
-        screen = rv.reminder_list(self._locale(update).content, reminders, zone)
+        screen = rv.reminder_list(self.locale(update).content, reminders, zone)
         await edit_or_send(context.bot, chat_id, message_id, screen)
 
     async def begin(
@@ -85,7 +75,7 @@ class ReminderHandlers:
     async def _next_setup_step(
         self, update: Update, context: Context, draft: rv.Draft, message_id: int | None
     ) -> None:
-        user_id, _ = self._ids(update)
+        user_id, _ = self.ids(update)
         user = await self.services.storage.get_user(user_id)
         if user is None or not user.time_zone:
             await self._show_step(
@@ -102,7 +92,7 @@ class ReminderHandlers:
             )
 
     def _content(self, update: Update) -> Content:
-        return self._locale(update).content
+        return self.locale(update).content
 
     async def _show_step(
         self,
@@ -114,7 +104,7 @@ class ReminderHandlers:
         screen: views.Screen,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        user_id, chat_id = self._ids(update)
+        user_id, chat_id = self.ids(update)
         shown = await edit_or_send(context.bot, chat_id, message_id, screen)
         data = {**draft.to_data(), **(extra or {})}
         await self.services.storage.save_state(
@@ -167,7 +157,7 @@ class ReminderHandlers:
         query = update.callback_query
         if query is None:
             return
-        user_id, _ = self._ids(update)
+        user_id, _ = self.ids(update)
         content = self._content(update)
         action = parsed.arg(0)
         message_id = self._message_id(update)
@@ -215,7 +205,7 @@ class ReminderHandlers:
     async def _setup_press(
         self, update: Update, context: Context, state: ConversationState, parsed: Callback
     ) -> None:
-        user_id, _ = self._ids(update)
+        user_id, _ = self.ids(update)
         content = self._content(update)
         action, arg = parsed.arg(0), parsed.arg(1)
         draft = rv.Draft.from_data(state.data)
@@ -295,7 +285,7 @@ class ReminderHandlers:
     async def _save(
         self, update: Update, context: Context, draft: rv.Draft, message_id: int | None
     ) -> None:
-        user_id, chat_id = self._ids(update)
+        user_id, chat_id = self.ids(update)
         content = self._content(update)
         storage = self.services.storage
         user = await storage.get_user(user_id)
@@ -344,7 +334,7 @@ class ReminderHandlers:
     async def _reminder_press(self, update: Update, context: Context, parsed: Callback) -> None:
         query = update.callback_query
         assert query is not None
-        user_id, chat_id = self._ids(update)
+        user_id, chat_id = self.ids(update)
         content = self._content(update)
         texts = content.reminders
         assert texts is not None
@@ -406,7 +396,7 @@ class ReminderHandlers:
         message = query.message
         text = getattr(message, "text_html", None) or ""
         if text:
-            _, chat_id = self._ids(update)
+            _, chat_id = self.ids(update)
             await edit_or_send(
                 context.bot, chat_id, message.message_id, rv.message_without_buttons(text)
             )
@@ -415,7 +405,7 @@ class ReminderHandlers:
 
     async def offer_resume(self, update: Update, context: Context) -> None:
         """After /start from someone whose reminders were paused by a 403: offer them back."""
-        user_id, chat_id = self._ids(update)
+        user_id, chat_id = self.ids(update)
         storage = self.services.storage
         user = await storage.get_user(user_id)
         if user is None or user.blocked_utc is None:
@@ -428,7 +418,7 @@ class ReminderHandlers:
     async def _resume_blocked(
         self, update: Update, context: Context, message_id: int | None
     ) -> None:
-        user_id, _ = self._ids(update)
+        user_id, _ = self.ids(update)
         storage = self.services.storage
         user = await storage.get_user(user_id)
         zone = user.time_zone if user else None

@@ -25,15 +25,21 @@ BANNER = (
 QUIT = frozenset({"/quit", "/exit"})
 
 
-def playground_settings(settings: Settings, api: FakeBotApi) -> Settings:
-    """The user's settings, pointed at the local server and a database of its own."""
+def pointed_at(settings: Settings, api: FakeBotApi) -> Settings:
+    """The same settings, talking to the local Bot API server with its token (polling)."""
     return dataclasses.replace(
         settings,
         token=Secret(api.token),
         api_base_url=api.base_url,
         api_file_url=api.base_file_url,
-        db_path=settings.db_path.with_name("playground.sqlite3"),
         webhook_url="",
+    )
+
+
+def playground_settings(settings: Settings, api: FakeBotApi) -> Settings:
+    """The user's settings, pointed at the local server and a database of its own."""
+    return dataclasses.replace(
+        pointed_at(settings, api), db_path=settings.db_path.with_name("playground.sqlite3")
     )
 
 
