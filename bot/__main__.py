@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -83,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ):
             command = "playground"
         settings = load_settings(env, require_token=command == "run")
+        if command == "playground" and not env.get("LOG_LEVEL"):
+            # The chat shares the terminal with the log: keep the log to what matters.
+            settings = dataclasses.replace(settings, log_level="WARNING")
         setup_logging(settings)
         if command == "run":
             _run(settings)

@@ -31,7 +31,7 @@ from bot.handlers.core import CoreHandlers, IntentAction
 from bot.handlers.flows import FlowHandlers
 from bot.handlers.reminders import ReminderHandlers
 from bot.http import AiohttpRequest
-from bot.outbox import BotApiClient, Outbox
+from bot.outbox import BotApiClient, Outbox, Render
 from bot.reminders import ReminderScheduler
 from bot.services import Clock, Services, load_locales
 from bot.storage import Delivery, Storage
@@ -103,7 +103,7 @@ def _wire(
     flows.hand_off = hand_off
 
 
-def _render_delivery(services: Services) -> Any:
+def _render_delivery(services: Services) -> Render:
     def render(delivery: Delivery) -> views.Screen | None:
         content = services.locale(delivery.language).content
         return reminder_views.reminder_message(

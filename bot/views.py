@@ -29,6 +29,20 @@ def _pairs(buttons: Sequence[Button]) -> list[tuple[Button, ...]]:
     return [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
 
 
+# Topics that stand for a guided flow or a tool open it, rather than their summary page.
+FLOW_OF_INTENT = {"cramp_now": "now", "flow_bed": "bed", "flow_swim": "swim"}
+
+
+def topic_button(content: Content, topic: Topic, from_menu: str | None = None) -> Button:
+    """The button that opens a topic: the flow or tool it stands for, or its page."""
+    if topic.id == topic.intent and topic.intent in FLOW_OF_INTENT:
+        return Button(topic.button, cb("f", FLOW_OF_INTENT[topic.intent], "new", "go"))
+    if topic.id == topic.intent == "reminders":
+        return Button(topic.button, cb("r", "list"))
+    args = (topic.id, from_menu) if from_menu else (topic.id,)
+    return Button(topic.button, cb("t", *args))
+
+
 def main_menu_rows(content: Content) -> tuple[tuple[Button, ...], ...]:
     menus = content.menus
     topic_menus = [Button(menus[m].button, cb("n", m)) for m in menus]
@@ -58,7 +72,9 @@ def menu_row(content: Content, back: str | None = None) -> tuple[Button, ...]:
 
 def topic_menu(content: Content, menu_id: str) -> Screen:
     menu = content.menus[menu_id]
-    items = [Button(content.topics[t].button, cb("t", t, menu_id)) for t in menu.items]
+    if len(menu.items) == 1:  # a menu of one: go straight to it
+        return topic_screen(content, content.topics[menu.items[0]])
+    items = [topic_button(content, content.topics[t], menu_id) for t in menu.items]
     return Screen(f"<b>{menu.title}</b>\n\n{menu.text}", (*_pairs(items), menu_row(content)))
 
 
@@ -66,7 +82,7 @@ def topic_screen(
     content: Content, topic: Topic, *, from_menu: str | None = None, lead: str | None = None
 ) -> Screen:
     """A topic page with its related topics as buttons, then Back (to its menu) and Menu."""
-    related = [Button(content.topics[r].button, cb("t", r)) for r in topic.related]
+    related = [topic_button(content, content.topics[r]) for r in topic.related]
     back = cb("n", from_menu) if from_menu is not None and from_menu in content.menus else None
     text = content.topic_page(topic)
     if lead:
@@ -76,7 +92,7 @@ def topic_screen(
 
 def did_you_mean(content: Content, intents: Iterable[str], text: str) -> Screen:
     topics = [content.topics[i] for i in intents if i in content.topics]
-    buttons = [Button(t.button, cb("t", t.id)) for t in topics[:3]]
+    buttons = [topic_button(content, t) for t in topics[:3]]
     return Screen(text, (*((b,) for b in buttons), menu_row(content)))
 
 

@@ -20,8 +20,9 @@ from bot.config import (
     read_environment,
     setup_logging,
 )
+from tests.conftest import FAKE_TOKEN
 
-GOOD_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+GOOD_TOKEN = FAKE_TOKEN
 
 
 def test_defaults_without_token_when_not_required() -> None:

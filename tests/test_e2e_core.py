@@ -50,12 +50,25 @@ async def test_every_menu_and_topic_opens(user: SimUser) -> None:
     assert len(menu_labels) == 4
     for menu_label in menu_labels:
         [menu] = await user.press(menu_label)
-        for label in [lbl for lbl in menu.labels if lbl != "🏠 Menu"]:
-            [page] = await user.press(label)
-            assert "Sources:" in page.text
-            await user.press("⬅️ Back")
+        if "Sources:" in menu.text:  # a menu of one topic opens it directly
+            assert "🏠 Menu" in menu.labels
+        else:
+            for label in [lbl for lbl in menu.labels if lbl != "🏠 Menu"]:
+                [page] = await user.press(label)
+                assert "Sources:" in page.text
+                assert "⬅️ Back" in page.labels
+                await user.press("⬅️ Back")
         await user.press("🏠 Menu")
     assert user.failures == []
+
+
+async def test_related_flow_topics_open_the_flow(user: SimUser) -> None:
+    await user.command("/start")
+    [safety] = await user.press("🩺 When to see a doctor")
+    assert "emergency" in safety.text.lower()
+    cramp_now = next(label for label in safety.labels if "Cramp now" in label)
+    [flow] = await user.press(cramp_now)
+    assert "🛏 In bed / on land" in flow.labels  # the guided flow, not a summary page
 
 
 async def test_help_about_and_unknown_command(user: SimUser) -> None:

@@ -14,8 +14,9 @@ from bot.app import build_application
 from bot.config import PROJECT_ROOT, Secret, Settings, setup_logging
 from bot.runner import polling
 from bot.sandbox.server import FakeBotApi
+from tests.conftest import FAKE_TOKEN
 
-REALISTIC_TOKEN = "7412589630:AAF3kLmN0pQrStUvWxYz1234567890abcde"
+REALISTIC_TOKEN = FAKE_TOKEN
 
 
 def test_playground_scripted_session(tmp_path: Path) -> None:

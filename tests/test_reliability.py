@@ -30,7 +30,7 @@ from bot.sandbox.server import FakeBotApi
 from bot.sandbox.user import SimUser
 from bot.schedule import parse_time, resolve_zone
 from bot.services import Services, load_locales
-from tests.conftest import AppFactory
+from tests.conftest import FAKE_TOKEN, AppFactory
 
 LOCALE = load_locales(PROJECT_ROOT / "content", "en")["en"]
 INTENTS = {t.intent for t in LOCALE.content.topics.values()} | {"fallback"}
@@ -312,7 +312,7 @@ async def test_forget_leaves_no_row_with_the_user_id(
                 assert user.user_id not in row, (table, row)
 
 
-REALISTIC_TOKEN = "7412589630:AAF3kLmN0pQrStUvWxYz1234567890abcde"
+REALISTIC_TOKEN = FAKE_TOKEN
 
 
 @pytest.mark.parametrize("level", ["DEBUG", "INFO", "WARNING", "ERROR"])

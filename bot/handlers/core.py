@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from telegram import Update
 from telegram.error import Forbidden
@@ -16,6 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot import views
 from bot.callbacks import Callback, decode
+from bot.content import Content
 from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit_or_send, send
 from bot.intents import FALLBACK, SAFETY
@@ -216,7 +216,7 @@ class CoreHandlers(HandlerBase):
         if screen is not None:
             await self.show_in_place(update, context, screen)
 
-    def _valid(self, parsed: Callback, content: Any) -> bool:
+    def _valid(self, parsed: Callback, content: Content) -> bool:
         if parsed.kind == "n":
             return parsed.arg(0) in content.menus
         if parsed.kind == "t":
