@@ -140,19 +140,28 @@ class Outbox:
         stats = OutboxStats()
         in_flight: set[asyncio.Task[None]] = set()
         exhausted = False
-        while True:
-            while not exhausted and len(in_flight) < self._lanes:
-                chunk = await self._storage.take_deliveries(int(self._clock()), self._chunk)
-                if not chunk:
-                    exhausted = True
-                    break
-                in_flight.add(asyncio.create_task(self._send_batch(chunk, stats)))
-            if not in_flight:
-                return stats
-            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()
-            exhausted = False  # a lane is free: look again (snoozes may have come due)
+        try:
+            while True:
+                while not exhausted and len(in_flight) < self._lanes:
+                    chunk = await self._storage.take_deliveries(int(self._clock()), self._chunk)
+                    if not chunk:
+                        exhausted = True
+                        break
+                    in_flight.add(asyncio.create_task(self._send_batch(chunk, stats)))
+                if not in_flight:
+                    return stats
+                done, in_flight = await asyncio.wait(
+                    in_flight, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done:
+                    task.result()
+                exhausted = False  # a lane is free: look again (snoozes may have come due)
+        finally:
+            # Stopped (shutdown, cancel): the chunks still out stay 'sending', in doubt,
+            # exactly as after a crash; none is left running on its own.
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _send_batch(self, deliveries: Sequence[Delivery], stats: OutboxStats) -> None:
         sent: list[int] = []

@@ -3,6 +3,9 @@ set up by buttons and typing, fire, snooze, stop; Telegram's 429, 403 and 500; r
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from datetime import UTC, datetime
 
 from bot.runner import polling
@@ -220,3 +223,26 @@ async def test_missed_while_down_within_grace_sent_once(
         [reminder] = await services.storage.reminders_of(user.user_id)
     assert len(reminder_messages(user)) == 1
     assert reminder.next_fire_utc == int(datetime(2026, 1, 12, 22, 30, tzinfo=UTC).timestamp())
+
+
+async def test_replies_stay_instant_during_a_fan_out(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T22:00:00")
+    now = int(clock.now)
+    # 600 reminders due now for people the sandbox has never seen (each send is refused with
+    # "chat not found"; the outbox still paces them at 25/s, so the fan-out takes a while).
+    await services.storage.add_users_with_reminders(
+        [(uid, "UTC", "22:00", now - 1) for uid in range(800_000, 800_600)], now
+    )
+    assert services.scheduler is not None
+    fan_out = asyncio.create_task(services.scheduler.tick())
+    await asyncio.sleep(0.5)
+    assert not fan_out.done()
+    began = time.monotonic()
+    [menu] = await user.command("/start", settle=0.0)
+    assert time.monotonic() - began < 1.0  # not queued behind the fan-out
+    assert "🆘 Cramp now!" in menu.labels
+    fan_out.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await fan_out
