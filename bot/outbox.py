@@ -150,9 +150,7 @@ class Outbox:
                     in_flight.add(asyncio.create_task(self._send_batch(chunk, stats)))
                 if not in_flight:
                     return stats
-                done, in_flight = await asyncio.wait(
-                    in_flight, return_when=asyncio.FIRST_COMPLETED
-                )
+                done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     task.result()
                 exhausted = False  # a lane is free: look again (snoozes may have come due)
