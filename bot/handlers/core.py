@@ -182,8 +182,6 @@ class CoreHandlers(HandlerBase):
                 screen = views.main_menu(content, content.text("fallback"))
         elif intent == "help":
             screen = views.main_menu(content, content.text("help"))
-        elif intent == SAFETY:
-            screen = views.topic_screen(content, content.topic_for_intent(SAFETY))
         else:
             screen = views.topic_screen(content, content.topic_for_intent(intent))
         await send(context.bot, chat_id, screen)

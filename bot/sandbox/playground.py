@@ -8,6 +8,7 @@ a terminal, lines are read until EOF, so a session can be scripted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from typing import TextIO
 
@@ -66,30 +67,69 @@ async def _read_line(stdin: TextIO, interactive: bool) -> str | None:
     return line.rstrip("\n") if line else None
 
 
-async def chat_loop(user: SimUser, stdin: TextIO, out: TextIO, *, interactive: bool) -> None:
-    numbers: dict[int, tuple[int, str]] = {}
-    while True:
-        line = await _read_line(stdin, interactive)
-        if line is None or line.strip().lower() in QUIT:
+class ChatPrinter:
+    """Prints what changed in the chat since it last looked: the replies to what you typed,
+    and later edits too (the stretch countdown, a reminder arriving)."""
+
+    def __init__(self, user: SimUser, out: TextIO) -> None:
+        chat = user.api.chat_state(user.user_id)
+        if chat is None:
+            raise RuntimeError("the playground user has no chat")
+        self.chat = chat
+        self.out = out
+        self.seen = chat.action_seq
+        self.numbers: dict[int, tuple[int, str]] = {}
+        self.lock = asyncio.Lock()  # one printer at a time: the chat loop or the watcher
+
+    def print_changes(self, note: str = "") -> None:
+        changed = self.chat.touched_since(self.seen)
+        self.seen = self.chat.action_seq
+        if not changed:
             return
-        text = line.strip()
-        if not text:
-            continue
-        if not interactive:
-            out.write(f"you> {text}\n")
-        try:
-            if text.isdigit() and int(text) in numbers:
-                message_id, label = numbers[int(text)]
-                replies = await user.press(label, message_id=message_id)
-            else:
-                replies = await user.send(text)
-        except TimeoutError:
-            out.write("(no answer from the bot)\n\n")
-            continue
-        numbers = {}
-        for message in replies:
-            render(message, numbers, out)
-        out.flush()
+        self.numbers = {}
+        if note:
+            self.out.write(note + "\n")
+        for message_id in changed:
+            message = self.chat.messages.get(message_id)
+            if message is not None and message.from_bot and not message.deleted:
+                render(message.view(), self.numbers, self.out)
+        self.out.flush()
+
+    async def watch(self) -> None:
+        while True:
+            await self.chat.action_signal.wait(3600)
+            await asyncio.sleep(0.2)  # let a burst of edits settle
+            async with self.lock:
+                self.print_changes("(the bot updated the chat)")
+
+
+async def chat_loop(user: SimUser, stdin: TextIO, out: TextIO, *, interactive: bool) -> None:
+    printer = ChatPrinter(user, out)
+    watcher = asyncio.create_task(printer.watch())
+    try:
+        while True:
+            line = await _read_line(stdin, interactive)
+            if line is None or line.strip().lower() in QUIT:
+                return
+            text = line.strip()
+            if not text:
+                continue
+            async with printer.lock:
+                if not interactive:
+                    out.write(f"you> {text}\n")
+                try:
+                    if text.isdigit() and int(text) in printer.numbers:
+                        message_id, label = printer.numbers[int(text)]
+                        await user.press(label, message_id=message_id)
+                    else:
+                        await user.send(text)
+                except TimeoutError:
+                    out.write("(no answer from the bot)\n\n")
+                printer.print_changes()
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
 
 
 async def run_playground(settings: Settings, stdin: TextIO, out: TextIO) -> None:
