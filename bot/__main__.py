@@ -12,12 +12,21 @@ import dataclasses
 import os
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError
 
 from bot.config import ConfigError, Settings, load_settings, read_environment, setup_logging
 from bot.content import ContentError
 from bot.storage import Storage, StorageError
 
 EXIT_CONFIG = 2
+EXIT_UNREACHABLE = 1
+
+
+class StartupError(Exception):
+    """The bot cannot start for a reason outside its configuration (the network, say)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,10 +41,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _preflight(bot: Bot) -> None:
+    """Reach the Bot API once before starting, so a bad token or an unreachable server is one
+    clear line, not a traceback. `async with bot` shuts everything down again either way."""
+    async with bot:
+        await bot.get_me()
+
+
 def _run(settings: Settings) -> None:
     from bot.app import build_application
 
     app = build_application(settings)
+    try:
+        asyncio.run(_preflight(app.bot))
+    except InvalidToken:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN",
+            "was refused by the Bot API",
+            "Copy the token again from @BotFather (or /revoke there and use the new one).",
+        ) from None
+    except NetworkError as exc:
+        host = urlsplit(settings.api_base_url).netloc
+        raise StartupError(
+            f"cannot reach the Bot API at {host} ({exc.message}). Check the network, or "
+            "BOT_API_BASE_URL if you run your own Bot API server."
+        ) from None
     if settings.webhook_mode:
         app.run_webhook(
             listen=settings.webhook_listen,
@@ -114,6 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StorageError as exc:
         print(f"storage error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except StartupError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     except KeyboardInterrupt:
         return 130
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from bot.config import (
     read_environment,
     setup_logging,
 )
+from bot.sandbox.serve import start_server, stop_server
 from tests.conftest import FAKE_TOKEN
 
 GOOD_TOKEN = FAKE_TOKEN
@@ -160,3 +162,43 @@ def test_invalid_value_exits_2_without_traceback(tmp_path: Path) -> None:
     assert "WEBHOOK_PORT" in result.stderr
     assert "Traceback" not in result.stderr
     assert GOOD_TOKEN not in result.stderr + result.stdout
+
+
+def test_unreachable_bot_api_is_one_line_exit_1(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = _run_bot(
+        ["run"],
+        {
+            "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+            "BOT_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+            "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+        },
+        tmp_path,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "cannot reach the Bot API" in lines[0]
+    assert GOOD_TOKEN not in result.stderr
+
+
+def test_token_refused_by_the_api_names_the_variable(tmp_path: Path) -> None:
+    server, port = start_server(0)
+    try:
+        result = _run_bot(
+            ["run"],
+            {
+                "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,  # the sandbox server expects another token
+                "BOT_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+                "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+            },
+            tmp_path,
+        )
+    finally:
+        stop_server(server)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("configuration error: TELEGRAM_BOT_TOKEN was refused")
