@@ -135,7 +135,8 @@ def build_application(
             context.application.create_task(scheduler.tick(), name="reminder-sweep")
 
     async def post_init(app: BotApp) -> None:
-        schedule.warm_up()  # builds the time-zone index once, and checks its alias file
+        # Builds the time-zone index once, and checks its alias file.
+        schedule.warm_up(settings.content_dir / "timezones.toml")
         storage = await Storage.open(settings.db_path)
         services.attach_storage(storage)
         interrupted = await storage.abandon_in_flight()

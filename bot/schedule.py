@@ -256,9 +256,12 @@ def _choices(pairs: Mapping[str, tuple[str, ...]]) -> _Choices:
     return _Choices(list(pairs), list(pairs.values()), dict(pairs))
 
 
+_aliases_path = ALIASES_PATH
+
+
 @lru_cache(maxsize=1)
 def _index() -> _Index:
-    aliases = load_aliases(ALIASES_PATH)
+    aliases = load_aliases(_aliases_path)
     names = sorted(_zone_names())
     # Several zones can share a city ('America/Buenos_Aires' is a link to
     # 'America/Argentina/Buenos_Aires'); the deeper name is the current one, so it wins.
@@ -287,12 +290,17 @@ def _index() -> _Index:
     return _Index(_choices(places), _choices(legacy), full_names)
 
 
-def warm_up() -> None:
+def warm_up(aliases_path: Path | None = None) -> None:
     """Build the zone index now (about 50 ms) instead of on a user's first search.
 
-    Also validates content/timezones.toml, so calling it at start-up turns a bad alias into a
-    start-up error.
+    `aliases_path`: the timezones.toml to use (the bot passes the one in its CONTENT_DIR, so an
+    installed copy, e.g. in a container, finds it). Also validates that file, so calling this
+    at start-up turns a bad alias into a start-up error.
     """
+    global _aliases_path  # noqa: PLW0603 - one index per process, built from one file
+    if aliases_path is not None and aliases_path != _aliases_path:
+        _aliases_path = aliases_path
+        _index.cache_clear()
     _index()
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import schedule
 from bot.schedule import (
     ALIASES_PATH,
     ALL_DAYS,
@@ -641,3 +642,14 @@ def test_a_year_of_swim_days() -> None:
     days = [day for day, _, _ in swims]
     assert {(b - a).days for a, b in itertools.pairwise(days)} == {3, 4}
     assert days[-1] == date(2026, 12, 28)
+
+
+def test_alias_file_comes_from_the_content_folder(tmp_path: Path) -> None:
+    custom = tmp_path / "timezones.toml"
+    custom.write_text('[aliases]\n"gotham" = "America/New_York"\n', encoding="utf-8")
+    try:
+        schedule.warm_up(custom)
+        assert schedule.resolve_zone("gotham")[0].name == "America/New_York"
+    finally:
+        schedule.warm_up(schedule.ALIASES_PATH)
+    assert schedule.resolve_zone("gotham") == [] or schedule.resolve_zone("gotham")[0].score < 100

@@ -1,0 +1,51 @@
+"""Benchmarks: `python -m bench routing | reminders | throughput`. Last line: one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    sub = parser.add_subparsers(dest="name", required=True)
+    routing = sub.add_parser("routing", help="routing time per message")
+    routing.add_argument("--rounds", type=int, default=20)
+    reminders = sub.add_parser("reminders", help="reminder fan-out to the local server")
+    reminders.add_argument("--users", type=int, default=10_000)
+    reminders.add_argument("--chunk", type=int, default=16)
+    reminders.add_argument("--lanes", type=int, default=4)
+    throughput = sub.add_parser("throughput", help="full bot vs echo bot under load")
+    throughput.add_argument("--users", type=int, default=100)
+    throughput.add_argument("--seconds", type=float, default=10.0)
+    throughput.add_argument("--rate", type=float, default=200.0)
+    throughput.add_argument(
+        "--only", choices=("full", "echo", "echo-stock", "echo-rich"), help=argparse.SUPPRESS
+    )
+    throughput.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.name == "routing":
+        from bench.routing import run
+
+        run(rounds=args.rounds)
+    elif args.name == "reminders":
+        from bench.reminders import run as run_reminders
+
+        run_reminders(args.users, args.chunk, args.lanes)
+    elif args.name == "throughput":
+        from bench import throughput as bench_throughput
+
+        if args.load:
+            import asyncio
+
+            asyncio.run(bench_throughput.generate_load(args.users, args.seconds, args.rate))
+        elif args.only:
+            bench_throughput.run_one(args.only, args.users, args.seconds, args.rate)
+        else:
+            bench_throughput.run(args.users, args.seconds, args.rate)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,371 @@
+"""Throughput: many simulated users drive the full bot (real SQLite file on disk) through the
+local Bot API server with a realistic mix: free text with typos, both flows by buttons,
+reminder set-up. The same number and kinds of updates then go through a minimal echo bot on
+the same stack (python-telegram-bot + the same local server): the floor.
+
+The bot runs in one process and the load (the local server and the users) in another, as
+Telegram would be elsewhere; peak RSS is the bot process's own. Two phases for each bot:
+- closed loop: every user acts again as soon as it sees the reply -> updates/s;
+- open loop at a fixed rate (default 200 updates/s) -> p50/p99 from send to reply visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot import views
+from bot.app import GET_UPDATES_READ_TIMEOUT, HTTP_POOL_SIZE, build_application
+from bot.concurrency import PerChatUpdateProcessor
+from bot.config import PROJECT_ROOT, Secret, load_settings
+from bot.content import load_content
+from bot.handlers.telegram_io import markup
+from bot.http import AiohttpRequest
+from bot.runner import polling
+from bot.sandbox.serve import DEFAULT_TOKEN
+from bot.sandbox.server import FakeBotApi
+from bot.sandbox.store import ChatState
+from bot.sandbox.user import SimUser, command_entities
+
+FREE_TEXT = [
+    "cramp in bed", "crmap in teh pool", "why do my feet cramp at night", "how to prevent cramps",
+    "hi", "is this serious", "charley horse!!", "what causes leg cramps", "calf massage tips",
+    "remind me before my swim", "toe strech", "who won the football", "my calf is cramping",
+]  # fmt: skip
+
+# One session of the full bot: (kind, payload). "text": send it; "press": tap that label,
+# or the first of several labels that is on screen.
+FULL_SESSION: list[tuple[str, str]] = [
+    ("text", "/start"),
+    ("text", "*free"),
+    ("text", "/cramp"),
+    ("press", "🛏 In bed / on land"),
+    ("press", "🔄 Try something else"),
+    ("press", "✅ It eased"),
+    ("press", "Rubbing the calf"),
+    ("text", "*free"),
+    ("text", "/reminders"),
+    ("press", "🌙 Bedtime stretch"),
+    ("tz", "London"),
+    ("press", "22:30"),
+    ("press", "✅ Save"),
+]
+ECHO_SESSION: list[tuple[str, str]] = [
+    ("press", "Press") if kind in ("press", "tz") else (kind, payload)
+    for kind, payload in FULL_SESSION
+]
+
+
+@dataclass
+class Driver:
+    api: FakeBotApi
+    rng: random.Random
+    latencies: list[float] = field(default_factory=list)
+    updates: int = 0
+    errors: int = 0
+
+    async def act(self, user: SimUser, kind: str, payload: str) -> None:
+        chat = self.api.chat_state(user.user_id)
+        assert chat is not None
+        if kind == "tz":
+            last = user.last_bot_message()
+            if last is None or "time zone" not in last.text.lower():
+                # The zone is known already and the time picker is on screen: nudge the time.
+                kind, payload = "press", "+15 min"
+            else:
+                await self._exchange(chat, lambda: self._text(chat, payload))
+                kind, payload = "press", "✅ Yes, that's it"
+        if kind == "text":
+            text = self.rng.choice(FREE_TEXT) if payload == "*free" else payload
+            await self._exchange(chat, lambda: self._text(chat, text))
+        else:
+            found = self._button(user, payload)
+            if found is None:
+                self.errors += 1
+                return
+            message, data = found
+            await self._exchange(chat, lambda: self.api.user_callback(chat, message, data))
+
+    def _text(self, chat: ChatState, text: str) -> int:
+        return self.api.user_message(chat, text=text, entities=command_entities(text))[1]
+
+    @staticmethod
+    def _button(user: SimUser, label: str) -> tuple[Any, str] | None:
+        chat = user.api.chat_state(user.user_id)
+        assert chat is not None
+        for message in reversed(list(chat.messages.values())):
+            if message.from_bot and not message.deleted:
+                for row in message.buttons:
+                    for button in row:
+                        if button.text == label and button.callback_data:
+                            return message, button.callback_data
+        return None
+
+    async def _exchange(self, chat: ChatState, push: Callable[[], int]) -> None:
+        """Send one update; wait until the bot shows something (a new or edited message)."""
+        start_seq = chat.action_seq
+        began = time.perf_counter()
+        push()
+        self.updates += 1
+        deadline = began + 10.0
+        while not chat.touched_since(start_seq):
+            left = deadline - time.perf_counter()
+            if left <= 0 or not await chat.action_signal.wait(left):
+                self.errors += 1
+                return
+        self.latencies.append(time.perf_counter() - began)
+
+
+async def closed_loop(driver: Driver, users: list[SimUser], session: list[tuple[str, str]],
+                      seconds: float) -> float:  # fmt: skip
+    """Every user runs sessions back to back; returns updates per second."""
+    stop_at = time.perf_counter() + seconds
+    start_updates = driver.updates
+
+    async def run(user: SimUser) -> None:
+        while time.perf_counter() < stop_at:
+            for kind, payload in session:
+                if time.perf_counter() >= stop_at:
+                    return
+                await driver.act(user, kind, payload)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(run(u) for u in users))
+    return (driver.updates - start_updates) / (time.perf_counter() - began)
+
+
+async def open_loop(driver: Driver, users: list[SimUser], session: list[tuple[str, str]],
+                    rate: float, seconds: float) -> tuple[float, list[float]]:  # fmt: skip
+    """Users act on a fixed timetable adding up to `rate` updates/s; returns (achieved rate,
+    latencies)."""
+    period = len(users) / rate
+    driver.latencies = []
+    start_updates = driver.updates
+    began = time.perf_counter()
+    stop_at = began + seconds
+
+    async def run(index: int, user: SimUser) -> None:
+        next_at = began + period * index / len(users)
+        step = 0
+        while True:
+            wait = next_at - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if time.perf_counter() >= stop_at:
+                return
+            kind, payload = session[step % len(session)]
+            await driver.act(user, kind, payload)
+            step += 1
+            next_at += period
+
+    await asyncio.gather(*(run(i, u) for i, u in enumerate(users)))
+    elapsed = time.perf_counter() - began
+    return (driver.updates - start_updates) / elapsed, list(driver.latencies)
+
+
+def _echo_app(base_url: str, file_url: str, *, stock: bool = False, rich: bool = False) -> Any:
+    """A minimal echo bot. `stock`: PTB's own HTTP layer (httpx) and defaults; otherwise the
+    same HTTP layer and update processor as the full bot. `rich`: instead of echoing, it
+    answers with the full bot's own screens (a 1 KB HTML page, many buttons), so the payload is
+    the same and only the logic differs."""
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Press", callback_data="press")]])
+    content = load_content(PROJECT_ROOT / "content", "en")
+    press = (views.Button("Press", "press"),)
+    pages = [
+        dataclasses.replace(screen, rows=(*screen.rows, press))
+        for screen in (
+            views.main_menu(content, content.text("help")),
+            views.topic_screen(content, content.topics["cause_cold"], from_menu="causes"),
+            views.topic_screen(content, content.topics["cause_fatigue"], from_menu="causes"),
+        )
+    ]
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        if rich:
+            await message.reply_text(
+                pages[0].text, parse_mode="HTML", reply_markup=markup(pages[0])
+            )
+        else:
+            await message.reply_text(message.text, reply_markup=keyboard)
+
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        text = query.message.text if query.message and hasattr(query.message, "text") else ""
+        if rich:
+            page = pages[1] if not text.startswith("Cold") else pages[2]
+            await query.edit_message_text(page.text, parse_mode="HTML", reply_markup=markup(page))
+        else:
+            await query.edit_message_text(
+                "pressed" if text != "pressed" else "pressed again", reply_markup=keyboard
+            )
+
+    builder = Application.builder().token(DEFAULT_TOKEN).base_url(base_url).base_file_url(file_url)
+    if not stock:
+        builder = (
+            builder.concurrent_updates(PerChatUpdateProcessor())
+            .request(AiohttpRequest(HTTP_POOL_SIZE))
+            .get_updates_request(AiohttpRequest(1, read_timeout=GET_UPDATES_READ_TIMEOUT))
+        )
+    app = builder.build()
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.add_handler(CallbackQueryHandler(pressed))
+    return app
+
+
+async def generate_load(users: int, seconds: float, rate: float) -> None:
+    """The load process: the local Bot API server and the simulated users, on their own core.
+    Prints READY <port>, waits for a line on stdin (the bot is polling), runs, prints JSON."""
+    rng = random.Random(42)
+    async with FakeBotApi(token=DEFAULT_TOKEN) as api:
+        print(f"READY {api.port}", flush=True)
+        which = (await asyncio.to_thread(sys.stdin.readline)).strip()
+        session = FULL_SESSION if which == "full" else ECHO_SESSION
+        people = [api.user(user_id=10_000 + i, first_name=f"U{i}") for i in range(users)]
+        driver = Driver(api, rng)
+        for person in people:  # every chat exists and shows a message with buttons
+            await driver.act(person, "text", "/start")
+        closed = await closed_loop(driver, people, session, seconds)
+        achieved, latencies = await open_loop(driver, people, session, rate, seconds)
+        calls = dict(api.stats.calls)
+        latencies.sort()
+        _print_results(closed, achieved, latencies, driver, calls)
+        # Keep serving until the bot has stopped polling (the parent closes our stdin).
+        await asyncio.to_thread(sys.stdin.read)
+
+
+def _print_results(
+    closed: float, achieved: float, latencies: list[float], driver: Driver, calls: dict[str, int]
+) -> None:
+
+    def pct(p: float) -> float | None:
+        if not latencies:
+            return None
+        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 2)
+
+    print(json.dumps({
+        "closed_loop_updates_per_s": round(closed, 1),
+        "open_loop_rate": round(achieved, 1),
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None,
+        "errors": driver.errors,
+        "updates_total": driver.updates,
+        "api_calls": calls,
+    }), flush=True)  # fmt: skip
+
+
+async def measure(which: str, users: int, seconds: float, rate: float) -> dict[str, Any]:
+    """The bot process: runs the full or the echo bot against a load process."""
+    load = subprocess.Popen(  # noqa: ASYNC220 - starting it does not block; it runs alongside
+        [sys.executable, "-m", "bench", "throughput", "--load", "--users", str(users),
+         "--seconds", str(seconds), "--rate", str(rate)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert load.stdin is not None
+    assert load.stdout is not None
+    port = int(load.stdout.readline().split()[1])
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as folder:
+        if which == "full":
+            settings = dataclasses.replace(
+                load_settings({}, require_token=False),
+                token=Secret(DEFAULT_TOKEN),
+                api_base_url=f"{base}/bot",
+                api_file_url=f"{base}/file/bot",
+                db_path=Path(folder) / "bench.sqlite3",
+                log_level="WARNING",
+            )
+            app = build_application(settings)
+        else:
+            app = _echo_app(
+                f"{base}/bot", f"{base}/file/bot", stock=which == "echo-stock",
+                rich=which == "echo-rich",
+            )  # fmt: skip
+        async with polling(app):
+            cpu_before = time.process_time()
+            load.stdin.write(f"{which}\n")
+            load.stdin.flush()
+            line = await asyncio.to_thread(load.stdout.readline)
+            cpu_seconds = time.process_time() - cpu_before
+    load.stdin.close()
+    load.wait(timeout=30)
+    load.stdout.close()
+    result: dict[str, Any] = {"bot": which, **json.loads(line)}
+    # The bot process's own CPU per update (all its threads): what one core can sustain,
+    # whatever the load generator's own speed.
+    cpu_ms = 1000 * cpu_seconds / max(1, result["updates_total"])
+    result["cpu_ms_per_update"] = round(cpu_ms, 3)
+    result["capacity_updates_per_cpu_s"] = round(1000 / cpu_ms, 1)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return result
+
+
+def run_one(which: str, users: int, seconds: float, rate: float) -> None:
+    print(json.dumps(asyncio.run(measure(which, users, seconds, rate))))
+
+
+def run(users: int, seconds: float, rate: float) -> None:
+    results: dict[str, dict[str, Any]] = {}
+    for which in ("echo-stock", "echo", "echo-rich", "full"):
+        child = subprocess.run(
+            [sys.executable, "-m", "bench", "throughput", "--only", which, "--users", str(users),
+             "--seconds", str(seconds), "--rate", str(rate)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        results[which] = json.loads(child.stdout.strip().splitlines()[-1])
+        print(f"{which}: {results[which]}")
+    full, echo, stock = results["full"], results["echo"], results["echo-stock"]
+    rich = results["echo-rich"]
+    summary = {
+        "benchmark": "throughput",
+        "users": users,
+        "updates_per_s_full": full["closed_loop_updates_per_s"],
+        "updates_per_s_echo": echo["closed_loop_updates_per_s"],
+        "ratio_full_to_echo": round(
+            full["closed_loop_updates_per_s"] / echo["closed_loop_updates_per_s"], 3
+        ),
+        "cpu_ms_per_update_full": full["cpu_ms_per_update"],
+        "cpu_ms_per_update_echo": echo["cpu_ms_per_update"],
+        "capacity_ratio_full_to_echo": round(
+            full["capacity_updates_per_cpu_s"] / echo["capacity_updates_per_cpu_s"], 3
+        ),
+        "updates_per_s_echo_same_payload": rich["closed_loop_updates_per_s"],
+        "capacity_ratio_full_to_echo_same_payload": round(
+            full["capacity_updates_per_cpu_s"] / rich["capacity_updates_per_cpu_s"], 3
+        ),
+        "updates_per_s_echo_stock_ptb": stock["closed_loop_updates_per_s"],
+        "ratio_full_to_echo_stock_ptb": round(
+            full["closed_loop_updates_per_s"] / stock["closed_loop_updates_per_s"], 3
+        ),
+        "fixed_rate": rate,
+        "p50_ms_full": full["p50_ms"],
+        "p99_ms_full": full["p99_ms"],
+        "p50_ms_echo": echo["p50_ms"],
+        "p99_ms_echo": echo["p99_ms"],
+        "peak_rss_mb_full": full["peak_rss_mb"],
+        "peak_rss_mb_echo": echo["peak_rss_mb"],
+        "errors_full": full["errors"],
+        "errors_echo": echo["errors"],
+    }
+    print(json.dumps(summary))

@@ -1,0 +1,216 @@
+"""`build_application`: the one place that wires the bot together.
+
+Tests, the benchmarks, the playground and production all build the bot here, so they run the
+same handlers in the same order.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeAlias
+
+from telegram import BotCommand, ChatMember, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    ExtBot,
+    JobQueue,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import reminder_views, schedule, views
+from bot.concurrency import PerChatUpdateProcessor
+from bot.config import Settings
+from bot.handlers.core import CoreHandlers, IntentAction
+from bot.handlers.flows import FlowHandlers
+from bot.handlers.reminders import ReminderHandlers
+from bot.http import AiohttpRequest
+from bot.outbox import BotApiClient, Outbox, Render
+from bot.reminders import ReminderScheduler
+from bot.services import Clock, Services, load_locales
+from bot.storage import Delivery, Storage
+
+log = logging.getLogger(__name__)
+
+# Handler groups: a lower number runs first, and every group sees every update.
+GROUP_BOOKKEEPING = -1  # remember the user; never answers
+GROUP_MAIN = 0  # exactly one handler here answers each update
+
+# One Bot API host: a small pool is plenty (see bot/http.py for why not httpx).
+HTTP_POOL_SIZE = 16
+# getUpdates long-polls; PTB adds its poll timeout to this read timeout.
+GET_UPDATES_READ_TIMEOUT = 5.0
+
+Context = ContextTypes.DEFAULT_TYPE
+BotApp: TypeAlias = Application[
+    ExtBot[None],
+    Context,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[Any, Any],
+    JobQueue[Context],
+]
+
+
+def _wire(
+    services: Services, core: CoreHandlers, flows: FlowHandlers, reminders: ReminderHandlers
+) -> None:
+    """Which intents, deep links and buttons lead where, and where the flows end."""
+
+    def opener(flow_id: str) -> IntentAction:
+        async def open_flow(update: Update, context: Context) -> None:
+            await flows.start(update, context, flow_id)
+
+        return open_flow
+
+    async def open_reminders(update: Update, context: Context) -> None:
+        await reminders.show_list(update, context, None)
+
+    core.intent_actions.update(
+        {
+            "cramp_now": opener("now"),
+            "flow_bed": opener("bed"),
+            "flow_swim": opener("swim"),
+            "reminders": open_reminders,
+        }
+    )
+    core.deep_links.update(
+        {"cramp": "cramp_now", "now": "cramp_now", "bed": "flow_bed", "swim": "flow_swim",
+         "reminders": "reminders"}
+    )  # fmt: skip
+    core.button_actions.update({"f": flows.press, "r": reminders.press})
+    core.text_interceptors.append(reminders.on_text)
+    core.after_start.append(reminders.offer_resume)
+    core.on_forget.append(flows.stop_timer)
+
+    async def hand_off(
+        update: Update, context: Context, action: str, message_id: int | None
+    ) -> None:
+        if action == "remind_bedtime":
+            await reminders.begin(update, context, "bedtime", message_id)
+        elif action == "remind_preswim":
+            await reminders.begin(update, context, "preswim", message_id)
+        else:
+            content = core.locale(update).content
+            await core.show_in_place(update, context, views.main_menu(content))
+
+    flows.hand_off = hand_off
+
+
+def _render_delivery(services: Services) -> Render:
+    def render(delivery: Delivery) -> views.Screen | None:
+        content = services.locale(delivery.language).content
+        return reminder_views.reminder_message(
+            content, delivery.kind, delivery.local_time, delivery.reminder_id
+        )
+
+    return render
+
+
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, services: Services | None = None
+) -> BotApp:
+    """Build the bot. Storage and the reminder sweep start in post_init and stop on shutdown."""
+    if services is None:
+        services = Services(settings, load_locales(settings.content_dir, settings.language))
+    if clock is not None:
+        services.clock = clock
+    core = CoreHandlers(services)
+    flows = FlowHandlers(services)
+    reminders = ReminderHandlers(services)
+    _wire(services, core, flows, reminders)
+    client = BotApiClient(settings.api_base_url, settings.token.get())
+
+    async def sweep(context: Context) -> None:
+        # The job only starts a sweep and returns: a long fan-out must not make the job
+        # scheduler skip (and warn about) the next runs. One sweep at a time.
+        scheduler = services.scheduler
+        if scheduler is not None and not scheduler.busy:
+            context.application.create_task(scheduler.tick(), name="reminder-sweep")
+
+    async def post_init(app: BotApp) -> None:
+        # Builds the time-zone index once, and checks its alias file.
+        schedule.warm_up(settings.content_dir / "timezones.toml")
+        storage = await Storage.open(settings.db_path)
+        services.attach_storage(storage)
+        interrupted = await storage.abandon_in_flight()
+        if interrupted:
+            log.warning(
+                "%d reminder(s) were mid-send when the bot stopped; not resent", interrupted
+            )
+        outbox = Outbox(
+            storage, client, _render_delivery(services), rate=settings.reminder_rate,
+            clock=services.clock,
+        )  # fmt: skip
+        services.scheduler = ReminderScheduler(
+            storage, outbox, grace_seconds=settings.reminder_grace_minutes * 60,
+            clock_now=services.clock,
+        )  # fmt: skip
+        if app.job_queue is not None:
+            interval = settings.reminder_sweep_seconds
+            app.job_queue.run_repeating(sweep, interval=interval, first=interval, name="sweep")
+        content = services.locales[settings.language].content
+        await app.bot.set_my_commands([BotCommand(n, d) for n, d in content.commands.items()])
+        log.info("bot started as @%s", app.bot.username)
+
+    async def post_stop(app: BotApp) -> None:
+        await flows.stop_all()
+        await client.close()
+
+    async def post_shutdown(app: BotApp) -> None:
+        services.scheduler = None
+        storage, services._storage = services._storage, None
+        if storage is not None:
+            await storage.close()
+
+    async def member_changed(update: Update, context: Context) -> None:
+        """Blocking the bot arrives as a my_chat_member update: pause that user's reminders."""
+        change = update.my_chat_member
+        if change and change.new_chat_member.status == ChatMember.BANNED:
+            await services.storage.mark_blocked(change.from_user.id, services.now())
+
+    app = (
+        ApplicationBuilder()
+        .token(settings.token.get())
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .post_init(post_init)
+        .post_stop(post_stop)
+        .post_shutdown(post_shutdown)
+        .concurrent_updates(PerChatUpdateProcessor())
+        .request(AiohttpRequest(HTTP_POOL_SIZE))
+        .get_updates_request(AiohttpRequest(1, read_timeout=GET_UPDATES_READ_TIMEOUT))
+        .build()
+    )
+
+    app.add_handler(TypeHandler(Update, core.touch_user), group=GROUP_BOOKKEEPING)
+
+    commands = {
+        "start": core.start,
+        "cramp": flows.cramp,
+        "reminders": reminders.command,
+        "help": core.help,
+        "menu": core.menu,
+        "about": core.about,
+        "forget": core.forget,
+        "cancel": core.cancel,
+        "stats": core.operator_stats,  # operators only; not in the public command menu
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback), group=GROUP_MAIN)
+    app.add_handler(CallbackQueryHandler(core.button), group=GROUP_MAIN)
+    app.add_handler(ChatMemberHandler(member_changed, ChatMemberHandler.MY_CHAT_MEMBER), GROUP_MAIN)
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, core.text), group=GROUP_MAIN)
+    app.add_handler(MessageHandler(filters.COMMAND, core.unknown_command), group=GROUP_MAIN)
+    # Stickers, photos, voice, locations...: anything with a chat that is not text.
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT, core.non_text), group=GROUP_MAIN
+    )
+    app.add_error_handler(core.on_error)
+    return app

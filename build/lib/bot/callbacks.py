@@ -1,0 +1,65 @@
+"""Callback data for inline buttons: short, versioned, validated on the way back in.
+
+Format: `v1:<kind>[:<arg>...]`, at most 64 bytes (Telegram's limit). Anything that does not
+decode (an old version, a forged or truncated string) becomes `None`, and the handler answers
+with a friendly "out of date" instead of a traceback. Pure: no Telegram imports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.telegram_html import MAX_CALLBACK_DATA
+
+VERSION = "v1"
+_PART = re.compile(r"^[a-z0-9_+-]{1,40}$")
+# kind -> how many arguments it takes (min, max)
+KINDS: dict[str, tuple[int, int]] = {
+    "m": (0, 0),  # main menu
+    "n": (1, 1),  # a topic menu: menu id
+    "t": (1, 2),  # a topic: topic id [, menu id it was opened from, for Back]
+    "h": (0, 0),  # help
+    "a": (0, 0),  # about
+    "fg": (1, 1),  # forget: y | n
+    "f": (2, 4),  # flow: flow id, step id, action [, extra]
+    "r": (1, 4),  # reminders: action [, args]
+}
+
+
+@dataclass(frozen=True)
+class Callback:
+    kind: str
+    args: tuple[str, ...] = ()
+
+    def encode(self) -> str:
+        data = ":".join((VERSION, self.kind, *self.args))
+        if len(data.encode()) > MAX_CALLBACK_DATA:
+            raise ValueError(f"callback data over {MAX_CALLBACK_DATA} bytes: {data!r}")
+        return data
+
+    def arg(self, index: int, default: str = "") -> str:
+        return self.args[index] if index < len(self.args) else default
+
+
+def cb(kind: str, *args: str) -> str:
+    """Encode a callback after checking it against KINDS (a programming error raises)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown callback kind {kind!r}")
+    low, high = KINDS[kind]
+    if not low <= len(args) <= high or not all(_PART.match(a) for a in args):
+        raise ValueError(f"bad arguments for {kind!r}: {args!r}")
+    return Callback(kind, args).encode()
+
+
+def decode(data: str | None) -> Callback | None:
+    if not data or len(data.encode()) > MAX_CALLBACK_DATA:
+        return None
+    parts = data.split(":")
+    if len(parts) < 2 or parts[0] != VERSION or parts[1] not in KINDS:
+        return None
+    kind, args = parts[1], tuple(parts[2:])
+    low, high = KINDS[kind]
+    if not low <= len(args) <= high or not all(_PART.match(a) for a in args):
+        return None
+    return Callback(kind, args)

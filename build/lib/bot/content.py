@@ -1,0 +1,396 @@
+"""Load and validate `content/<language>/` into immutable objects.
+
+Every text a person sees, every button label and every routing keyword lives in TOML files there.
+They are read once at start-up; any broken file stops start-up with a `ContentError` naming the
+file and the key. A second language is a second folder with the same files: no code changes.
+No Telegram imports here.
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from bot.intents import INTENTS, ROUTABLE_INTENTS
+from bot.telegram_html import MAX_TEXT, html_error, visible_length
+
+MAX_BUTTON_LABEL = 40
+MAX_TOPIC_BODY = 1500
+
+
+class ContentError(Exception):
+    """A content file is missing, malformed or breaks a rule."""
+
+    def __init__(self, file: Path | str, key: str, problem: str) -> None:
+        super().__init__(f"{file}: [{key}] {problem}")
+        self.file = str(file)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    intent: str
+    title: str
+    button: str
+    body: str
+    sources: str
+    related: tuple[str, ...]
+    keywords: tuple[str, ...]
+    file: str
+
+
+@dataclass(frozen=True)
+class Menu:
+    id: str
+    title: str
+    button: str
+    text: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    id: str
+    text: str
+    buttons: tuple[str, ...]
+    method: str | None = None
+    timer: int = 0
+
+
+@dataclass(frozen=True)
+class FlowDef:
+    id: str
+    start: str
+    steps: Mapping[str, FlowStep]
+    methods: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FlowTexts:
+    """Everything flows.toml holds: labels, shared texts, method names and the flows."""
+
+    buttons: Mapping[str, str]
+    texts: Mapping[str, str]
+    methods: Mapping[str, str]
+    flows: Mapping[str, FlowDef]
+
+
+@dataclass(frozen=True)
+class ReminderTexts:
+    """reminders.toml: the reminder messages and the set-up and management screens."""
+
+    messages: Mapping[str, str]
+    buttons: Mapping[str, str]
+    weekdays: tuple[str, ...]
+    texts: Mapping[str, str]
+
+
+REMINDER_KINDS = ("bedtime", "preswim")
+REMINDER_TOASTS = ("paused", "resumed", "deleted", "done_ack", "snoozed", "stale", "no_days")
+
+
+# The button names a flow step may use; each is an action the flow engine knows.
+FLOW_ACTIONS = frozenset(
+    {"eased", "next", "severe", "bed", "swim", "out", "still", "restart", "remind_bedtime",
+     "remind_preswim", "not_sure", "menu"}
+)  # fmt: skip
+FLOW_TOASTS = ("stale", "already")
+
+
+@dataclass(frozen=True)
+class Content:
+    language: str
+    texts: Mapping[str, str]
+    buttons: Mapping[str, str]
+    commands: Mapping[str, str]
+    topics: Mapping[str, Topic]
+    menus: Mapping[str, Menu]
+    red_flags: tuple[str, ...]
+    suffixes: tuple[str, ...] = ()
+    stop_words: tuple[str, ...] = ()
+    flows: FlowTexts | None = None
+    reminders: ReminderTexts | None = None
+
+    def text(self, key: str, **values: object) -> str:
+        return self.texts[key].format(**values)
+
+    def button(self, key: str) -> str:
+        return self.buttons[key]
+
+    def topic_for_intent(self, intent: str) -> Topic:
+        return self.topics[intent]
+
+    def topic_page(self, topic: Topic) -> str:
+        """The whole message for a topic: bold title, body, sources line."""
+        return self.text(
+            "topic_page", title=topic.title, body=topic.body.strip(), sources=topic.sources
+        )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ContentError(path, "-", "file is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(path, "-", f"is not valid TOML: {exc}") from None
+
+
+def _check_text(
+    path: Path, key: str, text: object, *, max_len: int = MAX_TEXT, allow_empty: bool = False
+) -> str:
+    if not isinstance(text, str) or not (text.strip() or allow_empty):
+        raise ContentError(path, key, "must be a non-empty string")
+    problem = html_error(text)
+    if problem:
+        raise ContentError(path, key, f"is not valid Telegram HTML: {problem}")
+    # Placeholders must be simple names, so str.format can never reach attributes.
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError as exc:
+        raise ContentError(path, key, f"has a broken {{placeholder}}: {exc}") from None
+    for name in fields:
+        if not name.isidentifier():
+            raise ContentError(path, key, f"placeholder {{{name}}} must be a plain name")
+    if visible_length(text) > max_len:
+        raise ContentError(path, key, f"is longer than {max_len} characters")
+    return text
+
+
+def _check_label(path: Path, key: str, label: object) -> str:
+    if not isinstance(label, str) or not label.strip() or "\n" in label:
+        raise ContentError(path, key, "must be a one-line, non-empty string")
+    if len(label) > MAX_BUTTON_LABEL:
+        raise ContentError(path, key, f"is longer than {MAX_BUTTON_LABEL} characters")
+    return label
+
+
+def _str_table(path: Path, data: dict[str, Any], section: str) -> dict[str, str]:
+    table = data.get(section)
+    if not isinstance(table, dict):
+        raise ContentError(path, section, "table is missing")
+    return {str(k): v for k, v in table.items()}
+
+
+def _load_topics(folder: Path) -> dict[str, Topic]:
+    topics: dict[str, Topic] = {}
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        raise ContentError(folder, "-", "no topic files")
+    for path in files:
+        entries = _read_toml(path).get("topic")
+        if not isinstance(entries, list) or not entries:
+            raise ContentError(path, "topic", "needs at least one [[topic]] table")
+        for n, raw in enumerate(entries):
+            tid = raw.get("id")
+            where = f"topic.{tid or n}"
+            if not isinstance(tid, str) or not tid.isidentifier():
+                raise ContentError(path, where, "id must be a lowercase identifier")
+            if tid in topics:
+                raise ContentError(path, where, f"id is also used in {topics[tid].file}")
+            intent = raw.get("intent")
+            if intent not in ROUTABLE_INTENTS:
+                raise ContentError(path, f"{where}.intent", f"{intent!r} is not an intent id")
+            keywords = raw.get("keywords", [])
+            if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+                raise ContentError(path, f"{where}.keywords", "must be a list of strings")
+            related = raw.get("related", [])
+            if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+                raise ContentError(path, f"{where}.related", "must be a list of topic ids")
+            sources = raw.get("sources", "")
+            if not isinstance(sources, str):
+                raise ContentError(path, f"{where}.sources", "must be a string")
+            topics[tid] = Topic(
+                id=tid,
+                intent=intent,
+                title=_check_text(path, f"{where}.title", raw.get("title"), max_len=120),
+                button=_check_label(path, f"{where}.button", raw.get("button")),
+                body=_check_text(path, f"{where}.body", raw.get("body"), max_len=MAX_TOPIC_BODY),
+                sources=sources,
+                related=tuple(related),
+                keywords=tuple(k.strip().lower() for k in keywords if k.strip()),
+                file=str(path),
+            )
+    for topic in topics.values():
+        for rid in topic.related:
+            if rid not in topics:
+                raise ContentError(topic.file, f"topic.{topic.id}.related", f"no topic {rid!r}")
+    return topics
+
+
+def _load_menus(path: Path, topics: Mapping[str, Topic]) -> dict[str, Menu]:
+    menus: dict[str, Menu] = {}
+    for n, raw in enumerate(_read_toml(path).get("menu", [])):
+        mid = raw.get("id")
+        where = f"menu.{mid or n}"
+        if not isinstance(mid, str) or mid in menus:
+            raise ContentError(path, where, "id must be a unique string")
+        items = tuple(raw.get("items", []))
+        if not items:
+            raise ContentError(path, f"{where}.items", "must list topic ids")
+        for item in items:
+            if item not in topics:
+                raise ContentError(path, f"{where}.items", f"no topic {item!r}")
+        menus[mid] = Menu(
+            id=mid,
+            title=_check_text(path, f"{where}.title", raw.get("title"), max_len=120),
+            button=_check_label(path, f"{where}.button", raw.get("button")),
+            text=_check_text(path, f"{where}.text", raw.get("text")),
+            items=items,
+        )
+    return menus
+
+
+def _load_flows(path: Path) -> FlowTexts:
+    data = _read_toml(path)
+    buttons = {
+        k: _check_label(path, f"buttons.{k}", v)
+        for k, v in _str_table(path, data, "buttons").items()
+    }
+    unknown = set(buttons) - FLOW_ACTIONS
+    if unknown:
+        raise ContentError(path, "buttons", f"unknown action(s) {sorted(unknown)}")
+    texts = {
+        k: _check_text(path, f"texts.{k}", v) for k, v in _str_table(path, data, "texts").items()
+    }
+    for toast in FLOW_TOASTS:
+        if toast in texts and (len(texts[toast]) > 200 or "<" in texts[toast]):
+            raise ContentError(path, f"texts.{toast}", "a toast is plain text of <= 200 characters")
+    methods = {k: str(v) for k, v in _str_table(path, data, "methods").items()}
+    flows: dict[str, FlowDef] = {}
+    for flow_id, raw in data.get("flow", {}).items():
+        where = f"flow.{flow_id}"
+        steps: dict[str, FlowStep] = {}
+        for step_id, step in raw.get("steps", {}).items():
+            key = f"{where}.steps.{step_id}"
+            names = step.get("buttons", [])
+            for name in names:
+                if name not in buttons:
+                    raise ContentError(path, f"{key}.buttons", f"no button {name!r} in [buttons]")
+            method = step.get("method")
+            if method is not None and method not in methods:
+                raise ContentError(path, f"{key}.method", f"no method {method!r} in [methods]")
+            timer = step.get("timer", 0)
+            if not isinstance(timer, int) or not 0 <= timer <= 300:
+                raise ContentError(path, f"{key}.timer", "must be 0..300 seconds")
+            steps[step_id] = FlowStep(
+                id=step_id,
+                text=_check_text(path, f"{key}.text", step.get("text")),
+                buttons=tuple(names),
+                method=method,
+                timer=timer,
+            )
+        flow_methods = tuple(raw.get("methods", []))
+        for method in flow_methods:
+            if not any(st.method == method for st in steps.values()):
+                raise ContentError(path, f"{where}.methods", f"no step for method {method!r}")
+        start = raw.get("start", "")
+        if start != "method" and start not in steps:
+            raise ContentError(path, f"{where}.start", f"no step {start!r}")
+        if start == "method" and not flow_methods:
+            raise ContentError(path, f"{where}.start", "'method' needs a methods list")
+        flows[flow_id] = FlowDef(flow_id, start, MappingProxyType(steps), flow_methods)
+    return FlowTexts(
+        MappingProxyType(buttons), MappingProxyType(texts), MappingProxyType(methods),
+        MappingProxyType(flows),
+    )  # fmt: skip
+
+
+def _load_reminders(path: Path) -> ReminderTexts:
+    data = _read_toml(path)
+    messages = {
+        k: _check_text(path, f"messages.{k}", v)
+        for k, v in _str_table(path, data, "messages").items()
+    }
+    for kind in REMINDER_KINDS:
+        if kind not in messages:
+            raise ContentError(path, f"messages.{kind}", "is missing")
+    buttons = {
+        k: _check_label(path, f"buttons.{k}", v)
+        for k, v in _str_table(path, data, "buttons").items()
+    }
+    texts = {
+        k: _check_text(path, f"texts.{k}", v, allow_empty=k.startswith("state_"))
+        for k, v in _str_table(path, data, "texts").items()
+    }
+    for toast in REMINDER_TOASTS:
+        if toast not in texts or len(texts[toast]) > 200 or "<" in texts[toast]:
+            raise ContentError(path, f"texts.{toast}", "a toast is plain text of <= 200 characters")
+    names = data.get("weekdays", {}).get("names", [])
+    if len(names) != 7 or not all(isinstance(n, str) and 0 < len(n) <= 12 for n in names):
+        raise ContentError(path, "weekdays.names", "needs seven short day names, Monday first")
+    return ReminderTexts(
+        MappingProxyType(messages), MappingProxyType(buttons), tuple(names), MappingProxyType(texts)
+    )
+
+
+def load_content(root: Path, language: str = "en") -> Content:
+    folder = root / language
+    if not folder.is_dir():
+        raise ContentError(folder, "-", "language folder is missing")
+
+    system_path = folder / "system.toml"
+    system = _read_toml(system_path)
+    texts = {
+        k: _check_text(system_path, f"texts.{k}", v)
+        for k, v in _str_table(system_path, system, "texts").items()
+    }
+    buttons = {
+        k: _check_label(system_path, f"buttons.{k}", v)
+        for k, v in _str_table(system_path, system, "buttons").items()
+    }
+    commands = _str_table(system_path, system, "commands")
+    for name, description in commands.items():
+        if not name.isidentifier() or not name.islower() or len(name) > 32:
+            raise ContentError(system_path, f"commands.{name}", "must be a lowercase command")
+        if not isinstance(description, str) or not 1 <= len(description) <= 256:
+            raise ContentError(system_path, f"commands.{name}", "needs a 1-256 char description")
+
+    topics = _load_topics(folder / "topics")
+    missing = [i for i in INTENTS if i != "fallback" and i not in topics]
+    if missing:
+        raise ContentError(folder / "topics", "topic", f"no topic for intent(s) {missing}")
+    for topic in topics.values():
+        if not topic.keywords and topic.id == topic.intent:
+            raise ContentError(topic.file, f"topic.{topic.id}.keywords", "needs keywords")
+
+    menus = _load_menus(folder / "menus.toml", topics)
+
+    routing_path = folder / "routing.toml"
+    routing = _read_toml(routing_path)
+    red_flags = routing.get("red_flags", {}).get("phrases", [])
+    if not red_flags or not all(isinstance(p, str) and p.strip() for p in red_flags):
+        raise ContentError(routing_path, "red_flags.phrases", "must be a non-empty string list")
+
+    suffixes = routing.get("matching", {}).get("suffixes", [])
+    if not all(isinstance(x, str) and x.isalpha() for x in suffixes):
+        raise ContentError(routing_path, "matching.suffixes", "must be a list of word endings")
+    stop_words = routing.get("matching", {}).get("stop_words", [])
+    if not all(isinstance(x, str) for x in stop_words):
+        raise ContentError(routing_path, "matching.stop_words", "must be a list of words")
+
+    content = Content(
+        language=language,
+        texts=MappingProxyType(texts),
+        buttons=MappingProxyType(buttons),
+        commands=MappingProxyType(commands),
+        topics=MappingProxyType(topics),
+        menus=MappingProxyType(menus),
+        red_flags=tuple(p.strip().lower() for p in red_flags),
+        suffixes=tuple(suffixes),
+        stop_words=tuple(w.lower() for w in stop_words),
+        flows=_load_flows(folder / "flows.toml"),
+        reminders=_load_reminders(folder / "reminders.toml"),
+    )
+    for topic in topics.values():
+        page = content.topic_page(topic)
+        if visible_length(page) > MAX_TEXT:
+            raise ContentError(topic.file, f"topic.{topic.id}", "page is over 4096 characters")
+    return content

@@ -1,0 +1,25 @@
+"""What every handler class needs: the services, the person's language, their ids."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.services import Locale, Services
+
+
+class HandlerBase:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def locale(self, update: Update) -> Locale:
+        """The person's language when the bot has it, else the configured one."""
+        user = update.effective_user
+        return self.services.locale(user.language_code if user else None)
+
+    @staticmethod
+    def ids(update: Update) -> tuple[int, int]:
+        """(user id, chat id); handlers are registered so that updates have both."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None:
+            raise ValueError("update without a user or chat")
+        return user.id, chat.id

@@ -1,0 +1,292 @@
+"""Thin Telegram adapters: read the update, ask the pure modules, render the reply.
+
+Commands (/start, /help, /menu, /about, /forget, /cancel), free text, buttons and non-text
+messages. Flow and reminder handlers live beside this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.error import Forbidden
+from telegram.ext import ContextTypes
+
+from bot import views
+from bot.callbacks import Callback, decode
+from bot.content import Content
+from bot.handlers.base import HandlerBase
+from bot.handlers.telegram_io import answer_callback, edit_or_send, send
+from bot.intents import FALLBACK, SAFETY
+from bot.services import Services
+from bot.storage import ConversationState, StorageError
+from bot.telegram_html import escape
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+# last_seen is written at most this often per user (seconds), and the memory of it is bounded.
+TOUCH_EVERY = 60
+TOUCH_CACHE_SIZE = 100_000
+
+
+IntentAction = Callable[[Update, Context], Awaitable[None]]
+ButtonAction = Callable[[Update, Context, Callback], Awaitable[None]]
+# Gets typed text first while a step waits for it (a time, a city); True: it was handled.
+TextInterceptor = Callable[[Update, Context, ConversationState], Awaitable[bool]]
+
+
+class CoreHandlers(HandlerBase):
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        # Filled in by build_application: intents and button kinds other modules own.
+        self.intent_actions: dict[str, IntentAction] = {}
+        self.button_actions: dict[str, ButtonAction] = {}
+        # /start <payload> deep links -> intent, so a shared link opens a flow.
+        self.deep_links: dict[str, str] = {}
+        self.text_interceptors: list[TextInterceptor] = []
+        self.after_start: list[IntentAction] = []
+        self.on_forget: list[Callable[[int], None]] = [self._touched_forget]
+        # user id -> when touch_user last wrote their row (saves a write on most updates)
+        self._touched: dict[int, int] = {}
+
+    def _touched_forget(self, user_id: int) -> None:
+        self._touched.pop(user_id, None)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    # --- pre-filter (group -1): remember who wrote ---------------------------------------
+
+    async def touch_user(self, update: Update, context: Context) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or user.is_bot:
+            return
+        now = self.services.now()
+        if now - self._touched.get(user.id, -TOUCH_EVERY) < TOUCH_EVERY:
+            return  # recorded a moment ago: last_seen is kept to the minute, not per update
+        language = self.services.locale(user.language_code).content.language
+        try:
+            await self.services.storage.touch_user(user.id, chat.id, language, now)
+            if len(self._touched) >= TOUCH_CACHE_SIZE:
+                self._touched.clear()
+            self._touched[user.id] = now
+        except StorageError as exc:
+            # Bookkeeping only: the person still gets their answer from the handlers below.
+            log.warning("could not record the user: %s", exc)
+
+    # --- commands -----------------------------------------------------------------------
+
+    async def start(self, update: Update, context: Context) -> None:
+        payload = context.args[0].lower() if context.args else ""
+        intent = self.deep_links.get(payload)
+        if intent in self.intent_actions:
+            await self.intent_actions[intent](update, context)
+            return
+        _, chat_id = self.ids(update)
+        content = self.locale(update).content
+        name = escape(update.effective_user.first_name if update.effective_user else "")
+        await send(
+            context.bot, chat_id, views.main_menu(content, content.text("welcome", name=name))
+        )
+        for action in self.after_start:
+            await action(update, context)
+
+    async def help(self, update: Update, context: Context) -> None:
+        _, chat_id = self.ids(update)
+        content = self.locale(update).content
+        await send(context.bot, chat_id, views.main_menu(content, content.text("help")))
+
+    async def menu(self, update: Update, context: Context) -> None:
+        _, chat_id = self.ids(update)
+        await send(context.bot, chat_id, views.main_menu(self.locale(update).content))
+
+    async def about(self, update: Update, context: Context) -> None:
+        _, chat_id = self.ids(update)
+        content = self.locale(update).content
+        await send(context.bot, chat_id, views.plain(content, "about"))
+
+    async def forget(self, update: Update, context: Context) -> None:
+        _, chat_id = self.ids(update)
+        await send(
+            context.bot,
+            chat_id,
+            views.forget_confirm(self.locale(update).content),
+        )
+
+    async def cancel(self, update: Update, context: Context) -> None:
+        user_id, chat_id = self.ids(update)
+        content = self.locale(update).content
+        had_state = await self.services.storage.get_state(user_id) is not None
+        if had_state:
+            await self.services.storage.clear_state(user_id)
+        key = "cancel_done" if had_state else "cancel_nothing"
+        await send(context.bot, chat_id, views.main_menu(content, content.text(key)))
+
+    async def operator_stats(self, update: Update, context: Context) -> None:
+        """/stats for operators; anyone else gets what any unknown command gets."""
+        user_id, chat_id = self.ids(update)
+        if user_id not in self.services.settings.operator_ids:
+            await self.text(update, context)
+            return
+        storage = self.services.storage
+        totals = await storage.totals()
+        deliveries = ", ".join(
+            f"{k} {v}" for k, v in sorted((await storage.delivery_counts()).items())
+        )
+        content = self.locale(update).content
+        text = content.text("operator_stats", deliveries=deliveries or "0", **totals)
+        await send(context.bot, chat_id, views.Screen(text))
+
+    async def unknown_command(self, update: Update, context: Context) -> None:
+        """A /command the bot does not know is treated as text (it may be a typo of one)."""
+        await self.text(update, context)
+
+    # --- free text ----------------------------------------------------------------------
+
+    async def text(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        user_id, chat_id = self.ids(update)
+        locale = self.locale(update)
+        route = locale.router.route(message.text)
+        log.debug("routed to %s (%d)", route.intent, route.score)
+        if route.red_flag is not None:
+            # A warning sign comes first, before any relief steps.
+            screen = views.topic_screen(
+                locale.content, locale.content.topic_for_intent(SAFETY),
+                lead=locale.content.text("safety_first"),
+            )  # fmt: skip
+            await send(context.bot, chat_id, screen)
+            return
+        state = await self.services.storage.get_state(user_id)
+        if state is not None:
+            for intercept in self.text_interceptors:
+                if await intercept(update, context, state):
+                    return
+        await self.show_intent(update, context, route.intent, [i for i, _ in route.alternatives])
+
+    async def show_intent(
+        self, update: Update, context: Context, intent: str, alternatives: list[str]
+    ) -> None:
+        if intent in self.intent_actions:
+            await self.intent_actions[intent](update, context)
+            return
+        _, chat_id = self.ids(update)
+        content = self.locale(update).content
+        if intent == FALLBACK:
+            if alternatives:
+                screen = views.did_you_mean(content, alternatives, content.text("did_you_mean"))
+            else:
+                screen = views.main_menu(content, content.text("fallback"))
+        elif intent == "help":
+            screen = views.main_menu(content, content.text("help"))
+        else:
+            screen = views.topic_screen(content, content.topic_for_intent(intent))
+        await send(context.bot, chat_id, screen)
+
+    async def non_text(self, update: Update, context: Context) -> None:
+        _, chat_id = self.ids(update)
+        content = self.locale(update).content
+        await send(context.bot, chat_id, views.main_menu(content, content.text("non_text")))
+
+    # --- buttons ------------------------------------------------------------------------
+
+    async def button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        content = self.locale(update).content
+        parsed = decode(query.data)
+        if parsed is not None and parsed.kind in self.button_actions:
+            await self.button_actions[parsed.kind](update, context, parsed)
+            return
+        if parsed is None or not self._valid(parsed, content):
+            await answer_callback(context.bot, query.id, content.text("stale_button"))
+            await self._fresh_menu(update, context, content.text("stale_button"))
+            return
+        await answer_callback(context.bot, query.id)
+        screen = self._screen_for(parsed, update)
+        if parsed.kind == "fg":
+            await self._forget_answer(update, context, parsed)
+            return
+        if screen is not None:
+            await self.show_in_place(update, context, screen)
+
+    def _valid(self, parsed: Callback, content: Content) -> bool:
+        if parsed.kind == "n":
+            return parsed.arg(0) in content.menus
+        if parsed.kind == "t":
+            return parsed.arg(0) in content.topics and (
+                len(parsed.args) == 1 or parsed.arg(1) in content.menus
+            )
+        if parsed.kind == "fg":
+            return parsed.arg(0) in ("y", "n")
+        return parsed.kind in ("m", "h", "a")
+
+    def _screen_for(self, parsed: Callback, update: Update) -> views.Screen | None:
+        content = self.locale(update).content
+        match parsed.kind:
+            case "m":
+                return views.main_menu(content)
+            case "h":
+                return views.main_menu(content, content.text("help"))
+            case "a":
+                return views.plain(content, "about")
+            case "n":
+                return views.topic_menu(content, parsed.arg(0))
+            case "t":
+                topic = content.topics[parsed.arg(0)]
+                return views.topic_screen(content, topic, from_menu=parsed.arg(1) or None)
+        return None
+
+    async def show_in_place(self, update: Update, context: Context, screen: views.Screen) -> None:
+        query = update.callback_query
+        message = query.message if query else None
+        _, chat_id = self.ids(update)
+        message_id = message.message_id if message is not None else None
+        await edit_or_send(context.bot, chat_id, message_id, screen)
+
+    async def _fresh_menu(self, update: Update, context: Context, text: str) -> None:
+        _, chat_id = self.ids(update)
+        content = self.locale(update).content
+        await send(context.bot, chat_id, views.main_menu(content, text))
+
+    async def _forget_answer(self, update: Update, context: Context, parsed: Callback) -> None:
+        user_id, _ = self.ids(update)
+        content = self.locale(update).content
+        if parsed.arg(0) == "y":
+            for forget in self.on_forget:
+                forget(user_id)
+            await self.services.storage.forget_user(user_id)
+            key = "forget_done"
+        else:
+            key = "forget_cancelled"
+        await self.show_in_place(update, context, views.main_menu(content, content.text(key)))
+
+    # --- errors -------------------------------------------------------------------------
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log the failure (no message text, no secrets) and tell the person something kind."""
+        error = context.error
+        kind = type(error).__name__ if error else "unknown"
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("update %s failed: %s", update_id, kind, exc_info=error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if isinstance(error, Forbidden) and update.effective_user is not None:
+            # The person blocked the bot: stop their reminders until they come back.
+            try:
+                await self.services.storage.mark_blocked(
+                    update.effective_user.id, self.services.now()
+                )
+            except StorageError as exc:
+                log.warning("could not record the block: %s", exc)
+            return
+        content = self.locale(update).content
+        key = "error_storage" if isinstance(error, StorageError) else "error_generic"
+        try:
+            await send(context.bot, update.effective_chat.id, views.plain(content, key))
+        except Exception as exc:  # the chat may be unreachable (403, network): nothing more to do
+            log.warning("could not tell the user about the error: %s", type(exc).__name__)

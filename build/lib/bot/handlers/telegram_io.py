@@ -1,0 +1,116 @@
+"""Sending and editing with the retries a real chat needs. The one place that turns a Screen
+into Telegram objects.
+
+Replies are retried on 429 (after `retry_after`) and on network errors (with backoff), a few
+times; "message is not modified" counts as success; a message that can no longer be edited is
+sent anew. A 403 (the user blocked the bot) is not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ExtBot
+
+from bot.views import Button, Screen
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_ATTEMPTS = 4
+MAX_RETRY_AFTER = 30.0
+
+
+def markup(screen: Screen) -> InlineKeyboardMarkup | None:
+    return _keyboard(screen.rows) if screen.rows else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
+    # Building PTB objects costs ~0.1 ms a keyboard (bench throughput), and the same screens
+    # come back again and again; PTB objects are immutable, so one can be shared.
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows]
+    )
+
+
+async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
+    delay = 0.5
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            wait = float(
+                exc.retry_after
+                if isinstance(exc.retry_after, int | float)
+                else exc.retry_after.total_seconds()
+            )
+            if attempt == MAX_ATTEMPTS or wait > MAX_RETRY_AFTER:
+                raise
+            log.warning("Telegram asked to slow down; retrying in %.1f s", wait)
+            await asyncio.sleep(wait)
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest) or attempt == MAX_ATTEMPTS:
+                raise
+            log.warning("Telegram request failed (%s); retry %d", type(exc).__name__, attempt)
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+async def send(bot: ExtBot[None], chat_id: int, screen: Screen) -> Message:
+    return await with_retries(
+        lambda: bot.send_message(
+            chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=markup(screen),
+            disable_web_page_preview=True,
+        )
+    )  # fmt: skip
+
+
+async def edit(bot: ExtBot[None], chat_id: int, message_id: int, screen: Screen) -> bool:
+    """Show `screen` in place of a message; False when it can no longer be edited."""
+    try:
+        await with_retries(
+            lambda: bot.edit_message_text(
+                screen.text, chat_id=chat_id, message_id=message_id,
+                parse_mode=ParseMode.HTML, reply_markup=markup(screen),
+                disable_web_page_preview=True,
+            )
+        )  # fmt: skip
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return True
+        # Too old to edit, deleted, or not found.
+        log.info("edit failed (%s)", exc.message)
+        return False
+    return True
+
+
+async def edit_or_send(
+    bot: ExtBot[None], chat_id: int, message_id: int | None, screen: Screen
+) -> int:
+    """Show `screen` in place of message `message_id` (or anew when that fails); returns the id
+    of the message shown."""
+    if message_id is not None and await edit(bot, chat_id, message_id, screen):
+        return message_id
+    message = await send(bot, chat_id, screen)
+    return message.message_id
+
+
+async def answer_callback(
+    bot: ExtBot[None], query_id: str, text: str | None = None, *, alert: bool = False
+) -> None:
+    """Answer a button press at once; a query that is too old is not worth an error."""
+    try:
+        await bot.answer_callback_query(query_id, text=text, show_alert=alert)
+    except BadRequest as exc:
+        log.info("callback answer refused: %s", exc.message)
+    except (TimedOut, NetworkError) as exc:
+        log.info("callback answer failed: %s", type(exc).__name__)

@@ -1,0 +1,33 @@
+"""Intent ids: the stable contract between the router, the content and the evaluation files.
+
+See shared/design/intents.md. These are identifiers, not texts; the texts live in content/.
+"""
+
+from __future__ import annotations
+
+INTENTS: tuple[str, ...] = (
+    "help",
+    "cramp_now",
+    "flow_bed",
+    "flow_swim",
+    "causes",
+    "cause_fatigue",
+    "cause_cold",
+    "cause_calcium",
+    "cause_vascular",
+    "cause_sweating",
+    "cause_compression",
+    "relief",
+    "relief_toe_stretch",
+    "relief_arm_raise",
+    "relief_lip_press",
+    "relief_knee_press",
+    "relief_ankle_rotation",
+    "prevention",
+    "reminders",
+    "safety",
+    "fallback",
+)
+FALLBACK = "fallback"
+SAFETY = "safety"
+ROUTABLE_INTENTS = frozenset(INTENTS) - {FALLBACK}

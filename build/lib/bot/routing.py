@@ -1,0 +1,188 @@
+"""Free text -> intent, with a score from 0 to 100. Pure: no Telegram, no I/O.
+
+Keyword phrases come from the content (each topic's `keywords`, the warning signs in
+`routing.toml`) and are pre-processed once when the router is built. A message is matched by
+rapidfuzz against every phrase; the best phrase of each intent is that intent's score.
+Warning signs are checked first and win over everything; a message that matches nothing well
+goes to `fallback`, never to the nearest medical topic.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.intents import FALLBACK, SAFETY
+
+# A message routes to an intent when its best phrase scores at least this.
+ACCEPT_SCORE = 60
+# Phrases scoring below this against a message are not considered at all.
+MIN_SCORE = 40
+COMMON_WORD_SHARE = 0.08
+# At most this many phrases get the costly token_set_ratio (only long messages reach it).
+MAX_CANDIDATES = 24
+# Fuzzy matching looks at the start of a message only, so a 4,096-character message costs about
+# what a short one does; warning signs are still searched for in the whole text.
+MATCH_CHARS = 240
+# How close a word or phrase must be to a warning sign to count (typos allowed).
+RED_FLAG_WORD_SCORE = 86
+RED_FLAG_PHRASE_SCORE = 90
+MIN_FUZZY_WORD = 4
+ALTERNATIVES = 3
+
+
+@dataclass(frozen=True)
+class Route:
+    intent: str
+    score: int
+    # The closest other intents, best first, for "Did you mean ...?" buttons.
+    alternatives: tuple[tuple[str, int], ...] = ()
+    red_flag: str | None = None
+
+
+def normalise(text: str) -> str:
+    """Lower case, punctuation and emoji to spaces, runs of spaces folded."""
+    return " ".join(utils.default_process(text).split())
+
+
+class Router:
+    def __init__(
+        self,
+        keywords: Mapping[str, Iterable[str]],
+        red_flags: Iterable[str],
+        suffixes: Iterable[str] = (),
+        stop_words: Iterable[str] = (),
+    ) -> None:
+        """`keywords` maps an intent id to its phrases; `red_flags` are warning-sign phrases;
+        `suffixes` are word endings folded away before matching ("cramping" ~ "cramp");
+        `stop_words` ("the", "my") never make a phrase a candidate on their own."""
+        self._suffixes = tuple(sorted(suffixes, key=len, reverse=True))
+        phrases: dict[str, str] = {}
+        for intent, words in keywords.items():
+            for word in words:
+                key = self._fold(word)
+                if key and key not in phrases:
+                    phrases[key] = intent
+        if not phrases:
+            raise ValueError("the router needs at least one keyword")
+        self._phrases = list(phrases)
+        self._phrase_intent = [phrases[p] for p in self._phrases]
+        # token_sort_ratio is ratio() of the sorted words: sort each phrase's words once here.
+        self._sorted_phrases = [" ".join(sorted(p.split())) for p in self._phrases]
+        # Which phrases hold each word, so token_set_ratio (the costly scorer) only runs on
+        # phrases that share a word with the message; for the rest it equals token_sort_ratio.
+        # A word found in a large share of phrases ("cramp") says little about which phrase
+        # fits and would make every phrase a candidate: it is left out of the index.
+        phrases_with: dict[str, list[int]] = {}
+        for index, phrase in enumerate(self._phrases):
+            for word in set(phrase.split()):
+                phrases_with.setdefault(word, []).append(index)
+        common = len(self._phrases) * COMMON_WORD_SHARE
+        skip = {self._fold(w) for w in stop_words}
+        self._phrases_with = {
+            w: ix for w, ix in phrases_with.items() if len(ix) <= common and w not in skip
+        }
+
+        flags = {normalise(p) for p in red_flags} - {""}
+        self._flag_words = sorted(f for f in flags if " " not in f)
+        self._flag_word_set = frozenset(self._flag_words)
+        self._flag_phrases = sorted(f for f in flags if " " in f)
+
+    def _fold(self, text: str) -> str:
+        return " ".join(self._stem(w) for w in normalise(text).split())
+
+    def _stem(self, word: str) -> str:
+        for suffix in self._suffixes:
+            if len(word) > len(suffix) + 3 and word.endswith(suffix):
+                return word[: -len(suffix)]
+        return word
+
+    def red_flag(self, text: str) -> str | None:
+        """The warning sign the text mentions, if any (typos allowed)."""
+        norm = normalise(text)
+        if not norm:
+            return None
+        words = set(norm.split())
+        exact = words & self._flag_word_set
+        if exact:
+            return min(exact)
+        padded = f" {norm} "
+        for phrase in self._flag_phrases:
+            if f" {phrase} " in padded:
+                return phrase
+        for word in words:
+            if len(word) >= MIN_FUZZY_WORD:
+                hit = process.extractOne(
+                    word, self._flag_words, scorer=fuzz.ratio, score_cutoff=RED_FLAG_WORD_SCORE
+                )
+                if hit:
+                    return str(hit[0])
+        head = norm[: MATCH_CHARS * 2]
+        for phrase in self._flag_phrases:
+            # partial_ratio slides the shorter string over the longer: a short message would
+            # match inside a phrase ("hi" in "white leg"), so it must be the phrase that slides.
+            scorer = fuzz.partial_ratio if len(head) > len(phrase) else fuzz.ratio
+            if scorer(phrase, head, score_cutoff=RED_FLAG_PHRASE_SCORE):
+                return phrase
+        return None
+
+    def scores(self, text: str) -> list[tuple[str, int]]:
+        """Every intent that matched at all, with its best phrase's score, best first."""
+        query = self._fold(text[:MATCH_CHARS])
+        if not query:
+            return []
+        # token_set_ratio rewards a phrase found inside the message, token_sort_ratio rewards a
+        # phrase that covers the whole message; the mean of the two favours the phrase that
+        # explains most of what was said, and word order and typos cost little in either.
+        words = query.split()
+        sorted_query = " ".join(sorted(words))
+        scored = {
+            index: score
+            for _, score, index in process.extract(
+                sorted_query, self._sorted_phrases, scorer=fuzz.ratio,
+                limit=None, score_cutoff=MIN_SCORE,
+            )
+        }  # fmt: skip
+        # Candidates, weighted by how rare the shared words are (a word in few phrases says more).
+        shared: dict[int, float] = {}
+        for word in dict.fromkeys(words):  # each word once, in order: results never vary
+            holders = self._phrases_with.get(word, ())
+            for i in holders:
+                shared[i] = shared.get(i, 0.0) + 1.0 / len(holders)
+        if len(shared) > MAX_CANDIDATES:  # a long message: keep the best-sharing phrases
+            shared = dict(
+                heapq.nlargest(MAX_CANDIDATES, shared.items(), key=lambda kv: (kv[1], -kv[0]))
+            )
+        for index in shared:
+            sort_score = scored.get(index)
+            if sort_score is None:
+                sort_score = fuzz.ratio(sorted_query, self._sorted_phrases[index])
+            set_score = fuzz.token_set_ratio(query, self._phrases[index])
+            scored[index] = (set_score + sort_score) / 2
+        # Phrases with no indexed word in common keep their token_sort score: without a common
+        # word, token_set_ratio equals it.
+        best: dict[str, float] = {}
+        for index, score in scored.items():
+            if score < MIN_SCORE:
+                continue
+            intent = self._phrase_intent[index]
+            if score > best.get(intent, 0.0):
+                best[intent] = score
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        return [(intent, round(score)) for intent, score in ranked]
+
+    def route(self, text: str) -> Route:
+        ranked = self.scores(text)
+        flag = self.red_flag(text)
+        if flag is not None:
+            others = tuple((i, s) for i, s in ranked if i != SAFETY)[:ALTERNATIVES]
+            return Route(SAFETY, 100, others, red_flag=flag)
+        if ranked and ranked[0][1] >= ACCEPT_SCORE:
+            intent, score = ranked[0]
+            return Route(intent, score, tuple(ranked[1 : 1 + ALTERNATIVES]))
+        # The score says how sure the router is that nothing fits.
+        top = ranked[0][1] if ranked else 0
+        return Route(FALLBACK, 100 - top, tuple(ranked[:ALTERNATIVES]))

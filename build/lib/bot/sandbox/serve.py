@@ -1,0 +1,129 @@
+"""Run the local Bot API server as its own process (benchmarks, crash tests).
+
+    python -m bot.sandbox.serve --users 1000 [--port 0] [--token T]
+
+Prints `READY <port>` once listening. Chats 1..users exist as if each user had started the bot.
+Reads commands on stdin, one per line, and answers each with one JSON line:
+`stats [PREFIX]` -> {"bot_messages": n, "chats_reached": n, "duplicates": n, "max_per_chat": n},
+    counting only bot messages whose visible text starts with PREFIX when one is given
+`say N TEXT` -> users 1..N each send TEXT to the bot (load during a crash test) -> {"sent": N}
+`quit` (or end of input) -> stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.sandbox.server import FakeBotApi
+from bot.sandbox.store import ChatState, UserInfo
+from bot.sandbox.user import command_entities
+
+DEFAULT_TOKEN = "123456789:SANDBOX-token-for-local-tests-only"
+
+
+def add_started_chats(api: FakeBotApi, count: int) -> None:
+    for user_id in range(1, count + 1):
+        chat = ChatState(user=UserInfo(user_id, f"User{user_id}", "en", None), max_messages=16)
+        chat.started = True
+        api._chats[user_id] = chat  # the sandbox's own store; no network round trip per user
+
+
+def send_command(server: subprocess.Popen[str], command: str) -> dict[str, int]:
+    """Send one stdin command to a server started by start_server; returns its JSON answer."""
+    if server.stdin is None or server.stdout is None:
+        raise RuntimeError("no pipe to the sandbox server")
+    server.stdin.write(command + "\n")
+    server.stdin.flush()
+    result: dict[str, int] = json.loads(server.stdout.readline())
+    return result
+
+
+def stats(api: FakeBotApi, prefix: str = "") -> dict[str, int]:
+    per_chat = [
+        sum(1 for m in chat.messages.values() if m.from_bot and m.text.startswith(prefix))
+        for chat in api._chats.values()
+    ]
+    return {
+        "bot_messages": sum(per_chat),
+        "chats_reached": sum(1 for n in per_chat if n),
+        "duplicates": sum(n - 1 for n in per_chat if n > 1),
+        "max_per_chat": max(per_chat, default=0),
+    }
+
+
+async def serve(users: int, port: int, token: str) -> None:
+    async with FakeBotApi(token=token, port=port) as api:
+        add_started_chats(api, users)
+        print(f"READY {api.port}", flush=True)
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            command = line.strip()
+            if not line or command == "quit":
+                return
+            if command == "stats" or command.startswith("stats "):
+                print(json.dumps(stats(api, command[len("stats ") :])), flush=True)
+            elif command.startswith("say "):
+                _, count, text = command.split(" ", 2)
+                for user_id in range(1, int(count) + 1):
+                    chat = api.chat_state(user_id)
+                    if chat is not None:
+                        api.user_message(chat, text=text, entities=command_entities(text))
+                print(json.dumps({"sent": int(count)}), flush=True)
+
+
+def start_server(users: int, cwd: Path | None = None) -> tuple[subprocess.Popen[str], int]:
+    """Start this module as a child process; returns it and the port it listens on."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.sandbox.serve", "--users", str(users)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=cwd or Path(__file__).resolve().parents[2],
+    )
+    if server.stdout is None:
+        raise RuntimeError("no pipe to the sandbox server")
+    line = server.stdout.readline()
+    if not line.startswith("READY"):
+        server.kill()
+        raise RuntimeError(f"the sandbox server did not start: {line!r}")
+    return server, int(line.split()[1])
+
+
+def server_stats(server: subprocess.Popen[str], prefix: str = "") -> dict[str, int]:
+    """Ask a server started by start_server what the chats received (only messages whose
+    text starts with `prefix`, when given)."""
+    return send_command(server, f"stats {prefix}".strip())
+
+
+def stop_server(server: subprocess.Popen[str]) -> None:
+    """Stop a server started with this module's command line and close its pipes."""
+    if server.stdin is not None:
+        server.stdin.close()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+    if server.stdout is not None:
+        server.stdout.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.sandbox.serve")
+    parser.add_argument("--users", type=int, default=0)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--token", default=DEFAULT_TOKEN)
+    args = parser.parse_args(argv)
+    asyncio.run(serve(args.users, args.port, args.token))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

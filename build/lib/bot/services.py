@@ -1,0 +1,90 @@
+"""The objects every handler needs, typed, wired once by `build_application`."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+from bot.content import Content, ContentError, load_content
+from bot.flows import FlowEngine, FlowError
+from bot.routing import Router
+from bot.storage import Storage
+
+if TYPE_CHECKING:
+    from bot.reminders import ReminderScheduler
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Locale:
+    """One language: its content, a router built from its keywords, and its flows."""
+
+    content: Content
+    router: Router
+    flows: FlowEngine
+
+    @classmethod
+    def build(cls, content: Content) -> Locale:
+        keywords: dict[str, list[str]] = {}
+        for topic in content.topics.values():
+            keywords.setdefault(topic.intent, []).extend(topic.keywords)
+        if content.flows is None:
+            raise ContentError(content.language, "flows", "flows.toml is missing")
+        try:
+            engine = FlowEngine(content.flows)
+        except FlowError as exc:
+            raise ContentError(f"{content.language}/flows.toml", "flow", str(exc)) from None
+        return cls(
+            content,
+            Router(keywords, content.red_flags, content.suffixes, content.stop_words),
+            engine,
+        )
+
+
+def load_locales(root: Path, default: str) -> dict[str, Locale]:
+    """Every language folder under `root`; the default one must exist."""
+    languages = sorted(
+        p.name for p in root.iterdir() if p.is_dir() and (p / "system.toml").exists()
+    )
+    if default not in languages:
+        raise ContentError(root / default, "-", "the default language has no content")
+    return {lang: Locale.build(load_content(root, lang)) for lang in languages}
+
+
+@dataclass
+class Services:
+    settings: Settings
+    locales: Mapping[str, Locale]
+    clock: Clock = time.time
+    # Countdowns and retries wait with this; tests pass one that does not really sleep.
+    sleep: Sleep = asyncio.sleep
+    _storage: Storage | None = field(default=None, repr=False)
+    # The reminder sweep, running while the application runs (tests tick it by hand).
+    scheduler: ReminderScheduler | None = field(default=None, repr=False)
+
+    @property
+    def storage(self) -> Storage:
+        if self._storage is None:
+            raise RuntimeError("storage is opened in post_init; the application is not running")
+        return self._storage
+
+    def attach_storage(self, storage: Storage | None) -> None:
+        self._storage = storage
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    def locale(self, language_code: str | None) -> Locale:
+        """The user's language when the bot has it, else the configured default."""
+        if language_code:
+            lang = language_code.split("-")[0].lower()
+            if lang in self.locales:
+                return self.locales[lang]
+        return self.locales[self.settings.language]

@@ -1,0 +1,164 @@
+"""Screens: what a message shows (text + buttons), built from the content. Pure: no Telegram.
+
+Handlers turn a `Screen` into a Telegram message; tests can assert on screens directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from bot.callbacks import cb
+from bot.content import Content, Topic
+from bot.flows import HELPED, FlowEngine, FlowState
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Screen:
+    text: str
+    rows: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+
+
+def _pairs(buttons: Sequence[Button]) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+
+
+# Topics that stand for a guided flow or a tool open it, rather than their summary page.
+FLOW_OF_INTENT = {"cramp_now": "now", "flow_bed": "bed", "flow_swim": "swim"}
+
+
+def topic_button(content: Content, topic: Topic, from_menu: str | None = None) -> Button:
+    """The button that opens a topic: the flow or tool it stands for, or its page."""
+    if topic.id == topic.intent and topic.intent in FLOW_OF_INTENT:
+        return Button(topic.button, cb("f", FLOW_OF_INTENT[topic.intent], "new", "go"))
+    if topic.id == topic.intent == "reminders":
+        return Button(topic.button, cb("r", "list"))
+    args = (topic.id, from_menu) if from_menu else (topic.id,)
+    return Button(topic.button, cb("t", *args))
+
+
+def main_menu_rows(content: Content) -> tuple[tuple[Button, ...], ...]:
+    menus = content.menus
+    topic_menus = [Button(menus[m].button, cb("n", m)) for m in menus]
+    rows: list[tuple[Button, ...]] = [
+        (Button(content.button("cramp_now"), cb("f", "now", "new", "go")),)
+    ]
+    rows += _pairs(topic_menus)
+    rows.append(
+        (
+            Button(content.button("reminders"), cb("t", "reminders")),
+            Button(content.button("about"), cb("a")),
+        )
+    )
+    return tuple(rows)
+
+
+def main_menu(content: Content, text: str | None = None) -> Screen:
+    return Screen(text or content.text("menu"), main_menu_rows(content))
+
+
+def menu_row(content: Content, back: str | None = None) -> tuple[Button, ...]:
+    home = Button(content.button("menu"), cb("m"))
+    if back is None:
+        return (home,)
+    return (Button(content.button("back"), back), home)
+
+
+def topic_menu(content: Content, menu_id: str) -> Screen:
+    menu = content.menus[menu_id]
+    if len(menu.items) == 1:  # a menu of one: go straight to it
+        return topic_screen(content, content.topics[menu.items[0]])
+    items = [topic_button(content, content.topics[t], menu_id) for t in menu.items]
+    return Screen(f"<b>{menu.title}</b>\n\n{menu.text}", (*_pairs(items), menu_row(content)))
+
+
+def topic_screen(
+    content: Content, topic: Topic, *, from_menu: str | None = None, lead: str | None = None
+) -> Screen:
+    """A topic page with its related topics as buttons, then Back (to its menu) and Menu."""
+    related = [topic_button(content, content.topics[r]) for r in topic.related]
+    back = cb("n", from_menu) if from_menu is not None and from_menu in content.menus else None
+    text = content.topic_page(topic)
+    if lead:
+        text = f"{lead}\n\n{text}"
+    return Screen(text, (*_pairs(related), menu_row(content, back)))
+
+
+def did_you_mean(content: Content, intents: Iterable[str], text: str) -> Screen:
+    topics = [content.topics[i] for i in intents if i in content.topics]
+    buttons = [topic_button(content, t) for t in topics[:3]]
+    return Screen(text, (*((b,) for b in buttons), menu_row(content)))
+
+
+def forget_confirm(content: Content) -> Screen:
+    return Screen(
+        content.text("forget_confirm"),
+        ((Button(content.button("forget_yes"), cb("fg", "y")),),
+         (Button(content.button("forget_no"), cb("fg", "n")),)),
+    )  # fmt: skip
+
+
+def plain(content: Content, key: str) -> Screen:
+    """A system text with just the Menu button under it."""
+    return Screen(content.text(key), (menu_row(content),))
+
+
+def _split_disclaimer(text: str) -> tuple[str, str]:
+    """(body, closing italic line): extra lines go between the two."""
+    head, sep, tail = text.rpartition("\n")
+    if sep and tail.startswith("<i>") and tail.endswith("</i>"):
+        return head.rstrip(), tail
+    return text, ""
+
+
+def flow_screen(
+    content: Content, engine: FlowEngine, state: FlowState, remaining: int | None = None
+) -> Screen:
+    """One step of a guided flow. `remaining`: seconds left on the step's countdown, if running."""
+    texts = engine.texts
+    step = engine.step(state)
+    parts: list[str] = []
+    if state.first_from_history and len(state.tried) == 1 and step and step.method:
+        parts.append(texts.texts["last_time"].format(method=texts.methods[step.method]))
+    if step is None:  # DONE: the thank-you after "What helped?"
+        if state.helped:
+            parts.append(texts.texts["thanks"].format(method=texts.methods[state.helped]))
+        else:
+            parts.append(texts.texts["thanks_not_sure"])
+    else:
+        body, disclaimer = _split_disclaimer(step.text.strip())
+        parts.append(body)
+        if step.timer:
+            if remaining is not None and remaining > 0:
+                parts.append(texts.texts["timer_running"].format(seconds=remaining))
+            else:
+                parts.append(texts.texts["timer_done"])
+        if state.step == "eased" and state.tried:
+            parts.append(texts.texts["what_helped"])
+        if state.step == "severe":  # the safety page carries its own disclaimer
+            parts.append(content.topic_page(content.topic_for_intent("safety")))
+        elif disclaimer:
+            parts.append(disclaimer)
+    rows: list[tuple[Button, ...]] = []
+    for name, arg in engine.buttons(state):
+        if name == HELPED and arg is not None:
+            label = texts.methods[arg]
+            label = label[:1].upper() + label[1:]
+            rows.append((Button(label[:40], cb("f", state.flow, state.step, HELPED, arg)),))
+        else:
+            rows.append((Button(texts.buttons[name], cb("f", state.flow, state.step, name)),))
+    return Screen("\n\n".join(parts), tuple(rows))
+
+
+def flow_restart_offer(content: Content, engine: FlowEngine, flow: str) -> Screen:
+    texts = engine.texts
+    return Screen(
+        texts.texts["restart_offer"],
+        ((Button(texts.buttons["restart"], cb("f", flow, "new", "go")),), menu_row(content)),
+    )
