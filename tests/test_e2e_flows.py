@@ -7,7 +7,7 @@ from bot.runner import polling
 from bot.sandbox.server import FakeBotApi
 from bot.sandbox.user import SimUser
 from bot.services import Services
-from tests.conftest import AppFactory, ManualSleep
+from tests.conftest import AppFactory, ManualClock, ManualSleep
 
 BED = "🛏 In bed / on land"
 SWIM = "🌊 In the water"
@@ -178,3 +178,24 @@ async def test_cancel_ends_a_flow(user: SimUser, services: Services) -> None:
     [reply] = await user.command("/cancel")
     assert "Stopped" in reply.text
     assert await services.storage.get_state(user.user_id) is None
+
+
+async def test_start_again_restarts_the_flow_clock(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    await user.command("/cramp")
+    await user.press(BED)
+    first = await services.storage.get_state(user.user_id)
+    clock.advance(120)
+    await user.press(NEXT)
+    continued = await services.storage.get_state(user.user_id)
+    await user.press(SEVERE)
+    clock.advance(60)
+    await user.press("↩️ Start again")
+    restarted = await services.storage.get_state(user.user_id)
+    assert first is not None
+    assert continued is not None
+    assert restarted is not None
+    assert continued.started_utc == first.started_utc  # a step forward keeps the clock
+    assert restarted.started_utc == first.started_utc + 180  # "Start again" resets it
+    assert (restarted.flow, restarted.step) == ("bed", "stretch")

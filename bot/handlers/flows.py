@@ -115,8 +115,11 @@ class FlowHandlers(HandlerBase):
             if self.hand_off is not None and outcome.hand_off is not None:
                 await self.hand_off(update, context, outcome.hand_off, message_id)
             return
-        new = outcome.state.flow != state.flow or outcome.state.step == state.step
-        await self._show(context.bot, user_id, chat_id, message_id, locale, outcome.state, new=new)
+        # The buttons that start a flow afresh restart its clock; every other press continues it.
+        await self._show(
+            context.bot, user_id, chat_id, message_id, locale, outcome.state,
+            new=button in STARTS_FLOW,
+        )  # fmt: skip
 
     async def _stale(
         self, update: Update, context: Context, locale: Locale, flow: str, *, answered: bool = False
