@@ -23,3 +23,9 @@ class HandlerBase:
         if user is None or chat is None:
             raise ValueError("update without a user or chat")
         return user.id, chat.id
+
+    @staticmethod
+    def pressed_message_id(update: Update) -> int | None:
+        """The message whose button was pressed (None for anything but a button press)."""
+        query = update.callback_query
+        return query.message.message_id if query is not None and query.message else None

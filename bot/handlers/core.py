@@ -242,11 +242,8 @@ class CoreHandlers(HandlerBase):
         return None
 
     async def show_in_place(self, update: Update, context: Context, screen: views.Screen) -> None:
-        query = update.callback_query
-        message = query.message if query else None
         _, chat_id = self.ids(update)
-        message_id = message.message_id if message is not None else None
-        await edit_or_send(context.bot, chat_id, message_id, screen)
+        await edit_or_send(context.bot, chat_id, self.pressed_message_id(update), screen)
 
     async def _fresh_menu(self, update: Update, context: Context, text: str) -> None:
         _, chat_id = self.ids(update)

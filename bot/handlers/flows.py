@@ -65,7 +65,7 @@ class FlowHandlers(HandlerBase):
         engine = locale.flows
         flow, step, button = parsed.arg(0), parsed.arg(1), parsed.arg(2)
         arg = parsed.arg(3) or None
-        message_id = query.message.message_id if query.message else None
+        message_id = self.pressed_message_id(update)
 
         if not engine.is_valid(flow, step):
             await self._stale(update, context, locale, flow if flow in engine.flows else "now")

@@ -46,11 +46,6 @@ class ReminderHandlers(HandlerBase):
     def __init__(self, services: Services) -> None:
         super().__init__(services)
 
-    @staticmethod
-    def _message_id(update: Update) -> int | None:
-        query = update.callback_query
-        return query.message.message_id if query is not None and query.message else None
-
     # --- entry points -------------------------------------------------------------------
 
     async def command(self, update: Update, context: Context) -> None:
@@ -160,7 +155,7 @@ class ReminderHandlers(HandlerBase):
         user_id, _ = self.ids(update)
         content = self._content(update)
         action = parsed.arg(0)
-        message_id = self._message_id(update)
+        message_id = self.pressed_message_id(update)
         storage = self.services.storage
 
         if action in SETUP_ACTIONS:
@@ -341,7 +336,7 @@ class ReminderHandlers(HandlerBase):
         storage = self.services.storage
         action, arg = parsed.arg(0), parsed.arg(1)
         reminder = await storage.get_reminder(int(arg)) if arg.isdigit() else None
-        message_id = self._message_id(update)
+        message_id = self.pressed_message_id(update)
         if reminder is None or reminder.user_id != user_id:
             await answer_callback(context.bot, query.id, texts.texts["stale"])
             if action not in ("done", "snz", "stop"):
