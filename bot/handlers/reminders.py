@@ -8,6 +8,7 @@ nothing, and a tap on an old set-up message is answered as out of date.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -29,7 +30,7 @@ from bot.schedule import (
     zone_from_name,
 )
 from bot.services import Services
-from bot.storage import ConversationState
+from bot.storage import ConversationState, Reminder
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +218,8 @@ class ReminderHandlers(HandlerBase):
                 )
                 return
             await storage.set_time_zone(user_id, zone)
-            await self._reschedule_all(user_id, zone)
+            # A new zone moves every active reminder to the same local time there.
+            await self._replan(user_id, zone, lambda r: r.enabled)
             if state.data.get("after_zone") == "list":
                 await storage.clear_state(user_id)
                 await self.show_list(update, context, message_id)
@@ -289,17 +291,14 @@ class ReminderHandlers(HandlerBase):
         once_date = None
         if draft.kind == "swim_once":
             once_date = local_now(zone_from_name(zone_name), now).date().isoformat()
-        next_fire = plan_next(
-            draft.kind, draft.time, draft.days, draft.lead if draft.kind != "bedtime" else 0,
-            once_date, zone_name, now,
-        )  # fmt: skip
+        lead = draft.lead if draft.kind != "bedtime" else 0  # bedtime is the time itself
+        next_fire = plan_next(draft.kind, draft.time, draft.days, lead, once_date, zone_name, now)
         if next_fire is None:
             await self._show_step(
                 update, context, "time", draft, message_id,
                 rv.time_picker(content, draft, error="once_past"),
             )  # fmt: skip
             return
-        lead = draft.lead if draft.kind != "bedtime" else 0
         if draft.edit_id is not None:
             await storage.update_reminder(
                 draft.edit_id, user_id, local_time=draft.time, weekdays=draft.days,
@@ -313,12 +312,14 @@ class ReminderHandlers(HandlerBase):
         await storage.clear_state(user_id)
         await edit_or_send(context.bot, chat_id, message_id, rv.saved(content, draft, zone_name))
 
-    async def _reschedule_all(self, user_id: int, zone: str) -> None:
-        """A new time zone moves every active reminder to the same local time there."""
+    async def _replan(
+        self, user_id: int, zone: str | None, which: Callable[[Reminder], bool]
+    ) -> None:
+        """Turn on the reminders `which` picks, each at its next time in `zone`."""
         storage = self.services.storage
         now = self.services.now()
         for reminder in await storage.reminders_of(user_id):
-            if reminder.enabled:
+            if which(reminder):
                 await storage.set_reminder_enabled(
                     reminder.id, user_id, enabled=True,
                     next_fire_utc=plan_reminder(reminder, zone, now), now=now,
@@ -343,8 +344,6 @@ class ReminderHandlers(HandlerBase):
                 await self.show_list(update, context, message_id)
             return
         now = self.services.now()
-        user = await storage.get_user(user_id)
-        zone = user.time_zone if user else None
         if action == "p":
             await storage.set_reminder_enabled(
                 reminder.id, user_id, enabled=False, next_fire_utc=None, now=now, reason="paused"
@@ -352,6 +351,8 @@ class ReminderHandlers(HandlerBase):
             await answer_callback(context.bot, query.id, texts.texts["paused"])
             await self.show_list(update, context, message_id)
         elif action == "u":
+            user = await storage.get_user(user_id)
+            zone = user.time_zone if user else None
             await storage.set_reminder_enabled(
                 reminder.id, user_id, enabled=True,
                 next_fire_utc=plan_reminder(reminder, zone, now), now=now,
@@ -414,14 +415,7 @@ class ReminderHandlers(HandlerBase):
         self, update: Update, context: Context, message_id: int | None
     ) -> None:
         user_id, _ = self.ids(update)
-        storage = self.services.storage
-        user = await storage.get_user(user_id)
+        user = await self.services.storage.get_user(user_id)
         zone = user.time_zone if user else None
-        now = self.services.now()
-        for reminder in await storage.reminders_of(user_id):
-            if reminder.disabled_reason == "blocked":
-                await storage.set_reminder_enabled(
-                    reminder.id, user_id, enabled=True,
-                    next_fire_utc=plan_reminder(reminder, zone, now), now=now,
-                )  # fmt: skip
+        await self._replan(user_id, zone, lambda r: r.disabled_reason == "blocked")
         await self.show_list(update, context, message_id)
