@@ -1,25 +1,100 @@
-"""Routing time per message on realistic and worst-case text, up to 4,096 characters."""
+"""Routing quality on the project's evaluation set (tuning and held-out halves) and routing time
+per message on realistic and worst-case text, up to 4,096 characters."""
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import statistics
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
-from bot.config import PROJECT_ROOT, SHARED_DIR
+from bot.config import PROJECT_ROOT
+from bot.intents import FALLBACK, SAFETY
 from bot.routing import Router
 from bot.services import load_locales
+from bot.warning_signs import TIERS
 
-DEV_SET = SHARED_DIR / "eval" / "routing_dev.tsv"
+DATA = PROJECT_ROOT / "tests" / "data"
+HALVES = {"tune": DATA / "routing_tune.tsv", "holdout": DATA / "routing_holdout.tsv"}
+# A message that denies a sign ("no swelling", "it isn't red"): the emergency tier must not show.
+NEGATION = re.compile(r"\b(no|not|without|never|nor|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t)\b")
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    accepted: frozenset[str]
+    tier: str | None  # the least urgent acceptable tier; None: no warning sign
+
+
+def load_cases(path: Path) -> list[Case]:
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        text, accepted, tier = line.split("\t")
+        cases.append(Case(text, frozenset(accepted.split("|")), None if tier == "-" else tier))
+    return cases
+
+
+def urgent_enough(shown: str | None, needed: str) -> bool:
+    return shown is not None and TIERS.index(shown) <= TIERS.index(needed)
+
+
+def clopper_pearson_upper(misses: int, n: int, confidence: float = 0.95) -> float:
+    """One-sided upper bound of a miss rate; with no miss it is 1 - (alpha/2)^(1/n)."""
+    if n == 0:
+        return 1.0
+    alpha = 1 - confidence
+    if misses == 0:
+        return 1 - (alpha / 2) ** (1 / n)
+    # Bisection on the binomial tail: P(X <= misses | p) = alpha / 2.
+    from math import comb
+
+    def tail(p: float) -> float:
+        return sum(comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(misses + 1))
+
+    lo, hi = misses / n, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if tail(mid) > alpha / 2 else (lo, mid)
+    return hi
+
+
+def quality(router: Router, cases: list[Case]) -> dict[str, float | int]:
+    """Accuracy, warning-sign recall per tier, off-topic kept and negated signs not escalated."""
+    routes = [(case, router.route(case.text)) for case in cases]
+    out: dict[str, float | int] = {
+        "lines": len(cases),
+        "accuracy": round(sum(r.intent in c.accepted for c, r in routes) / len(cases), 4),
+    }
+    for tier in TIERS:
+        rows = [(c, r) for c, r in routes if c.tier == tier]
+        misses = sum(not (r.intent == SAFETY and urgent_enough(r.tier, tier)) for c, r in rows)
+        out[f"warning_{tier}_n"] = len(rows)
+        out[f"warning_{tier}_recall"] = round(1 - misses / len(rows), 4) if rows else 1.0
+        out[f"warning_{tier}_miss_upper95"] = round(clopper_pearson_upper(misses, len(rows)), 4)
+    off_topic = [(c, r) for c, r in routes if FALLBACK in c.accepted]
+    out["off_topic_n"] = len(off_topic)
+    out["off_topic_kept"] = (
+        round(sum(r.intent in c.accepted for c, r in off_topic) / len(off_topic), 4)
+        if off_topic
+        else 1.0
+    )
+    negated = [(c, r) for c, r in routes if c.tier is None and NEGATION.search(c.text.lower())]
+    out["negated_n"] = len(negated)
+    out["negated_not_emergency"] = (
+        round(sum(r.tier != "emergency" for _, r in negated) / len(negated), 4) if negated else 1.0
+    )
+    return out
 
 
 def messages(seed: int = 7) -> list[str]:
     rng = random.Random(seed)
-    short = ["cramp in the pool", "why do my feet cramp at night", "hi"]
-    if DEV_SET.exists():
-        lines = DEV_SET.read_text(encoding="utf-8").splitlines()
-        short = [line.split("\t")[0] for line in lines if line.strip() and not line.startswith("#")]
+    short = [case.text for case in load_cases(HALVES["tune"])]
     words = " ".join(short).split()
     out = list(short)
     for length in (200, 500, 1000, 2000, 4096):
@@ -31,31 +106,16 @@ def messages(seed: int = 7) -> list[str]:
     return out
 
 
-def dev_set_quality(router: Router) -> dict[str, float | int]:
-    """Accuracy, safety recall and fallback share on the shared dev set."""
-    if not DEV_SET.exists():
-        return {}
-    rows = []
-    for line in DEV_SET.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            text, accepted = line.split("\t")
-            rows.append((text, set(accepted.split("|"))))
-    routed = [(router.route(text).intent, ok) for text, ok in rows]
-    safety = [intent for intent, ok in routed if ok == {"safety"}]
-    off_topic = [intent for intent, ok in routed if ok == {"fallback"}]
-    return {
-        "dev_lines": len(rows),
-        "dev_accuracy": round(sum(i in ok for i, ok in routed) / len(rows), 4),
-        "dev_safety_recall": round(safety.count("safety") / len(safety), 4) if safety else 1.0,
-        "dev_fallback_kept": (
-            round(off_topic.count("fallback") / len(off_topic), 4) if off_topic else 1.0
-        ),
-    }
-
-
 def run(rounds: int = 20) -> None:
     router = load_locales(PROJECT_ROOT / "content", "en")["en"].router
     texts = messages()
+    # Cold: a fresh router, each message routed once (nothing cached yet).
+    cold_router = load_locales(PROJECT_ROOT / "content", "en")["en"].router
+    cold: list[float] = []
+    for text in texts:
+        start = time.perf_counter_ns()
+        cold_router.route(text)
+        cold.append((time.perf_counter_ns() - start) / 1000)
     for text in texts:  # warm-up
         router.route(text)
     timings: list[float] = []
@@ -70,11 +130,12 @@ def run(rounds: int = 20) -> None:
                 long_timings.append(elapsed)
     timings.sort()
     long_timings.sort()
+    cold.sort()
 
     def pct(values: list[float], p: float) -> float:
         return round(values[min(len(values) - 1, int(len(values) * p))], 1)
 
-    result = {
+    result: dict[str, object] = {
         "benchmark": "routing",
         "messages": len(texts) * rounds,
         "max_chars": max(len(t) for t in texts),
@@ -83,7 +144,10 @@ def run(rounds: int = 20) -> None:
         "max_us": round(timings[-1], 1),
         "mean_us": round(statistics.fmean(timings), 1),
         "p99_us_2000_plus_chars": pct(long_timings, 0.99),
-        **dev_set_quality(router),
+        "cold_p50_us": pct(cold, 0.50),
+        "cold_p99_us": pct(cold, 0.99),
     }
+    for half, path in HALVES.items():
+        result[half] = quality(router, load_cases(path))
     print(f"routed {result['messages']} messages, p99 {result['p99_us']} µs")
     print(json.dumps(result))

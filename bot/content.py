@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.intents import INTENTS, ROUTABLE_INTENTS
 from bot.telegram_html import MAX_TEXT, html_error, visible_length
+from bot.warning_signs import WarningSpec, parse_spec
 
 MAX_BUTTON_LABEL = 40
 MAX_TOPIC_BODY = 1500
@@ -111,7 +112,7 @@ class Content:
     commands: Mapping[str, str]
     topics: Mapping[str, Topic]
     menus: Mapping[str, Menu]
-    red_flags: tuple[str, ...]
+    warnings: WarningSpec
     suffixes: tuple[str, ...] = ()
     stop_words: tuple[str, ...] = ()
     flows: FlowTexts | None = None
@@ -331,6 +332,28 @@ def _load_reminders(path: Path) -> ReminderTexts:
     )
 
 
+def _load_warnings(path: Path, topics: Mapping[str, Topic]) -> WarningSpec:
+    try:
+        spec = parse_spec(_read_toml(path))
+    except (ValueError, KeyError) as exc:
+        key, _, problem = str(exc).strip("'").partition(": ")
+        raise ContentError(path, key, problem or "is missing") from None
+    for sign in spec.signs:
+        where = f"sign.{sign.id}"
+        _check_text(path, f"{where}.mention", sign.mention)
+        _check_text(path, f"{where}.advice", sign.advice)
+        for rid in sign.related:
+            if rid not in topics:
+                raise ContentError(path, f"{where}.related", f"no topic {rid!r}")
+    for tier, action in spec.tier_actions.items():
+        _check_text(path, f"tiers.{tier}.action", action)
+    for key in ("mentioned", "footer", "unknown_number"):
+        if key not in spec.texts:
+            raise ContentError(path, f"texts.{key}", "is missing")
+        _check_text(path, f"texts.{key}", spec.texts[key])
+    return spec
+
+
 def load_content(root: Path, language: str = "en") -> Content:
     folder = root / language
     if not folder.is_dir():
@@ -365,9 +388,6 @@ def load_content(root: Path, language: str = "en") -> Content:
 
     routing_path = folder / "routing.toml"
     routing = _read_toml(routing_path)
-    red_flags = routing.get("red_flags", {}).get("phrases", [])
-    if not red_flags or not all(isinstance(p, str) and p.strip() for p in red_flags):
-        raise ContentError(routing_path, "red_flags.phrases", "must be a non-empty string list")
 
     suffixes = routing.get("matching", {}).get("suffixes", [])
     if not all(isinstance(x, str) and x.isalpha() for x in suffixes):
@@ -383,7 +403,7 @@ def load_content(root: Path, language: str = "en") -> Content:
         commands=MappingProxyType(commands),
         topics=MappingProxyType(topics),
         menus=MappingProxyType(menus),
-        red_flags=tuple(p.strip().lower() for p in red_flags),
+        warnings=_load_warnings(folder / "warning_signs.toml", topics),
         suffixes=tuple(suffixes),
         stop_words=tuple(w.lower() for w in stop_words),
         flows=_load_flows(folder / "flows.toml"),

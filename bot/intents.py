@@ -25,9 +25,15 @@ INTENTS: tuple[str, ...] = (
     "relief_ankle_rotation",
     "prevention",
     "reminders",
+    "medicines",
+    "pregnancy",
+    "supplements",
+    "smalltalk",
+    "other_cramp",
     "safety",
     "fallback",
 )
 FALLBACK = "fallback"
 SAFETY = "safety"
+SMALLTALK = "smalltalk"
 ROUTABLE_INTENTS = frozenset(INTENTS) - {FALLBACK}

@@ -1,10 +1,10 @@
 """Free text -> intent, with a score from 0 to 100. Pure: no Telegram, no I/O.
 
-Keyword phrases come from the content (each topic's `keywords`, the warning signs in
-`routing.toml`) and are pre-processed once when the router is built. A message is matched by
-rapidfuzz against every phrase; the best phrase of each intent is that intent's score.
-Warning signs are checked first and win over everything; a message that matches nothing well
-goes to `fallback`, never to the nearest medical topic.
+Keyword phrases come from the content (each topic's `keywords`) and are pre-processed once
+when the router is built. A message is matched by rapidfuzz against every phrase; the best
+phrase of each intent is that intent's score. Warning signs (`bot.warning_signs`, over the whole
+message) are checked first and win over everything; a message that matches nothing well goes
+to `fallback`, never to the nearest medical topic.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 
 from bot.intents import FALLBACK, SAFETY
+from bot.warning_signs import Warning, WarningDetector, WarningSpec
 
 # A message routes to an intent when its best phrase scores at least this.
 ACCEPT_SCORE = 60
@@ -40,7 +41,18 @@ class Route:
     score: int
     # The closest other intents, best first, for "Did you mean ...?" buttons.
     alternatives: tuple[tuple[str, int], ...] = ()
-    red_flag: str | None = None
+    # The warning signs the message mentions, most urgent first.
+    warnings: tuple[Warning, ...] = ()
+
+    @property
+    def red_flag(self) -> str | None:
+        """The most urgent warning sign's id, if any."""
+        return self.warnings[0].sign if self.warnings else None
+
+    @property
+    def tier(self) -> str | None:
+        """The warning tier to show (emergency, today, soon), if any."""
+        return self.warnings[0].tier if self.warnings else None
 
 
 def normalise(text: str) -> str:
@@ -52,13 +64,15 @@ class Router:
     def __init__(
         self,
         keywords: Mapping[str, Iterable[str]],
-        red_flags: Iterable[str],
+        warnings: WarningSpec,
         suffixes: Iterable[str] = (),
         stop_words: Iterable[str] = (),
+        known_words: Iterable[str] = (),
     ) -> None:
-        """`keywords` maps an intent id to its phrases; `red_flags` are warning-sign phrases;
+        """`keywords` maps an intent id to its phrases; `warnings` describes the warning signs;
         `suffixes` are word endings folded away before matching ("cramping" ~ "cramp");
-        `stop_words` ("the", "my") never make a phrase a candidate on their own."""
+        `stop_words` ("the", "my") never make a phrase a candidate on their own;
+        `known_words`: real words of the language, never taken for a typo of a keyword."""
         self._suffixes = tuple(sorted(suffixes, key=len, reverse=True))
         phrases: dict[str, str] = {}
         for intent, words in keywords.items():
@@ -86,10 +100,8 @@ class Router:
             w: ix for w, ix in phrases_with.items() if len(ix) <= common and w not in skip
         }
 
-        flags = {normalise(p) for p in red_flags} - {""}
-        self._flag_words = sorted(f for f in flags if " " not in f)
-        self._flag_word_set = frozenset(self._flag_words)
-        self._flag_phrases = sorted(f for f in flags if " " in f)
+        vocabulary = {w for p in self._phrases for w in p.split()}
+        self.detector = WarningDetector(warnings, self._stem, {*vocabulary, *skip, *known_words})
 
     def _fold(self, text: str) -> str:
         return " ".join(self._stem(w) for w in normalise(text).split())
@@ -99,35 +111,6 @@ class Router:
             if len(word) > len(suffix) + 3 and word.endswith(suffix):
                 return word[: -len(suffix)]
         return word
-
-    def red_flag(self, text: str) -> str | None:
-        """The warning sign the text mentions, if any (typos allowed)."""
-        norm = normalise(text)
-        if not norm:
-            return None
-        words = set(norm.split())
-        exact = words & self._flag_word_set
-        if exact:
-            return min(exact)
-        padded = f" {norm} "
-        for phrase in self._flag_phrases:
-            if f" {phrase} " in padded:
-                return phrase
-        for word in words:
-            if len(word) >= MIN_FUZZY_WORD:
-                hit = process.extractOne(
-                    word, self._flag_words, scorer=fuzz.ratio, score_cutoff=RED_FLAG_WORD_SCORE
-                )
-                if hit:
-                    return str(hit[0])
-        head = norm[: MATCH_CHARS * 2]
-        for phrase in self._flag_phrases:
-            # partial_ratio slides the shorter string over the longer: a short message would
-            # match inside a phrase ("hi" in "white leg"), so it must be the phrase that slides.
-            scorer = fuzz.partial_ratio if len(head) > len(phrase) else fuzz.ratio
-            if scorer(phrase, head, score_cutoff=RED_FLAG_PHRASE_SCORE):
-                return phrase
-        return None
 
     def scores(self, text: str) -> list[tuple[str, int]]:
         """Every intent that matched at all, with its best phrase's score, best first."""
@@ -176,10 +159,10 @@ class Router:
 
     def route(self, text: str) -> Route:
         ranked = self.scores(text)
-        flag = self.red_flag(text)
-        if flag is not None:
+        warnings = self.detector.detect(text)
+        if warnings:
             others = tuple((i, s) for i, s in ranked if i != SAFETY)[:ALTERNATIVES]
-            return Route(SAFETY, 100, others, red_flag=flag)
+            return Route(SAFETY, 100, others, warnings)
         if ranked and ranked[0][1] >= ACCEPT_SCORE:
             intent, score = ranked[0]
             return Route(intent, score, tuple(ranked[1 : 1 + ALTERNATIVES]))

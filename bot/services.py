@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.content import Content, ContentError, load_content
 from bot.flows import FlowEngine, FlowError
 from bot.routing import Router
+from bot.spelling import dictionary_words
 from bot.storage import Storage
 
 if TYPE_CHECKING:
@@ -43,7 +44,10 @@ class Locale:
             raise ContentError(f"{content.language}/flows.toml", "flow", str(exc)) from None
         return cls(
             content,
-            Router(keywords, content.red_flags, content.suffixes, content.stop_words),
+            Router(
+                keywords, content.warnings, content.suffixes, content.stop_words,
+                dictionary_words(content.language),
+            ),  # fmt: skip
             engine,
         )
 
