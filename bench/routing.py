@@ -50,7 +50,7 @@ def clopper_pearson_upper(misses: int, n: int, confidence: float = 0.95) -> floa
         return 1.0
     alpha = 1 - confidence
     if misses == 0:
-        return 1 - (alpha / 2) ** (1 / n)
+        return float(1 - (alpha / 2) ** (1 / n))
     # Bisection on the binomial tail: P(X <= misses | p) = alpha / 2.
     from math import comb
 
@@ -61,7 +61,7 @@ def clopper_pearson_upper(misses: int, n: int, confidence: float = 0.95) -> floa
     for _ in range(60):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if tail(mid) > alpha / 2 else (lo, mid)
-    return hi
+    return float(hi)
 
 
 def quality(router: Router, cases: list[Case]) -> dict[str, float | int]:

@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("playground", help="chat with the bot offline in this terminal")
     route = sub.add_parser("route", help="print INTENT<TAB>SCORE for each text (or stdin line)")
     route.add_argument("texts", nargs="*")
+    route.add_argument("--lang", help="route with this language's content (default: BOT_LANGUAGE)")
+    route.add_argument(
+        "--tiers", action="store_true", help="add the warning tier: emergency, today, soon or -"
+    )
     sub.add_parser("migrate", help="create or upgrade the database, then exit")
     sub.add_parser("check", help="load and validate the content, then exit")
     return parser
@@ -81,15 +85,22 @@ def _run(settings: Settings) -> None:
         )
 
 
-def _route(settings: Settings, texts: Sequence[str]) -> None:
+def _route(settings: Settings, texts: Sequence[str], language: str | None, tiers: bool) -> None:
     from bot.services import load_locales
 
-    router = load_locales(settings.content_dir, settings.language)[settings.language].router
+    locales = load_locales(settings.content_dir, settings.language)
+    lang = (language or settings.language).lower()
+    if lang not in locales:
+        raise ConfigError(
+            "--lang", f"is {lang!r}, which has no content", f"Use one of: {', '.join(locales)}."
+        )
+    router = locales[lang].router
     lines = texts if texts else (line.rstrip("\n") for line in sys.stdin)
     out = sys.stdout
     for text in lines:
         route = router.route(text)
-        out.write(f"{route.intent}\t{route.score}\n")
+        tier = f"\t{route.tier or '-'}" if tiers else ""
+        out.write(f"{route.intent}\t{route.score}{tier}\n")
     out.flush()
 
 
@@ -125,14 +136,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             asyncio.run(run_playground(settings, sys.stdin, sys.stdout))
         elif command == "route":
-            _route(settings, args.texts)
+            _route(settings, args.texts, args.lang, args.tiers)
         elif command == "migrate":
             version = asyncio.run(_migrate(settings))
             print(f"database {settings.db_path} is at schema version {version}")
         elif command == "check":
+            from bot.emergency import EmergencyNumbers
             from bot.services import load_locales
 
             locales = load_locales(settings.content_dir, settings.language)
+            EmergencyNumbers.load(settings.content_dir / "emergency_numbers.toml")
             for lang, locale in locales.items():
                 print(f"{lang}: {len(locale.content.topics)} topics, content OK")
     except ConfigError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -115,6 +115,8 @@ class Content:
     warnings: WarningSpec
     suffixes: tuple[str, ...] = ()
     stop_words: tuple[str, ...] = ()
+    generic_words: tuple[str, ...] = ()
+    places: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     flows: FlowTexts | None = None
     reminders: ReminderTexts | None = None
 
@@ -347,7 +349,7 @@ def _load_warnings(path: Path, topics: Mapping[str, Topic]) -> WarningSpec:
                 raise ContentError(path, f"{where}.related", f"no topic {rid!r}")
     for tier, action in spec.tier_actions.items():
         _check_text(path, f"tiers.{tier}.action", action)
-    for key in ("mentioned", "footer", "unknown_number"):
+    for key in ("mentioned", "also", "footer", "unknown_number"):
         if key not in spec.texts:
             raise ContentError(path, f"texts.{key}", "is missing")
         _check_text(path, f"texts.{key}", spec.texts[key])
@@ -395,6 +397,13 @@ def load_content(root: Path, language: str = "en") -> Content:
     stop_words = routing.get("matching", {}).get("stop_words", [])
     if not all(isinstance(x, str) for x in stop_words):
         raise ContentError(routing_path, "matching.stop_words", "must be a list of words")
+    places = routing.get("places", {})
+    for intent, words in places.items():
+        if intent not in ROUTABLE_INTENTS or not all(isinstance(w, str) for w in words):
+            raise ContentError(routing_path, f"places.{intent}", "must map an intent to words")
+    generic_words = routing.get("matching", {}).get("generic_words", [])
+    if not all(isinstance(x, str) for x in generic_words):
+        raise ContentError(routing_path, "matching.generic_words", "must be a list of words")
 
     content = Content(
         language=language,
@@ -406,6 +415,8 @@ def load_content(root: Path, language: str = "en") -> Content:
         warnings=_load_warnings(folder / "warning_signs.toml", topics),
         suffixes=tuple(suffixes),
         stop_words=tuple(w.lower() for w in stop_words),
+        generic_words=tuple(w.lower() for w in generic_words),
+        places=MappingProxyType({i: tuple(w.lower() for w in ws) for i, ws in places.items()}),
         flows=_load_flows(folder / "flows.toml"),
         reminders=_load_reminders(folder / "reminders.toml"),
     )

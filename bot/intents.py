@@ -36,4 +36,6 @@ INTENTS: tuple[str, ...] = (
 FALLBACK = "fallback"
 SAFETY = "safety"
 SMALLTALK = "smalltalk"
+# A cramp happening now, place not said: a place word in the message picks the flow instead.
+CRAMP_NOW = "cramp_now"
 ROUTABLE_INTENTS = frozenset(INTENTS) - {FALLBACK}

@@ -10,16 +10,18 @@ to `fallback`, never to the nearest medical topic.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.intents import FALLBACK, SAFETY
+from bot.intents import CRAMP_NOW, FALLBACK, SAFETY
+from bot.spelling import Speller
 from bot.warning_signs import Warning, WarningDetector, WarningSpec
 
 # A message routes to an intent when its best phrase scores at least this.
-ACCEPT_SCORE = 60
+ACCEPT_SCORE = 55
 # Phrases scoring below this against a message are not considered at all.
 MIN_SCORE = 40
 COMMON_WORD_SHARE = 0.08
@@ -33,6 +35,15 @@ RED_FLAG_WORD_SCORE = 86
 RED_FLAG_PHRASE_SCORE = 90
 MIN_FUZZY_WORD = 4
 ALTERNATIVES = 3
+# An intent's score mixes its best phrase's fuzzy score with the evidence of the message's words
+# for it: the share of the message's weight (rare words weigh more) that its keywords explain.
+PHRASE_SHARE = 0.6
+# Weight of a word no keyword uses ("homework"): it counts against every intent.
+UNKNOWN_WEIGHT = 3.0
+# Weight of a generic word ("help", "please", "remind"): never enough to pick a topic alone.
+GENERIC_WEIGHT = 0.35
+# The best intent must lead the next one by this much, or the bot asks "Did you mean?".
+MIN_MARGIN = 0
 
 
 @dataclass(frozen=True)
@@ -68,11 +79,15 @@ class Router:
         suffixes: Iterable[str] = (),
         stop_words: Iterable[str] = (),
         known_words: Iterable[str] = (),
+        generic_words: Iterable[str] = (),
+        places: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         """`keywords` maps an intent id to its phrases; `warnings` describes the warning signs;
         `suffixes` are word endings folded away before matching ("cramping" ~ "cramp");
         `stop_words` ("the", "my") never make a phrase a candidate on their own;
-        `known_words`: real words of the language, never taken for a typo of a keyword."""
+        `known_words`: real words of the language, never taken for a typo of a keyword;
+        `generic_words` ("help", "please", "remind") never pick a topic on their own;
+        `places` maps a flow intent to the words that place a cramp there ("bed", "pool")."""
         self._suffixes = tuple(sorted(suffixes, key=len, reverse=True))
         phrases: dict[str, str] = {}
         for intent, words in keywords.items():
@@ -101,7 +116,32 @@ class Router:
         }
 
         vocabulary = {w for p in self._phrases for w in p.split()}
-        self.detector = WarningDetector(warnings, self._stem, {*vocabulary, *skip, *known_words})
+        known = {*known_words}
+        self.detector = WarningDetector(warnings, self._stem, {*vocabulary, *skip, *known})
+        # Evidence: which intents use each word, and how much a word says (rarer: more).
+        self._stop = skip
+        self._generic = {self._fold(w) for w in generic_words}
+        intents_with: dict[str, set[str]] = {}
+        for phrase, intent in zip(self._phrases, self._phrase_intent, strict=True):
+            for word in phrase.split():
+                if word not in skip:
+                    intents_with.setdefault(word, set()).add(intent)
+        n_intents = len(set(self._phrase_intent))
+        self._intents_with = {w: frozenset(i) for w, i in intents_with.items()}
+        self._weight = {
+            w: math.log(1 + n_intents / len(i)) * (GENERIC_WEIGHT if w in self._generic else 1)
+            for w, i in intents_with.items()
+        }
+        # Warning-sign words that no keyword uses ("swollen" in "no swelling, just a cramp")
+        # weigh nothing here: the detector has dealt with them.
+        self._neutral = self.detector.vocabulary - self._weight.keys()
+        self._places = {
+            intent: frozenset(self._stem(w) for w in words)
+            for intent, words in (places or {}).items()
+        }
+        self._speller = Speller(
+            {*self._weight, *(w for ws in self._places.values() for w in ws)}, known | skip
+        )
 
     def _fold(self, text: str) -> str:
         return " ".join(self._stem(w) for w in normalise(text).split())
@@ -112,15 +152,51 @@ class Router:
                 return word[: -len(suffix)]
         return word
 
+    def _query_words(self, text: str) -> list[str]:
+        """The message's words, folded and typo-corrected against the keywords' words."""
+        out = []
+        for word in normalise(text).split():
+            folded = self._stem(word)
+            if folded in self._weight or folded in self._stop:
+                out.append(folded)
+                continue
+            corrected = self._speller.correct(word) or self._speller.correct(folded)
+            out.append(self._stem(corrected) if corrected else folded)
+        return out
+
+    def _evidence(self, words: list[str]) -> dict[str, float]:
+        """Per intent: the share of the message's weight its keywords explain, 0..1; only
+        intents with at least one word that is not generic."""
+        content = [w for w in dict.fromkeys(words) if w not in self._stop]
+        if not content:
+            return {}
+        total = sum(
+            self._weight.get(w, 0.0 if w in self._neutral else UNKNOWN_WEIGHT) for w in content
+        )
+        if total == 0:
+            return {}
+        evidence: dict[str, float] = {}
+        topical: set[str] = set()
+        for word in content:
+            for intent in self._intents_with.get(word, ()):
+                evidence[intent] = evidence.get(intent, 0.0) + self._weight[word]
+                if word not in self._generic:
+                    topical.add(intent)
+        only_generic = all(w in self._generic for w in content if w in self._weight)
+        return {
+            i: e / total for i, e in evidence.items() if i in topical or only_generic
+        }
+
     def scores(self, text: str) -> list[tuple[str, int]]:
-        """Every intent that matched at all, with its best phrase's score, best first."""
-        query = self._fold(text[:MATCH_CHARS])
+        """Every intent that matched at all, with its combined score, best first."""
+        words = self._query_words(text[:MATCH_CHARS])
+        query = " ".join(words)
         if not query:
             return []
+        evidence = self._evidence(words)
         # token_set_ratio rewards a phrase found inside the message, token_sort_ratio rewards a
         # phrase that covers the whole message; the mean of the two favours the phrase that
         # explains most of what was said, and word order and typos cost little in either.
-        words = query.split()
         sorted_query = " ".join(sorted(words))
         scored = {
             index: score
@@ -149,13 +225,23 @@ class Router:
         # word, token_set_ratio equals it.
         best: dict[str, float] = {}
         for index, score in scored.items():
-            if score < MIN_SCORE:
-                continue
             intent = self._phrase_intent[index]
             if score > best.get(intent, 0.0):
                 best[intent] = score
-        ranked = sorted(best.items(), key=lambda item: -item[1])
+        combined = {
+            intent: PHRASE_SHARE * best.get(intent, 0.0) + (1 - PHRASE_SHARE) * 100 * share
+            for intent, share in evidence.items()
+        }
+        ranked = sorted(combined.items(), key=lambda item: -item[1])
         return [(intent, round(score)) for intent, score in ranked]
+
+    def _place(self, text: str) -> str | None:
+        """The flow a place word in the message points to (the first one listed wins)."""
+        words = set(self._query_words(text[:MATCH_CHARS]))
+        for intent, place_words in self._places.items():
+            if words & place_words:
+                return intent
+        return None
 
     def route(self, text: str) -> Route:
         ranked = self.scores(text)
@@ -165,6 +251,8 @@ class Router:
             return Route(SAFETY, 100, others, warnings)
         if ranked and ranked[0][1] >= ACCEPT_SCORE:
             intent, score = ranked[0]
+            if intent == CRAMP_NOW:
+                intent = self._place(text) or intent
             return Route(intent, score, tuple(ranked[1 : 1 + ALTERNATIVES]))
         # The score says how sure the router is that nothing fits.
         top = ranked[0][1] if ranked else 0

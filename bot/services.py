@@ -6,11 +6,13 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.content import Content, ContentError, load_content
+from bot.emergency import EmergencyNumbers
 from bot.flows import FlowEngine, FlowError
 from bot.routing import Router
 from bot.spelling import dictionary_words
@@ -45,9 +47,14 @@ class Locale:
         return cls(
             content,
             Router(
-                keywords, content.warnings, content.suffixes, content.stop_words,
+                keywords,
+                content.warnings,
+                content.suffixes,
+                content.stop_words,
                 dictionary_words(content.language),
-            ),  # fmt: skip
+                content.generic_words,
+                content.places,
+            ),
             engine,
         )
 
@@ -81,6 +88,10 @@ class Services:
 
     def attach_storage(self, storage: Storage | None) -> None:
         self._storage = storage
+
+    @cached_property
+    def emergency_numbers(self) -> EmergencyNumbers:
+        return EmergencyNumbers.load(self.settings.content_dir / "emergency_numbers.toml")
 
     def now(self) -> int:
         return int(self.clock())

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
+from spellchecker import SpellChecker
 
 # Words shorter than this are corrected only by a missing letter ("puls" -> "pulse"): a changed
 # letter in a short word is too often another word ("warm"/"worm", "calf"/"half").
@@ -33,8 +34,6 @@ KNOWN_WORD_MIN_COUNT = 200
 @lru_cache(maxsize=8)
 def dictionary_words(language: str) -> frozenset[str]:
     """Common words of a language (empty for a language pyspellchecker has no list for)."""
-    from spellchecker import SpellChecker  # loads a word list: only when a router is built
-
     try:
         checker = SpellChecker(language=language, distance=1)
     except ValueError:
@@ -117,12 +116,12 @@ class Speller:
         for key in _deletes(word, limit):
             candidates.update(self._index.get(key, ()))
         best: str | None = None
-        best_key = (limit + 1, 1, 0)
+        best_key: tuple[int, bool, int] = (limit + 1, True, 0)
         for candidate in sorted(candidates):
             allowed = min(limit, _max_edits(candidate))
             distance = OSA.distance(word, candidate, score_cutoff=allowed)
             # Closest first; on a tie, a typo rarely changes the first letter or the length.
-            key = (distance, candidate[0] != word[0], abs(len(candidate) - len(word)))
-            if distance <= allowed and key < best_key:
-                best, best_key = candidate, key
+            rank = (distance, candidate[0] != word[0], abs(len(candidate) - len(word)))
+            if distance <= allowed and rank < best_key:
+                best, best_key = candidate, rank
         return best

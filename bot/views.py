@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from bot.callbacks import cb
 from bot.content import Content, Topic
 from bot.flows import HELPED, FlowEngine, FlowState
+from bot.warning_signs import Warning
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,27 @@ def did_you_mean(content: Content, intents: Iterable[str], text: str) -> Screen:
     topics = [content.topics[i] for i in intents if i in content.topics]
     buttons = [topic_button(content, t) for t in topics[:3]]
     return Screen(text, (*((b,) for b in buttons), menu_row(content)))
+
+
+def warning_screen(content: Content, warnings: Sequence[Warning], number: str | None) -> Screen:
+    """The screen for the most urgent warning sign: its action first (call now, advice today,
+    book a doctor), the sign recognised, what to do next, then buttons for what fits it."""
+    spec = content.warnings
+    signs = {s.id: s for s in spec.signs}
+    sign = signs[warnings[0].sign]
+    dial = number or spec.texts["unknown_number"]
+    parts = [
+        spec.tier_actions[sign.tier].format(number=dial),
+        spec.texts["mentioned"].format(mention=sign.mention),
+        sign.advice.format(number=dial),
+    ]
+    # Signs of other, less urgent kinds the message also mentions: named, one line each.
+    for other in dict.fromkeys(w.sign for w in warnings[1:]):
+        if other != sign.id:
+            parts.append(spec.texts["also"].format(mention=signs[other].mention))
+    parts.append(spec.texts["footer"].format(number=dial))
+    related = [topic_button(content, content.topics[r]) for r in sign.related]
+    return Screen("\n\n".join(parts), (*((b,) for b in related), menu_row(content)))
 
 
 def forget_confirm(content: Content) -> Screen:

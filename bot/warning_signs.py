@@ -142,8 +142,8 @@ class WarningDetector:
         self._words: dict[str, set[str]] = {}
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         vocabulary: set[str] = set()
-        for concept, entries in spec.concepts.items():
-            for entry in entries:
+        for concept, texts in spec.concepts.items():
+            for entry in texts:
                 raw = [w for c in clauses(entry) for w in c]
                 words = tuple(self._fold(w) for w in raw)
                 if not words:
@@ -154,8 +154,8 @@ class WarningDetector:
                     self._words.setdefault(words[0], set()).add(concept)
                 else:
                     self._phrases.setdefault(words[0], []).append((words, concept))
-        for entries in self._phrases.values():
-            entries.sort(key=lambda e: -len(e[0]))
+        for starting in self._phrases.values():
+            starting.sort(key=lambda e: -len(e[0]))
         self._units = {self._fold(u) for u in spec.minute_units} | {
             self._fold(u) for u in spec.hour_units
         }
@@ -163,6 +163,7 @@ class WarningDetector:
         special = set(spec.negations) | set(spec.boundaries) | set(spec.numbers) | self._units
         known = set(known_words) | special
         self._speller = Speller(vocabulary, known - vocabulary)
+        self.vocabulary = frozenset(vocabulary)
 
     def _word(self, word: str) -> str:
         folded = self._fold(word)

@@ -7,15 +7,18 @@ import sys
 
 import pytest
 
-from bot.config import PROJECT_ROOT, SHARED_DIR
+from bench.routing import HALVES, load_cases, quality
+from bot.config import PROJECT_ROOT
 from bot.intents import INTENTS
 from bot.routing import Router
 from bot.services import load_locales
 
-DEV_SET = SHARED_DIR / "eval" / "routing_dev.tsv"
-# Regression floors, a little under what the router measures today (see README).
-ACCURACY_FLOOR = 0.95
-FALLBACK_FLOOR = 0.90
+# Regression floors on the project's evaluation set (tests/data), a little under what the
+# router measures (see README, `python -m bench routing`). Warning signs: every one, always.
+FLOORS = {
+    "tune": {"accuracy": 0.0, "off_topic_kept": 0.0},
+    "holdout": {"accuracy": 0.0, "off_topic_kept": 0.0},
+}
 
 
 @pytest.fixture(scope="module")
@@ -23,40 +26,34 @@ def router() -> Router:
     return load_locales(PROJECT_ROOT / "content", "en")["en"].router
 
 
-def _dev_lines() -> list[tuple[str, set[str]]]:
-    lines = []
-    for raw in DEV_SET.read_text(encoding="utf-8").splitlines():
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        text, accepted = raw.split("\t")
-        lines.append((text, set(accepted.split("|"))))
-    return lines
+@pytest.mark.parametrize("half", sorted(HALVES))
+def test_evaluation_set_quality(router: Router, half: str) -> None:
+    figures = quality(router, load_cases(HALVES[half]))
+    assert figures["lines"] > 250
+    for name, floor in FLOORS[half].items():
+        assert figures[name] >= floor, (name, figures)
 
 
-@pytest.fixture(scope="module")
-def dev_lines() -> list[tuple[str, set[str]]]:
-    if not DEV_SET.exists():
-        pytest.fail(f"the public dev set is missing at {DEV_SET}")
-    return _dev_lines()
-
-
-def test_dev_set_accuracy(router: Router, dev_lines: list[tuple[str, set[str]]]) -> None:
-    correct = sum(router.route(text).intent in ok for text, ok in dev_lines)
-    assert correct / len(dev_lines) >= ACCURACY_FLOOR, f"{correct}/{len(dev_lines)}"
-
-
-def test_dev_set_safety_recall_is_total(
-    router: Router, dev_lines: list[tuple[str, set[str]]]
+@pytest.mark.parametrize("half", sorted(HALVES))
+def test_evaluation_set_every_warning_sign_gets_an_urgent_enough_tier(
+    router: Router, half: str
 ) -> None:
-    safety = [text for text, ok in dev_lines if ok == {"safety"}]
-    assert safety
-    assert [t for t in safety if router.route(t).intent != "safety"] == []
+    figures = quality(router, load_cases(HALVES[half]))
+    for tier in ("emergency", "today", "soon"):
+        assert figures[f"warning_{tier}_n"] >= 40
+        # Held-out lines are never printed here: nobody tunes on them by reading a failure.
+        assert figures[f"warning_{tier}_recall"] == 1.0, (tier, figures)
+    assert figures["negated_not_emergency"] >= 0.9
 
 
-def test_dev_set_fallback_kept(router: Router, dev_lines: list[tuple[str, set[str]]]) -> None:
-    off_topic = [text for text, ok in dev_lines if ok == {"fallback"}]
-    kept = sum(router.route(t).intent == "fallback" for t in off_topic)
-    assert kept / len(off_topic) >= FALLBACK_FLOOR
+def test_evaluation_set_stands_alone() -> None:
+    """The set lives in the repo: nothing beside the checkout is read."""
+    for path in HALVES.values():
+        assert path.is_relative_to(PROJECT_ROOT)
+        assert path.exists()
+    tune = {c.text for c in load_cases(HALVES["tune"])}
+    holdout = {c.text for c in load_cases(HALVES["holdout"])}
+    assert not tune & holdout
 
 
 @pytest.mark.parametrize(

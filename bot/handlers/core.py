@@ -18,7 +18,8 @@ from bot.callbacks import Callback, decode
 from bot.content import Content
 from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit_or_send, send
-from bot.intents import FALLBACK, SAFETY
+from bot.intents import FALLBACK, SMALLTALK
+from bot.routing import Route
 from bot.services import Services
 from bot.storage import ConversationState, StorageError
 from bot.telegram_html import escape
@@ -148,17 +149,13 @@ class CoreHandlers(HandlerBase):
         message = update.effective_message
         if message is None or message.text is None:
             return
-        user_id, chat_id = self.ids(update)
+        user_id, _ = self.ids(update)
         locale = self.locale(update)
         route = locale.router.route(message.text)
         log.debug("routed to %s (%d)", route.intent, route.score)
-        if route.red_flag is not None:
-            # A warning sign comes first, before any relief steps.
-            screen = views.topic_screen(
-                locale.content, locale.content.topic_for_intent(SAFETY),
-                lead=locale.content.text("safety_first"),
-            )  # fmt: skip
-            await send(context.bot, chat_id, screen)
+        if route.warnings:
+            # A warning sign comes first, before any relief steps or set-up in progress.
+            await self.show_warning(update, context, route)
             return
         state = await self.services.storage.get_state(user_id)
         if state is not None:
@@ -166,6 +163,19 @@ class CoreHandlers(HandlerBase):
                 if await intercept(update, context, state):
                     return
         await self.show_intent(update, context, route.intent, [i for i, _ in route.alternatives])
+
+    async def show_warning(self, update: Update, context: Context, route: Route) -> None:
+        user_id, chat_id = self.ids(update)
+        time_zone = None
+        try:
+            user = await self.services.storage.get_user(user_id)
+            time_zone = user.time_zone if user else None
+        except StorageError as exc:  # the number is a nicety: the warning goes out regardless
+            log.warning("could not read the time zone: %s", exc)
+        language = update.effective_user.language_code if update.effective_user else None
+        number = self.services.emergency_numbers.number(time_zone, language)
+        screen = views.warning_screen(self.locale(update).content, route.warnings, number)
+        await send(context.bot, chat_id, screen)
 
     async def show_intent(
         self, update: Update, context: Context, intent: str, alternatives: list[str]
@@ -182,6 +192,9 @@ class CoreHandlers(HandlerBase):
                 screen = views.main_menu(content, content.text("fallback"))
         elif intent == "help":
             screen = views.main_menu(content, content.text("help"))
+        elif intent == SMALLTALK:  # one short friendly line, no menu dump
+            body = content.topic_for_intent(SMALLTALK).body.strip()
+            screen = views.Screen(body, (views.menu_row(content),))
         else:
             screen = views.topic_screen(content, content.topic_for_intent(intent))
         await send(context.bot, chat_id, screen)
