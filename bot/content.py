@@ -117,6 +117,7 @@ class Content:
     stop_words: tuple[str, ...] = ()
     generic_words: tuple[str, ...] = ()
     places: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    anchors: tuple[str, ...] = ()
     flows: FlowTexts | None = None
     reminders: ReminderTexts | None = None
 
@@ -397,6 +398,9 @@ def load_content(root: Path, language: str = "en") -> Content:
     stop_words = routing.get("matching", {}).get("stop_words", [])
     if not all(isinstance(x, str) for x in stop_words):
         raise ContentError(routing_path, "matching.stop_words", "must be a list of words")
+    anchors = routing.get("matching", {}).get("anchors", [])
+    if not all(isinstance(x, str) for x in anchors):
+        raise ContentError(routing_path, "matching.anchors", "must be a list of words")
     places = routing.get("places", {})
     for intent, words in places.items():
         if intent not in ROUTABLE_INTENTS or not all(isinstance(w, str) for w in words):
@@ -416,6 +420,7 @@ def load_content(root: Path, language: str = "en") -> Content:
         suffixes=tuple(suffixes),
         stop_words=tuple(w.lower() for w in stop_words),
         generic_words=tuple(w.lower() for w in generic_words),
+        anchors=tuple(w.lower() for w in anchors),
         places=MappingProxyType({i: tuple(w.lower() for w in ws) for i, ws in places.items()}),
         flows=_load_flows(folder / "flows.toml"),
         reminders=_load_reminders(folder / "reminders.toml"),

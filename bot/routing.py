@@ -42,8 +42,10 @@ PHRASE_SHARE = 0.6
 UNKNOWN_WEIGHT = 3.0
 # Weight of a generic word ("help", "please", "remind"): never enough to pick a topic alone.
 GENERIC_WEIGHT = 0.35
-# The best intent must lead the next one by this much, or the bot asks "Did you mean?".
-MIN_MARGIN = 0
+# Points a topic loses when the message has no anchor word and some words no keyword uses.
+ANCHOR_PENALTY = 20
+# Intents that need no anchor: they are not about cramps themselves.
+UNANCHORED = frozenset({"help", "smalltalk", "other_cramp"})
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,15 @@ class Router:
         known_words: Iterable[str] = (),
         generic_words: Iterable[str] = (),
         places: Mapping[str, Iterable[str]] | None = None,
+        anchors: Iterable[str] = (),
     ) -> None:
         """`keywords` maps an intent id to its phrases; `warnings` describes the warning signs;
         `suffixes` are word endings folded away before matching ("cramping" ~ "cramp");
         `stop_words` ("the", "my") never make a phrase a candidate on their own;
         `known_words`: real words of the language, never taken for a typo of a keyword;
         `generic_words` ("help", "please", "remind") never pick a topic on their own;
-        `places` maps a flow intent to the words that place a cramp there ("bed", "pool")."""
+        `places` maps a flow intent to the words that place a cramp there ("bed", "pool");
+        `anchors` are words that put a message in the bot's field (cramp, calf, stretch...)."""
         self._suffixes = tuple(sorted(suffixes, key=len, reverse=True))
         phrases: dict[str, str] = {}
         for intent, words in keywords.items():
@@ -139,8 +143,10 @@ class Router:
             intent: frozenset(self._stem(w) for w in words)
             for intent, words in (places or {}).items()
         }
+        self._anchors = frozenset(self._stem(w) for w in anchors)
         self._speller = Speller(
-            {*self._weight, *(w for ws in self._places.values() for w in ws)}, known | skip
+            {*self._weight, *(w for ws in self._places.values() for w in ws), *self._anchors},
+            known | skip,
         )
 
     def _fold(self, text: str) -> str:
@@ -157,7 +163,7 @@ class Router:
         out = []
         for word in normalise(text).split():
             folded = self._stem(word)
-            if folded in self._weight or folded in self._stop:
+            if folded in self._weight or folded in self._stop or self._speller.known(word):
                 out.append(folded)
                 continue
             corrected = self._speller.correct(word) or self._speller.correct(folded)
@@ -170,9 +176,10 @@ class Router:
         content = [w for w in dict.fromkeys(words) if w not in self._stop]
         if not content:
             return {}
-        total = sum(
-            self._weight.get(w, 0.0 if w in self._neutral else UNKNOWN_WEIGHT) for w in content
-        )
+        known = [w for w in content if w in self._weight]
+        unknown = sum(w not in self._weight and w not in self._neutral for w in content)
+        # Unknown words count less and less: a long message tells its story around the topic.
+        total = sum(self._weight[w] for w in known) + UNKNOWN_WEIGHT * math.sqrt(unknown)
         if total == 0:
             return {}
         evidence: dict[str, float] = {}
@@ -186,6 +193,15 @@ class Router:
         return {
             i: e / total for i, e in evidence.items() if i in topical or only_generic
         }
+
+    def _off_field(self, words: list[str]) -> bool:
+        """No anchor word, and some words no keyword uses: likely about something else."""
+        if self._anchors.intersection(words):
+            return False
+        return any(
+            w not in self._weight and w not in self._stop and w not in self._neutral
+            for w in words
+        )
 
     def scores(self, text: str) -> list[tuple[str, int]]:
         """Every intent that matched at all, with its combined score, best first."""
@@ -232,6 +248,10 @@ class Router:
             intent: PHRASE_SHARE * best.get(intent, 0.0) + (1 - PHRASE_SHARE) * 100 * share
             for intent, share in evidence.items()
         }
+        if self._off_field(words):
+            for intent in combined:
+                if intent not in UNANCHORED:
+                    combined[intent] -= ANCHOR_PENALTY
         ranked = sorted(combined.items(), key=lambda item: -item[1])
         return [(intent, round(score)) for intent, score in ranked]
 

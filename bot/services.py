@@ -54,6 +54,7 @@ class Locale:
                 dictionary_words(content.language),
                 content.generic_words,
                 content.places,
+                content.anchors,
             ),
             engine,
         )

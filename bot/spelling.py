@@ -92,6 +92,10 @@ class Speller:
                 self._index.setdefault(key, []).append(word)
         self._cache: dict[str, str | None] = {}
 
+    def known(self, word: str) -> bool:
+        """A vocabulary word, or a real word that is left alone."""
+        return word in self._known
+
     def correct(self, word: str) -> str | None:
         """The word itself when known, its correction, or None."""
         if word in self._known:

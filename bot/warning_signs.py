@@ -167,7 +167,7 @@ class WarningDetector:
 
     def _word(self, word: str) -> str:
         folded = self._fold(word)
-        if folded in self._words or folded in self._phrases:
+        if folded in self._words or folded in self._phrases or self._speller.known(word):
             return folded
         corrected = self._speller.correct(word) or self._speller.correct(folded)
         return self._fold(corrected) if corrected else folded
