@@ -19,7 +19,22 @@ from bot.spelling import Speller, clauses
 
 TIERS = ("emergency", "today", "soon")  # most urgent first
 IGNORE = "ignore"  # the concept of phrases that only look like a sign ("once in a blue moon")
-LONG_DURATION = "long_duration"  # the concept the duration reader adds
+# Concepts the number reader adds: over the duration limit, weeks or more, many times.
+LONG_DURATION = "long_duration"
+LONG_PERIOD = "long_period"
+MANY_TIMES = "many_times"
+_FILLERS = frozenset({"of", "a", "an", "and", "more", "or", "plus", "odd", "ish", "over"})
+# Words between an activity and its duration ("sitting for about 2 hours").
+_LEAD_INS = frozenset(
+    {"for", "a", "an", "the", "about", "around", "over", "like", "nearly", "almost", "some",
+     "literally", "good", "solid", "whole", "all"}
+)  # fmt: skip
+# After a period unit, words that make it something else: "6 months pregnant", "3 weeks ago".
+_NOT_A_SPAN = frozenset(
+    {"ago", "old", "pregnant", "preg", "pg", "along", "gone", "in", "into", "postpartum",
+     "postnatal", "later", "before", "since", "back"}
+)  # fmt: skip
+DURATIONS = frozenset({LONG_DURATION, "lasting"})
 _NUMBER_UNIT = re.compile(r"^(\d+(?:[.,]\d+)?)([a-z]+)$")  # "20min", "2hrs"
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
 _RANGE = re.compile(r"^(\d+)\D+(\d+)$")
@@ -43,9 +58,14 @@ class WarningSpec:
     boundaries: frozenset[str]
     context: frozenset[str]
     window: int
+    phrase_gap: int
+    aliases: Mapping[str, str]
     long_minutes: float
     minute_units: frozenset[str]
     hour_units: frozenset[str]
+    period_units: frozenset[str]
+    count_units: frozenset[str]
+    many_times: float
     numbers: Mapping[str, float]
     tier_actions: Mapping[str, str]
     texts: Mapping[str, str]
@@ -73,7 +93,7 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
     if not isinstance(raw_concepts, dict) or not raw_concepts:
         raise ValueError("concepts: table is missing")
     concepts = {name: _strings(f"concepts.{name}", v) for name, v in raw_concepts.items()}
-    known = set(concepts) | {LONG_DURATION}
+    known = set(concepts) | {LONG_DURATION, LONG_PERIOD, MANY_TIMES}
     signs = []
     seen: set[str] = set()
     for n, raw in enumerate(data.get("sign", [])):
@@ -119,13 +139,35 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
         boundaries=frozenset(_strings("matching.boundaries", matching.get("boundaries", []))),
         context=frozenset(matching.get("context", [])),
         window=int(matching.get("negation_window", 3)),
+        phrase_gap=int(matching.get("phrase_gap", 1)),
+        aliases={
+            str(k).lower(): str(v).lower() for k, v in data.get("aliases", {}).items()
+        },
         long_minutes=float(durations.get("long_minutes", 10)),
         minute_units=frozenset(_strings("durations.minute_units", durations["minute_units"])),
         hour_units=frozenset(_strings("durations.hour_units", durations["hour_units"])),
+        period_units=frozenset(_strings("durations.period_units", durations["period_units"])),
+        count_units=frozenset(_strings("durations.count_units", durations["count_units"])),
+        many_times=float(durations.get("many_times", 3)),
         numbers={str(k).lower(): float(v) for k, v in numbers.items()},
         tier_actions=actions,
         texts={str(k): str(v) for k, v in data.get("texts", {}).items()},
     )
+
+
+def _in_order(words: list[str], start: int, phrase: tuple[str, ...], gap: int) -> bool:
+    """The phrase's words from `start` on, in order, with at most `gap` other words in all
+    between them ("cant really feel", "chest feels very tight")."""
+    at = start
+    spare = gap
+    for part in phrase[1:]:
+        at += 1
+        while at < len(words) and words[at] != part and spare > 0:
+            at += 1
+            spare -= 1
+        if at >= len(words) or words[at] != part:
+            return False
+    return True
 
 
 class WarningDetector:
@@ -156,16 +198,21 @@ class WarningDetector:
                     self._phrases.setdefault(words[0], []).append((words, concept))
         for starting in self._phrases.values():
             starting.sort(key=lambda e: -len(e[0]))
-        self._units = {self._fold(u) for u in spec.minute_units} | {
-            self._fold(u) for u in spec.hour_units
-        }
+        self._minute_units = {self._fold(u) for u in spec.minute_units}
         self._hour_units = {self._fold(u) for u in spec.hour_units}
-        special = set(spec.negations) | set(spec.boundaries) | set(spec.numbers) | self._units
+        self._period_units = {self._fold(u) for u in spec.period_units}
+        self._count_units = {self._fold(u) for u in spec.count_units}
+        self._all_units = (
+            self._minute_units | self._hour_units | self._period_units | self._count_units
+        )
+        special = set(spec.negations) | set(spec.boundaries) | set(spec.numbers)
+        special |= self._all_units
         known = set(known_words) | special
         self._speller = Speller(vocabulary, known - vocabulary)
         self.vocabulary = frozenset(vocabulary)
 
     def _word(self, word: str) -> str:
+        word = self.spec.aliases.get(word, word)
         folded = self._fold(word)
         if folded in self._words or folded in self._phrases or self._speller.known(word):
             return folded
@@ -177,8 +224,7 @@ class WarningDetector:
         present: set[str] = set()
         for clause in clauses(text):
             words = [self._word(w) for w in clause]
-            if self._long_duration(words):
-                present.add(LONG_DURATION)
+            present |= self._quantities(words, clause)
             negated_from = -1  # words from this index on are under a negation
             skip_to = 0
             for i, word in enumerate(words):
@@ -187,16 +233,18 @@ class WarningDetector:
                 if word in self.spec.boundaries:
                     negated_from = -1
                 found: list[str] = list(self._words.get(word, ()))
-                for phrase, concept in self._phrases.get(word, ()):
-                    if tuple(words[i : i + len(phrase)]) == phrase:
-                        found.append(concept)
                 ignored = [p for p, c in self._phrases.get(word, ()) if c == IGNORE]
                 if ignored and tuple(words[i : i + len(ignored[0])]) == ignored[0]:
                     skip_to = i + len(ignored[0])
                     continue
+                for phrase, concept in self._phrases.get(word, ()):
+                    if _in_order(words, i, phrase, self.spec.phrase_gap):
+                        found.append(concept)
                 if IGNORE in self._words.get(word, ()):
                     continue
                 negated = negated_from >= 0 and i - negated_from <= self.spec.window
+                if self._activity_before(clause, i):  # "dancing all night": not the cramp
+                    found = [c for c in found if c not in DURATIONS]
                 for concept in found:
                     if not negated or concept in self.spec.context:
                         present.add(concept)
@@ -204,29 +252,75 @@ class WarningDetector:
                     negated_from = i
         return present
 
-    def _long_duration(self, words: list[str]) -> bool:
-        """A number with a time unit above the limit: "25 minutes", "20min", "an hour"."""
-        limit = self.spec.long_minutes
-        for i, word in enumerate(words):
-            value: float | None = None
-            unit = words[i + 1] if i + 1 < len(words) else ""
-            attached = _NUMBER_UNIT.match(word)
-            if attached and attached.group(2) in self._units:
-                value, unit = float(attached.group(1).replace(",", ".")), attached.group(2)
-            elif _NUMBER.match(word):
-                value = float(word.replace(",", "."))
-            elif (span := _RANGE.match(word)) is not None:  # "20-30"
-                value = float(span.group(2))
-            elif word in self.spec.numbers:
-                value = self.spec.numbers[word]
-                if unit in self.spec.numbers and i + 2 < len(words):  # "a few hours"
-                    unit = words[i + 2]
-            if value is None or unit not in self._units:
+    def _number(self, words: list[str], i: int) -> tuple[float | None, int, str | None]:
+        """The number starting at word i, the index after it, and a unit written onto it
+        ("20min"): "25", "20-30", "forty five", "a few", "a couple of", "half an"."""
+        word = words[i]
+        attached = _NUMBER_UNIT.match(word)
+        if attached and attached.group(2) in self._all_units:
+            return float(attached.group(1).replace(",", ".")), i + 1, attached.group(2)
+        if _NUMBER.match(word):
+            return float(word.replace(",", ".")), i + 1, None
+        if (span := _RANGE.match(word)) is not None:  # "20-30": the upper end
+            return float(span.group(2)), i + 1, None
+        numbers = self.spec.numbers
+        if word not in numbers:
+            return None, i, None
+        value, j = numbers[word], i + 1
+        while j < len(words) and words[j] in numbers:
+            nxt = numbers[words[j]]
+            if value >= 20 and value % 10 == 0 and nxt < 10:  # "forty five"
+                value += nxt
+            elif value == 1:  # "a few", "a couple"
+                value = nxt
+            elif value < 1 and nxt == 1:  # "half an"
+                pass
+            else:
+                break
+            j += 1
+        return value, j, None
+
+    def _activity_before(self, raw: list[str], i: int) -> bool:
+        """Whether the duration at word i belongs to an activity, not the cramp: "after 5 hours
+        of tennis", "sitting for hours", "dancing all night"."""
+        j = i - 1
+        while j >= 0 and raw[j] in _LEAD_INS:
+            j -= 1
+        if j < 0:
+            return False
+        word = raw[j]
+        if word == "after":
+            return True
+        return len(word) > 4 and word.endswith("ing") and not self._words.get(self._fold(word))
+
+    def _quantities(self, words: list[str], raw: list[str]) -> set[str]:
+        """Concepts read from numbers with units: a long duration ("25 minutes", "an hour"),
+        a long period ("3 weeks", "a few months") and many times ("4 nights", "5 times")."""
+        found: set[str] = set()
+        spec = self.spec
+        for i in range(len(words)):
+            value, j, unit = self._number(words, i)
+            if value is None:
                 continue
-            minutes = value * 60 if unit in self._hour_units else value
-            if minutes > limit:
-                return True
-        return False
+            if unit is None:
+                while j < len(words) and words[j] in _FILLERS:  # "a couple of hours"
+                    j += 1
+                unit = words[j] if j < len(words) else ""
+            after = words[j + 1] if j + 1 < len(words) else ""
+            if unit in self._minute_units or unit in self._hour_units:
+                minutes = value * 60 if unit in self._hour_units else value
+                of_activity = after == "then" or (
+                    after == "of" and j + 2 < len(words) and not self._words.get(words[j + 2])
+                )
+                if minutes > spec.long_minutes and not (
+                    of_activity or self._activity_before(raw, i)
+                ):
+                    found.add(LONG_DURATION)
+            elif unit in self._period_units and value >= 1 and after not in _NOT_A_SPAN:
+                found.add(LONG_PERIOD)
+            elif unit in self._count_units and value >= spec.many_times:
+                found.add(MANY_TIMES)
+        return found
 
     def detect(self, text: str) -> tuple[Warning, ...]:
         """Every sign the message mentions, most urgent first (empty: none)."""

@@ -93,7 +93,7 @@ def test_warning_signs_win(router: Router, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "😀😀😀", "!!!???", "a" * 5000, "what is the capital of France", "lol"]
+    "text", ["", "   ", "😀😀😀", "!!!???", "a" * 5000, "what is the capital of France", "qwerty"]
 )
 def test_junk_goes_to_fallback(router: Router, text: str) -> None:
     route = router.route(text)
