@@ -118,6 +118,9 @@ class Content:
     generic_words: tuple[str, ...] = ()
     places: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     anchors: tuple[str, ...] = ()
+    now_words: tuple[str, ...] = ()
+    now_phrases: tuple[str, ...] = ()
+    not_now: tuple[str, ...] = ()
     flows: FlowTexts | None = None
     reminders: ReminderTexts | None = None
 
@@ -398,6 +401,10 @@ def load_content(root: Path, language: str = "en") -> Content:
     stop_words = routing.get("matching", {}).get("stop_words", [])
     if not all(isinstance(x, str) for x in stop_words):
         raise ContentError(routing_path, "matching.stop_words", "must be a list of words")
+    matching = routing.get("matching", {})
+    for key in ("now_words", "now_phrases", "not_now"):
+        if not all(isinstance(x, str) for x in matching.get(key, [])):
+            raise ContentError(routing_path, f"matching.{key}", "must be a list of strings")
     anchors = routing.get("matching", {}).get("anchors", [])
     if not all(isinstance(x, str) for x in anchors):
         raise ContentError(routing_path, "matching.anchors", "must be a list of words")
@@ -421,6 +428,9 @@ def load_content(root: Path, language: str = "en") -> Content:
         stop_words=tuple(w.lower() for w in stop_words),
         generic_words=tuple(w.lower() for w in generic_words),
         anchors=tuple(w.lower() for w in anchors),
+        now_words=tuple(w.lower() for w in matching.get("now_words", [])),
+        now_phrases=tuple(w.lower() for w in matching.get("now_phrases", [])),
+        not_now=tuple(w.lower() for w in matching.get("not_now", [])),
         places=MappingProxyType({i: tuple(w.lower() for w in ws) for i, ws in places.items()}),
         flows=_load_flows(folder / "flows.toml"),
         reminders=_load_reminders(folder / "reminders.toml"),

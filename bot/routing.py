@@ -21,7 +21,7 @@ from bot.spelling import Speller
 from bot.warning_signs import Warning, WarningDetector, WarningSpec
 
 # A message routes to an intent when its best phrase scores at least this.
-ACCEPT_SCORE = 55
+ACCEPT_SCORE = 60
 # Phrases scoring below this against a message are not considered at all.
 MIN_SCORE = 40
 COMMON_WORD_SHARE = 0.08
@@ -37,11 +37,13 @@ MIN_FUZZY_WORD = 4
 ALTERNATIVES = 3
 # An intent's score mixes its best phrase's fuzzy score with the evidence of the message's words
 # for it: the share of the message's weight (rare words weigh more) that its keywords explain.
-PHRASE_SHARE = 0.6
+PHRASE_SHARE = 0.7
 # Weight of a word no keyword uses ("homework"): it counts against every intent.
 UNKNOWN_WEIGHT = 3.0
 # Weight of a generic word ("help", "please", "remind"): never enough to pick a topic alone.
 GENERIC_WEIGHT = 0.35
+# Points a cramp now gains when the message says it is happening now.
+NOW_BONUS = 30
 # Points a topic loses when the message has no anchor word and some words no keyword uses.
 ANCHOR_PENALTY = 20
 # Intents that need no anchor: they are not about cramps themselves.
@@ -84,6 +86,9 @@ class Router:
         generic_words: Iterable[str] = (),
         places: Mapping[str, Iterable[str]] | None = None,
         anchors: Iterable[str] = (),
+        now_words: Iterable[str] = (),
+        now_phrases: Iterable[str] = (),
+        not_now: Iterable[str] = (),
     ) -> None:
         """`keywords` maps an intent id to its phrases; `warnings` describes the warning signs;
         `suffixes` are word endings folded away before matching ("cramping" ~ "cramp");
@@ -91,7 +96,9 @@ class Router:
         `known_words`: real words of the language, never taken for a typo of a keyword;
         `generic_words` ("help", "please", "remind") never pick a topic on their own;
         `places` maps a flow intent to the words that place a cramp there ("bed", "pool");
-        `anchors` are words that put a message in the bot's field (cramp, calf, stretch...)."""
+        `anchors` are words that put a message in the bot's field (cramp, calf, stretch...);
+        `now_words` and `now_phrases` say a cramp is happening now ("rn", "what do i do"),
+        unless a word of `not_now` makes it a general question ("when", "usually")."""
         self._suffixes = tuple(sorted(suffixes, key=len, reverse=True))
         phrases: dict[str, str] = {}
         for intent, words in keywords.items():
@@ -121,7 +128,7 @@ class Router:
 
         vocabulary = {w for p in self._phrases for w in p.split()}
         known = {*known_words}
-        self.detector = WarningDetector(warnings, self._stem, {*vocabulary, *skip, *known})
+        self.detector = WarningDetector(warnings, {*vocabulary, *skip, *known})
         # Evidence: which intents use each word, and how much a word says (rarer: more).
         self._stop = skip
         self._generic = {self._fold(w) for w in generic_words}
@@ -144,10 +151,22 @@ class Router:
             for intent, words in (places or {}).items()
         }
         self._anchors = frozenset(self._stem(w) for w in anchors)
+        # Whole words as well as folded ones: "crampng" is closer to "cramping" than to "cramp".
+        raw_words = {w for k in keywords.values() for p in k for w in normalise(p).split()}
         self._speller = Speller(
-            {*self._weight, *(w for ws in self._places.values() for w in ws), *self._anchors},
+            {
+                *self._weight,
+                *raw_words,
+                *(w for ws in self._places.values() for w in ws),
+                *self._anchors,
+                *(w for ws in (places or {}).values() for w in ws),
+                *anchors,
+            },
             known | skip,
         )
+        self._now = frozenset(self._stem(w) for w in now_words)
+        self._now_phrases = tuple(f" {normalise(p)} " for p in now_phrases)
+        self._not_now = frozenset(self._stem(w) for w in not_now)
 
     def _fold(self, text: str) -> str:
         return " ".join(self._stem(w) for w in normalise(text).split())
@@ -190,17 +209,24 @@ class Router:
                 if word not in self._generic:
                     topical.add(intent)
         only_generic = all(w in self._generic for w in content if w in self._weight)
-        return {
-            i: e / total for i, e in evidence.items() if i in topical or only_generic
-        }
+        return {i: e / total for i, e in evidence.items() if i in topical or only_generic}
+
+    def _happening_now(self, words: list[str]) -> bool:
+        """A cramp now: a word or phrase of the moment ("rn", "what do i do"), no general
+        question word ("when", "usually", "prevent")."""
+        if self._not_now.intersection(words):
+            return False
+        if self._now.intersection(words):
+            return True
+        query = f" {' '.join(words)} "
+        return any(p in query for p in self._now_phrases)
 
     def _off_field(self, words: list[str]) -> bool:
         """No anchor word, and some words no keyword uses: likely about something else."""
         if self._anchors.intersection(words):
             return False
         return any(
-            w not in self._weight and w not in self._stop and w not in self._neutral
-            for w in words
+            w not in self._weight and w not in self._stop and w not in self._neutral for w in words
         )
 
     def scores(self, text: str) -> list[tuple[str, int]]:
@@ -248,6 +274,8 @@ class Router:
             intent: PHRASE_SHARE * best.get(intent, 0.0) + (1 - PHRASE_SHARE) * 100 * share
             for intent, share in evidence.items()
         }
+        if CRAMP_NOW in combined and self._happening_now(words):
+            combined[CRAMP_NOW] += NOW_BONUS
         if self._off_field(words):
             for intent in combined:
                 if intent not in UNANCHORED:

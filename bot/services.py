@@ -55,6 +55,9 @@ class Locale:
                 content.generic_words,
                 content.places,
                 content.anchors,
+                content.now_words,
+                content.now_phrases,
+                content.not_now,
             ),
             engine,
         )

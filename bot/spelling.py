@@ -112,8 +112,15 @@ class Speller:
         return best
 
     def _lookup(self, word: str) -> str | None:
-        if len(word) < MIN_CORRECTABLE:  # only a missing letter: the word is a deletion of it
+        if len(word) < MIN_CORRECTABLE:
+            # Only a missing letter ("puls") or two swapped ones ("cafl"): the same letters.
             found = sorted(w for w in self._index.get(word, ()) if len(w) == len(word) + 1)
+            if not found:
+                found = sorted(
+                    w for key in _deletes(word, 1) for w in self._index.get(key, ())
+                    if len(w) == len(word) and sorted(w) == sorted(word)
+                    and OSA.distance(w, word) == 1
+                )  # fmt: skip
             return found[0] if found else None
         limit = _max_edits(word)
         candidates: set[str] = set()

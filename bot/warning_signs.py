@@ -11,7 +11,7 @@ combination is complete, most urgent first. It runs on the whole message, before
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,22 @@ _NOT_A_SPAN = frozenset(
     {"ago", "old", "pregnant", "preg", "pg", "along", "gone", "in", "into", "postpartum",
      "postnatal", "later", "before", "since", "back"}
 )  # fmt: skip
-DURATIONS = frozenset({LONG_DURATION, "lasting"})
+# Concepts an activity before them takes over ("danced all night", "I run every day").
+DURATIONS = frozenset({LONG_DURATION, "lasting", "frequent", LONG_PERIOD, MANY_TIMES})
+# -ing words that go on describing the cramp itself ("it has been going 25 minutes").
+_STILL_THE_CRAMP = frozenset(
+    {"going", "lasting", "happening", "continuing", "ongoing", "cramping", "hurting", "aching",
+     "throbbing", "killing", "spasming", "seizing", "counting", "persisting"}
+)  # fmt: skip
+# Before a number: "more than ten minutes" is over ten minutes.
+_MORE_THAN = frozenset({"than", "over", "least", "past", "beyond"})
+_SINCE_TIME = re.compile(
+    r"^(\d{1,2}([:.]\d{2})?(am|pm)?|lunchtime|lunch|breakfast|dinner|midnight|bedtime|yesterday|morning|teatime|noon)$"
+)
+_LIST_JOINERS = frozenset({"or", "nor"})
+_CRAMPISH = frozenset({"cramp", "pain"})
+_SINGULAR_UNITS = frozenset({"hour", "minute", "week", "month", "year", "day", "night"})
+_DOUBLED = re.compile(r"(.)\1+")
 _NUMBER_UNIT = re.compile(r"^(\d+(?:[.,]\d+)?)([a-z]+)$")  # "20min", "2hrs"
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
 _RANGE = re.compile(r"^(\d+)\D+(\d+)$")
@@ -44,7 +59,9 @@ _RANGE = re.compile(r"^(\d+)\D+(\d+)$")
 class SignDef:
     id: str
     tier: str
-    when: tuple[tuple[str, ...], ...]  # any one tuple fires the sign; each needs all its concepts
+    # Any one tuple fires the sign; each needs all its concepts, and none of those written
+    # "!concept" ("leg + trigger + pain + !long_ago": not an operation years ago).
+    when: tuple[tuple[str, ...], ...]
     mention: str
     advice: str
     related: tuple[str, ...]
@@ -59,6 +76,9 @@ class WarningSpec:
     context: frozenset[str]
     window: int
     phrase_gap: int
+    suffixes: tuple[str, ...]
+    activities: frozenset[str]
+    pseudo_negations: frozenset[str]
     aliases: Mapping[str, str]
     long_minutes: float
     minute_units: frozenset[str]
@@ -107,7 +127,7 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
         when = []
         for line in _strings(f"{where}.when", raw.get("when")):
             names = tuple(part.strip() for part in line.split("+"))
-            unknown = [name for name in names if name not in known]
+            unknown = [name for name in names if name.lstrip("!") not in known]
             if unknown:
                 raise ValueError(f"{where}.when: no concept {unknown[0]!r}")
             when.append(names)
@@ -140,9 +160,14 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
         context=frozenset(matching.get("context", [])),
         window=int(matching.get("negation_window", 3)),
         phrase_gap=int(matching.get("phrase_gap", 1)),
-        aliases={
-            str(k).lower(): str(v).lower() for k, v in data.get("aliases", {}).items()
-        },
+        suffixes=tuple(
+            sorted(_strings("matching.suffixes", matching.get("suffixes", [])), key=len)[::-1]
+        ),
+        activities=frozenset(_strings("matching.activities", matching.get("activities", []))),
+        pseudo_negations=frozenset(
+            _strings("matching.pseudo_negations", matching.get("pseudo_negations", []))
+        ),
+        aliases={str(k).lower(): str(v).lower() for k, v in data.get("aliases", {}).items()},
         long_minutes=float(durations.get("long_minutes", 10)),
         minute_units=frozenset(_strings("durations.minute_units", durations["minute_units"])),
         hour_units=frozenset(_strings("durations.hour_units", durations["hour_units"])),
@@ -153,6 +178,10 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
         tier_actions=actions,
         texts={str(k): str(v) for k, v in data.get("texts", {}).items()},
     )
+
+
+def _fires(line: tuple[str, ...], present: set[str]) -> bool:
+    return all((c[1:] not in present) if c.startswith("!") else (c in present) for c in line)
 
 
 def _in_order(words: list[str], start: int, phrase: tuple[str, ...], gap: int) -> bool:
@@ -171,14 +200,9 @@ def _in_order(words: list[str], start: int, phrase: tuple[str, ...], gap: int) -
 
 
 class WarningDetector:
-    def __init__(
-        self, spec: WarningSpec, fold: Callable[[str], str], known_words: Iterable[str] = ()
-    ) -> None:
-        """`fold` folds a word's ending ("swelling" -> "swell"), the same way for the
-        content's words and the message's; `known_words` are never corrected to a concept
-        word (the rest of the bot's vocabulary)."""
+    def __init__(self, spec: WarningSpec, known_words: Iterable[str] = ()) -> None:
+        """`known_words` are real words, never corrected to a concept word."""
         self.spec = spec
-        self._fold = fold
         self._sign_order = {s.id: (TIERS.index(s.tier), i) for i, s in enumerate(spec.signs)}
         # word -> concepts; first word -> [(phrase words, concept)]
         self._words: dict[str, set[str]] = {}
@@ -205,17 +229,33 @@ class WarningDetector:
         self._all_units = (
             self._minute_units | self._hour_units | self._period_units | self._count_units
         )
-        special = set(spec.negations) | set(spec.boundaries) | set(spec.numbers)
-        special |= self._all_units
+        special = set(spec.negations) | set(spec.boundaries)
+        # Number words and units are corrected to, like concept words ("foty", "minuts").
+        vocabulary |= {w for w in spec.numbers if len(w) > 3} | self._all_units
         known = set(known_words) | special
         self._speller = Speller(vocabulary, known - vocabulary)
         self.vocabulary = frozenset(vocabulary)
+        self._activities = {self._fold(w) for w in spec.activities} | set(spec.activities)
+        self._medicines = {w for w, cs in self._words.items() if "medicine" in cs}
+
+    def _fold(self, word: str) -> str:
+        """The word without its ending ("swelling" -> "swell"), for the content's words and
+        the message's alike."""
+        for suffix in self.spec.suffixes:
+            if len(word) > len(suffix) + 3 and word.endswith(suffix):
+                return word[: -len(suffix)]
+        return word
 
     def _word(self, word: str) -> str:
         word = self.spec.aliases.get(word, word)
+        if any(c.isdigit() for c in word):
+            return word
         folded = self._fold(word)
         if folded in self._words or folded in self._phrases or self._speller.known(word):
             return folded
+        single = _DOUBLED.sub(r"\1", word)  # "legg", "minnutes": a doubled letter
+        if single != word and (self._fold(single) in self._words or self._speller.known(single)):
+            return self._fold(single)
         corrected = self._speller.correct(word) or self._speller.correct(folded)
         return self._fold(corrected) if corrected else folded
 
@@ -230,8 +270,11 @@ class WarningDetector:
             for i, word in enumerate(words):
                 if i < skip_to:
                     continue
-                if word in self.spec.boundaries:
+                said = self.spec.aliases.get(clause[i], clause[i])  # as written, not folded
+                if said in self.spec.boundaries:
                     negated_from = -1
+                elif said in _LIST_JOINERS and 0 <= negated_from and i - negated_from <= 3:
+                    negated_from = i  # "no swelling or redness or heat": the list stays denied
                 found: list[str] = list(self._words.get(word, ()))
                 ignored = [p for p, c in self._phrases.get(word, ()) if c == IGNORE]
                 if ignored and tuple(words[i : i + len(ignored[0])]) == ignored[0]:
@@ -248,7 +291,8 @@ class WarningDetector:
                 for concept in found:
                     if not negated or concept in self.spec.context:
                         present.add(concept)
-                if word in self.spec.negations and not found:
+                pseudo = i + 1 < len(words) and clause[i + 1] in self.spec.pseudo_negations
+                if said in self.spec.negations and not found and not pseudo:
                     negated_from = i
         return present
 
@@ -281,17 +325,24 @@ class WarningDetector:
         return value, j, None
 
     def _activity_before(self, raw: list[str], i: int) -> bool:
-        """Whether the duration at word i belongs to an activity, not the cramp: "after 5 hours
-        of tennis", "sitting for hours", "dancing all night"."""
+        """Whether the duration or frequency at word i belongs to an activity, not the cramp:
+        "after 5 hours of tennis", "sitting for hours", "I run every day", "on statins for
+        years"."""
         j = i - 1
-        while j >= 0 and raw[j] in _LEAD_INS:
+        while j >= 0 and (raw[j] in _LEAD_INS or raw[j].isdigit() or raw[j] in self.spec.numbers):
             j -= 1
         if j < 0:
             return False
         word = raw[j]
-        if word == "after":
+        folded = self._fold(word)
+        if word in self._activities or folded in self._activities or folded in self._medicines:
             return True
-        return len(word) > 4 and word.endswith("ing") and not self._words.get(self._fold(word))
+        return (
+            len(word) > 4
+            and word.endswith("ing")
+            and word not in _STILL_THE_CRAMP
+            and not self._words.get(folded)
+        )
 
     def _quantities(self, words: list[str], raw: list[str]) -> set[str]:
         """Concepts read from numbers with units: a long duration ("25 minutes", "an hour"),
@@ -299,6 +350,10 @@ class WarningDetector:
         found: set[str] = set()
         spec = self.spec
         for i in range(len(words)):
+            if words[i] == "since" and i + 1 < len(words) and _SINCE_TIME.match(raw[i + 1]):
+                if not self._activity_before(raw, i):  # "since 4am", "since lunchtime"
+                    found.add(LONG_DURATION)
+                continue
             value, j, unit = self._number(words, i)
             if value is None:
                 continue
@@ -307,8 +362,18 @@ class WarningDetector:
                     j += 1
                 unit = words[j] if j < len(words) else ""
             after = words[j + 1] if j + 1 < len(words) else ""
+            every = i > 0 and raw[i - 1] in ("every", "each", "once")  # "once every few months"
+            # "a 5 hour hike", "a 30 minute walk": the unit describes something else.
+            adjectival = (
+                j < len(raw) and raw[j] in _SINGULAR_UNITS and value > 1 and after != ""
+                and not _CRAMPISH & self._words.get(after, set())
+            )  # fmt: skip
+            if adjectival or every:
+                continue
             if unit in self._minute_units or unit in self._hour_units:
                 minutes = value * 60 if unit in self._hour_units else value
+                if i > 0 and words[i - 1] in _MORE_THAN:  # "more than ten minutes"
+                    minutes += 1
                 of_activity = after == "then" or (
                     after == "of" and j + 2 < len(words) and not self._words.get(words[j + 2])
                 )
@@ -330,7 +395,7 @@ class WarningDetector:
         found = [
             Warning(sign.id, sign.tier)
             for sign in self.spec.signs
-            if any(all(c in present for c in line) for line in sign.when)
+            if any(_fires(line, present) for line in sign.when)
         ]
         found.sort(key=lambda w: self._sign_order[w.sign])
         return tuple(found)
