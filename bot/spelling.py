@@ -47,7 +47,8 @@ def dictionary_words(language: str) -> frozenset[str]:
 def clauses(text: str) -> list[list[str]]:
     """The message as clauses of lower-case words; apostrophes are dropped ("can't" -> "cant")."""
     out = []
-    for part in _CLAUSE_SPLIT.split(text.lower()):
+    text = text.lower().replace(">", " over ").replace("+", " plus ")
+    for part in _CLAUSE_SPLIT.split(text):
         found = [w.replace("'", "").replace("’", "") for w in _WORD.findall(part)]
         if found:
             out.append(found)

@@ -273,7 +273,7 @@ class WarningDetector:
                 said = self.spec.aliases.get(clause[i], clause[i])  # as written, not folded
                 if said in self.spec.boundaries:
                     negated_from = -1
-                elif said in _LIST_JOINERS and 0 <= negated_from and i - negated_from <= 3:
+                elif said in _LIST_JOINERS and negated_from >= 0 and i - negated_from <= 3:
                     negated_from = i  # "no swelling or redness or heat": the list stays denied
                 found: list[str] = list(self._words.get(word, ()))
                 ignored = [p for p, c in self._phrases.get(word, ()) if c == IGNORE]
@@ -333,7 +333,10 @@ class WarningDetector:
             j -= 1
         if j < 0:
             return False
-        word = raw[j]
+        return self._is_activity(raw[j])
+
+    def _is_activity(self, word: str) -> bool:
+        """An activity or medicine word ("walking", "sat", "statins"), not a cramp word."""
         folded = self._fold(word)
         if word in self._activities or folded in self._activities or folded in self._medicines:
             return True
@@ -361,6 +364,8 @@ class WarningDetector:
                 while j < len(words) and words[j] in _FILLERS:  # "a couple of hours"
                     j += 1
                 unit = words[j] if j < len(words) else ""
+            else:  # written onto the number ("20min"): the unit is word i itself
+                j = i
             after = words[j + 1] if j + 1 < len(words) else ""
             every = i > 0 and raw[i - 1] in ("every", "each", "once")  # "once every few months"
             # "a 5 hour hike", "a 30 minute walk": the unit describes something else.
@@ -374,8 +379,11 @@ class WarningDetector:
                 minutes = value * 60 if unit in self._hour_units else value
                 if i > 0 and words[i - 1] in _MORE_THAN:  # "more than ten minutes"
                     minutes += 1
-                of_activity = after == "then" or (
-                    after == "of" and j + 2 < len(words) and not self._words.get(words[j + 2])
+                of_activity = (
+                    after == "then"
+                    or (after == "of" and j + 2 < len(words) and not self._words.get(words[j + 2]))
+                    or (after != "" and self._is_activity(raw[j + 1]))  # "2 hours walking"
+                    or (i > 0 and raw[i - 1] == "after" and after in ("of", "on", "at", "in"))
                 )
                 if minutes > spec.long_minutes and not (
                     of_activity or self._activity_before(raw, i)

@@ -124,7 +124,10 @@ async def test_free_text_typo_warning_sign_and_off_topic(user: SimUser) -> None:
         or "phone" in swim.text
     )
     [safety] = await user.send("my calf cramped and now it's swollen and red")
-    assert "Call emergency services" in safety.text or "emergency" in safety.text.lower()
+    assert safety.text.startswith("⚠️ <b>Get medical advice today</b>") or safety.text.startswith(
+        "⚠️ Get medical advice today"
+    )
+    assert "swollen, red, warm or tender" in safety.text  # names the sign it recognised
     [other] = await user.send("who won the football game")
     assert "Did you mean" in other.text or "not sure" in other.text
     assert "🏠 Menu" in other.labels
@@ -138,3 +141,31 @@ async def test_huge_message_is_answered(user: SimUser) -> None:
 async def test_cancel_with_nothing_running(user: SimUser) -> None:
     [reply] = await user.command("/cancel")
     assert "nothing to cancel" in reply.text.lower()
+
+
+async def test_emergency_screen_leads_with_the_number_and_no_self_care(
+    user: SimUser, services: Services
+) -> None:
+    await user.command("/start")
+    [generic] = await user.send("my foot has suddenly gone white and cold")
+    first = generic.text.split("\n")[0]
+    assert "Call" in first
+    assert "112 / 911 / 999" in first  # no country known yet
+    assert not any("Cramp now" in label or "stretch" in label.lower() for label in generic.labels)
+    # With a time zone (set for reminders), the number is that country's.
+    await services.storage.set_time_zone(user.user_id, "Europe/London")
+    [uk] = await user.send("chest pain and my calf hurts")
+    assert uk.text.split("\n")[0].count("999") == 1
+    assert "112 / 911" not in uk.text.split("\n")[0]
+
+
+async def test_a_warning_sign_comes_before_a_set_up_in_progress(user: SimUser) -> None:
+    await user.command("/reminders")
+    [warning] = await user.send("my leg cramp has lasted 40 minutes")
+    assert warning.text.startswith("⚠️")
+
+
+async def test_small_talk_gets_one_short_line(user: SimUser) -> None:
+    [reply] = await user.send("thanks!")
+    assert len(reply.text) < 200
+    assert reply.labels == ["🏠 Menu"]
