@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.intents import INTENTS, ROUTABLE_INTENTS
+from bot.routing_cues import Cue
 from bot.telegram_html import MAX_TEXT, html_error, visible_length
 from bot.warning_signs import WarningSpec, parse_spec
 
@@ -121,6 +122,7 @@ class Content:
     now_words: tuple[str, ...] = ()
     now_phrases: tuple[str, ...] = ()
     not_now: tuple[str, ...] = ()
+    cues: tuple[Cue, ...] = ()
     flows: FlowTexts | None = None
     reminders: ReminderTexts | None = None
 
@@ -338,6 +340,22 @@ def _load_reminders(path: Path) -> ReminderTexts:
     )
 
 
+def _load_cues(path: Path, raw: object) -> tuple[Cue, ...]:
+    if not isinstance(raw, list):
+        raise ContentError(path, "cue", "must be a list of [[cue]] tables")
+    cues = []
+    for n, entry in enumerate(raw):
+        intents = entry.get("intents", [])
+        if not intents or any(i not in ROUTABLE_INTENTS for i in intents):
+            raise ContentError(path, f"cue.{n}.intents", "must list intent ids")
+        words, phrases = entry.get("words", []), entry.get("phrases", [])
+        if not all(isinstance(w, str) for w in (*words, *phrases)):
+            raise ContentError(path, f"cue.{n}", "words and phrases must be strings")
+        cues.append(Cue(tuple(intents), tuple(w.lower() for w in words),
+                        tuple(p.lower() for p in phrases)))  # fmt: skip
+    return tuple(cues)
+
+
 def _load_warnings(path: Path, topics: Mapping[str, Topic]) -> WarningSpec:
     try:
         spec = parse_spec(_read_toml(path))
@@ -431,6 +449,7 @@ def load_content(root: Path, language: str = "en") -> Content:
         now_words=tuple(w.lower() for w in matching.get("now_words", [])),
         now_phrases=tuple(w.lower() for w in matching.get("now_phrases", [])),
         not_now=tuple(w.lower() for w in matching.get("not_now", [])),
+        cues=_load_cues(routing_path, routing.get("cue", [])),
         places=MappingProxyType({i: tuple(w.lower() for w in ws) for i, ws in places.items()}),
         flows=_load_flows(folder / "flows.toml"),
         reminders=_load_reminders(folder / "reminders.toml"),

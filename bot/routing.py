@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 
 from bot.intents import CRAMP_NOW, FALLBACK, SAFETY
+from bot.routing_cues import Cue
 from bot.spelling import Speller
 from bot.warning_signs import Warning, WarningDetector, WarningSpec
 
@@ -35,17 +36,24 @@ RED_FLAG_WORD_SCORE = 86
 RED_FLAG_PHRASE_SCORE = 90
 MIN_FUZZY_WORD = 4
 ALTERNATIVES = 3
+STEM_CACHE = 50_000
+# Only the intents whose words explain most of the message are scored in full.
+MAX_INTENTS = 10
 # An intent's score mixes its best phrase's fuzzy score with the evidence of the message's words
 # for it: the share of the message's weight (rare words weigh more) that its keywords explain.
-PHRASE_SHARE = 0.7
+PHRASE_SHARE = 0.6
 # Weight of a word no keyword uses ("homework"): it counts against every intent.
-UNKNOWN_WEIGHT = 3.0
+UNKNOWN_WEIGHT = 2.0
 # Weight of a generic word ("help", "please", "remind"): never enough to pick a topic alone.
 GENERIC_WEIGHT = 0.35
 # Points a cramp now gains when the message says it is happening now.
 NOW_BONUS = 30
+# Points a question word gives its family of intents ("why" -> the causes), and the score of
+# the family's general intent in a message about cramps that has no keyword of it.
+CUE_BONUS = 15
+CUE_BASE = 40
 # Points a topic loses when the message has no anchor word and some words no keyword uses.
-ANCHOR_PENALTY = 20
+ANCHOR_PENALTY = 30
 # Intents that need no anchor: they are not about cramps themselves.
 UNANCHORED = frozenset({"help", "smalltalk", "other_cramp"})
 
@@ -89,6 +97,7 @@ class Router:
         now_words: Iterable[str] = (),
         now_phrases: Iterable[str] = (),
         not_now: Iterable[str] = (),
+        cues: Iterable[Cue] = (),
     ) -> None:
         """`keywords` maps an intent id to its phrases; `warnings` describes the warning signs;
         `suffixes` are word endings folded away before matching ("cramping" ~ "cramp");
@@ -98,8 +107,10 @@ class Router:
         `places` maps a flow intent to the words that place a cramp there ("bed", "pool");
         `anchors` are words that put a message in the bot's field (cramp, calf, stretch...);
         `now_words` and `now_phrases` say a cramp is happening now ("rn", "what do i do"),
-        unless a word of `not_now` makes it a general question ("when", "usually")."""
+        unless a word of `not_now` makes it a general question ("when", "usually");
+        `cues` are question words ("why", "prevent") that favour a family of intents."""
         self._suffixes = tuple(sorted(suffixes, key=len, reverse=True))
+        self._stems: dict[str, str] = {}
         phrases: dict[str, str] = {}
         for intent, words in keywords.items():
             for word in words:
@@ -112,6 +123,9 @@ class Router:
         self._phrase_intent = [phrases[p] for p in self._phrases]
         # token_sort_ratio is ratio() of the sorted words: sort each phrase's words once here.
         self._sorted_phrases = [" ".join(sorted(p.split())) for p in self._phrases]
+        self._sorted_by_intent: dict[str, list[str]] = {}
+        for sorted_phrase, intent in zip(self._sorted_phrases, self._phrase_intent, strict=True):
+            self._sorted_by_intent.setdefault(intent, []).append(sorted_phrase)
         # Which phrases hold each word, so token_set_ratio (the costly scorer) only runs on
         # phrases that share a word with the message; for the rest it equals token_sort_ratio.
         # A word found in a large share of phrases ("cramp") says little about which phrase
@@ -167,11 +181,29 @@ class Router:
         self._now = frozenset(self._stem(w) for w in now_words)
         self._now_phrases = tuple(f" {normalise(p)} " for p in now_phrases)
         self._not_now = frozenset(self._stem(w) for w in not_now)
+        self._cues = tuple(
+            (
+                frozenset(self._stem(w) for w in cue.words),
+                tuple(f" {self._fold(p)} " for p in cue.phrases),
+                frozenset(cue.intents),
+                cue.intents[0],
+            )
+            for cue in cues
+        )
 
     def _fold(self, text: str) -> str:
         return " ".join(self._stem(w) for w in normalise(text).split())
 
     def _stem(self, word: str) -> str:
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stem_uncached(word)
+            if len(self._stems) >= STEM_CACHE:
+                self._stems.clear()
+            self._stems[word] = stem
+        return stem
+
+    def _stem_uncached(self, word: str) -> str:
         for suffix in self._suffixes:
             if len(word) > len(suffix) + 3 and word.endswith(suffix):
                 return word[: -len(suffix)]
@@ -209,7 +241,23 @@ class Router:
                 if word not in self._generic:
                     topical.add(intent)
         only_generic = all(w in self._generic for w in content if w in self._weight)
-        return {i: e / total for i, e in evidence.items() if i in topical or only_generic}
+        shares = {i: e / total for i, e in evidence.items() if i in topical or only_generic}
+        if len(shares) > MAX_INTENTS:  # the rest explain too little of the message to win
+            shares = dict(heapq.nlargest(MAX_INTENTS, shares.items(), key=lambda kv: kv[1]))
+        return shares
+
+    def _apply_cues(self, words: list[str], combined: dict[str, float]) -> None:
+        """A question word ("why", "prevent") lifts its family of intents; in a message about
+        cramps, the family's general intent is a candidate even with no keyword of its own."""
+        query = f" {' '.join(words)} "
+        about_cramps = bool(self._anchors.intersection(words))
+        for cue_words, cue_phrases, family, general in self._cues:
+            if not (cue_words.intersection(words) or any(p in query for p in cue_phrases)):
+                continue
+            if about_cramps and general not in combined:
+                combined[general] = CUE_BASE
+            for intent in family & combined.keys():
+                combined[intent] += CUE_BONUS
 
     def _happening_now(self, words: list[str]) -> bool:
         """A cramp now: a word or phrase of the moment ("rn", "what do i do"), no general
@@ -231,7 +279,9 @@ class Router:
 
     def scores(self, text: str) -> list[tuple[str, int]]:
         """Every intent that matched at all, with its combined score, best first."""
-        words = self._query_words(text[:MATCH_CHARS])
+        return self._scores(self._query_words(text[:MATCH_CHARS]))
+
+    def _scores(self, words: list[str]) -> list[tuple[str, int]]:
         query = " ".join(words)
         if not query:
             return []
@@ -240,42 +290,36 @@ class Router:
         # phrase that covers the whole message; the mean of the two favours the phrase that
         # explains most of what was said, and word order and typos cost little in either.
         sorted_query = " ".join(sorted(words))
-        scored = {
-            index: score
-            for _, score, index in process.extract(
-                sorted_query, self._sorted_phrases, scorer=fuzz.ratio,
-                limit=None, score_cutoff=MIN_SCORE,
-            )
-        }  # fmt: skip
+        # Only intents the message's words point to can win: score their phrases alone.
+        best: dict[str, float] = {}
+        for intent in evidence:
+            hit = process.extractOne(
+                sorted_query, self._sorted_by_intent[intent], scorer=fuzz.ratio,
+                score_cutoff=MIN_SCORE,
+            )  # fmt: skip
+            if hit is not None:
+                best[intent] = hit[1]
         # Candidates, weighted by how rare the shared words are (a word in few phrases says more).
         shared: dict[int, float] = {}
         for word in dict.fromkeys(words):  # each word once, in order: results never vary
             holders = self._phrases_with.get(word, ())
             for i in holders:
                 shared[i] = shared.get(i, 0.0) + 1.0 / len(holders)
-        if len(shared) > MAX_CANDIDATES:  # a long message: keep the best-sharing phrases
-            shared = dict(
-                heapq.nlargest(MAX_CANDIDATES, shared.items(), key=lambda kv: (kv[1], -kv[0]))
-            )
-        for index in shared:
-            sort_score = scored.get(index)
-            if sort_score is None:
-                sort_score = fuzz.ratio(sorted_query, self._sorted_phrases[index])
-            set_score = fuzz.token_set_ratio(query, self._phrases[index])
-            scored[index] = (set_score + sort_score) / 2
-        # Phrases with no indexed word in common keep their token_sort score: without a common
-        # word, token_set_ratio equals it.
-        best: dict[str, float] = {}
-        for index, score in scored.items():
+        candidates = sorted(shared, key=shared.__getitem__, reverse=True)[:MAX_CANDIDATES]
+        for index in candidates:
             intent = self._phrase_intent[index]
-            if score > best.get(intent, 0.0):
-                best[intent] = score
+            if intent not in evidence:
+                continue
+            sort_score = fuzz.ratio(sorted_query, self._sorted_phrases[index])
+            set_score = fuzz.token_set_ratio(query, self._phrases[index])
+            best[intent] = max(best.get(intent, 0.0), (set_score + sort_score) / 2)
         combined = {
             intent: PHRASE_SHARE * best.get(intent, 0.0) + (1 - PHRASE_SHARE) * 100 * share
             for intent, share in evidence.items()
         }
         if CRAMP_NOW in combined and self._happening_now(words):
             combined[CRAMP_NOW] += NOW_BONUS
+        self._apply_cues(words, combined)
         if self._off_field(words):
             for intent in combined:
                 if intent not in UNANCHORED:
@@ -283,16 +327,16 @@ class Router:
         ranked = sorted(combined.items(), key=lambda item: -item[1])
         return [(intent, round(score)) for intent, score in ranked]
 
-    def _place(self, text: str) -> str | None:
+    def _place(self, words: list[str]) -> str | None:
         """The flow a place word in the message points to (the first one listed wins)."""
-        words = set(self._query_words(text[:MATCH_CHARS]))
         for intent, place_words in self._places.items():
-            if words & place_words:
+            if not place_words.isdisjoint(words):
                 return intent
         return None
 
     def route(self, text: str) -> Route:
-        ranked = self.scores(text)
+        words = self._query_words(text[:MATCH_CHARS])
+        ranked = self._scores(words)
         warnings = self.detector.detect(text)
         if warnings:
             others = tuple((i, s) for i, s in ranked if i != SAFETY)[:ALTERNATIVES]
@@ -300,7 +344,7 @@ class Router:
         if ranked and ranked[0][1] >= ACCEPT_SCORE:
             intent, score = ranked[0]
             if intent == CRAMP_NOW:
-                intent = self._place(text) or intent
+                intent = self._place(words) or intent
             return Route(intent, score, tuple(ranked[1 : 1 + ALTERNATIVES]))
         # The score says how sure the router is that nothing fits.
         top = ranked[0][1] if ranked else 0

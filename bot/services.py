@@ -58,6 +58,7 @@ class Locale:
                 content.now_words,
                 content.now_phrases,
                 content.not_now,
+                content.cues,
             ),
             engine,
         )

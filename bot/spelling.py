@@ -23,8 +23,9 @@ MIN_CORRECTABLE = 5
 # Words at least this long may be two edits away from their vocabulary word.
 LONG_WORD = 9
 # Clause boundaries: punctuation ends one; so do these words (a negation never crosses them).
-_CLAUSE_SPLIT = re.compile(r"[.,;:!?\n()\[\]]+|\s[-–—]+\s")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# One pass: words (apostrophes inside kept for now), clause punctuation, and a spaced dash.
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[.,;:!?\n()\[\]]|(?<=\s)[-–—]+(?=\s)")
+_PUNCTUATION = frozenset(".,;:!?\n()[]")
 _CACHE_LIMIT = 50_000
 # A word seen at least this often in pyspellchecker's word-frequency list is a real word, and
 # is never "corrected" into a keyword ("sweet" is not a typo of "swept", nor "lane" of "plane").
@@ -46,12 +47,18 @@ def dictionary_words(language: str) -> frozenset[str]:
 
 def clauses(text: str) -> list[list[str]]:
     """The message as clauses of lower-case words; apostrophes are dropped ("can't" -> "cant")."""
-    out = []
     text = text.lower().replace(">", " over ").replace("+", " plus ")
-    for part in _CLAUSE_SPLIT.split(text):
-        found = [w.replace("'", "").replace("’", "") for w in _WORD.findall(part)]
-        if found:
-            out.append(found)
+    out: list[list[str]] = []
+    current: list[str] = []
+    for token in _TOKEN.findall(text):
+        if token[0] in _PUNCTUATION or token[0] in "-–—":
+            if current:
+                out.append(current)
+                current = []
+        else:
+            current.append(token.replace("'", "").replace("’", ""))
+    if current:
+        out.append(current)
     return out
 
 

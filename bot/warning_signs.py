@@ -47,6 +47,10 @@ _SINCE_TIME = re.compile(
     r"^(\d{1,2}([:.]\d{2})?(am|pm)?|lunchtime|lunch|breakfast|dinner|midnight|bedtime|yesterday|morning|teatime|noon)$"
 )
 _LIST_JOINERS = frozenset({"or", "nor"})
+_WORD_CACHE_LIMIT = 50_000
+# Read in full (phrases, negation, numbers); past this, a long message is read word by word.
+FULL_CHARS = 1000
+_STRIP = ".,;:!?()[]\"“”‘’'*-–—…/\\<>😀😭😫😣🙏"
 _CRAMPISH = frozenset({"cramp", "pain"})
 _SINGULAR_UNITS = frozenset({"hour", "minute", "week", "month", "year", "day", "night"})
 _DOUBLED = re.compile(r"(.)\1+")
@@ -222,6 +226,38 @@ class WarningDetector:
                     self._phrases.setdefault(words[0], []).append((words, concept))
         for starting in self._phrases.values():
             starting.sort(key=lambda e: -len(e[0]))
+        # Phrases that only look like a sign, by first word; the second words of the others.
+        self._ignored = {
+            first: [p for p, c in entries if c == IGNORE]
+            for first, entries in self._phrases.items()
+        }
+        self._ignored = {first: ps for first, ps in self._ignored.items() if ps}
+        for first in self._phrases:
+            self._phrases[first] = [(p, c) for p, c in self._phrases[first] if c != IGNORE]
+        self._seconds = {
+            first: frozenset(p[1] for p, _ in entries)
+            for first, entries in self._phrases.items()
+            if entries
+        }
+        self._word_cache: dict[str, str] = {}
+        self._starts = frozenset(self._words) | frozenset(self._phrases) | frozenset(self._ignored)
+        controls = spec.negations | spec.boundaries | _LIST_JOINERS
+        self._controls = controls | {k for k, v in spec.aliases.items() if v in controls}
+        # Each sign's lines as (concepts needed, concepts that rule it out).
+        self._rules = [
+            (
+                sign.id,
+                sign.tier,
+                [
+                    (
+                        frozenset(c for c in line if not c.startswith("!")),
+                        frozenset(c[1:] for c in line if c.startswith("!")),
+                    )
+                    for line in sign.when
+                ],
+            )
+            for sign in spec.signs
+        ]
         self._minute_units = {self._fold(u) for u in spec.minute_units}
         self._hour_units = {self._fold(u) for u in spec.hour_units}
         self._period_units = {self._fold(u) for u in spec.period_units}
@@ -247,6 +283,16 @@ class WarningDetector:
         return word
 
     def _word(self, word: str) -> str:
+        """The word folded, typo-corrected and read as its alias, remembered."""
+        cached = self._word_cache.get(word)
+        if cached is None:
+            cached = self._read_word(word)
+            if len(self._word_cache) >= _WORD_CACHE_LIMIT:
+                self._word_cache.clear()
+            self._word_cache[word] = cached
+        return cached
+
+    def _read_word(self, word: str) -> str:
         word = self.spec.aliases.get(word, word)
         if any(c.isdigit() for c in word):
             return word
@@ -262,32 +308,53 @@ class WarningDetector:
     def concepts(self, text: str) -> set[str]:
         """The concepts the message mentions and does not deny."""
         present: set[str] = set()
+        gap = self.spec.phrase_gap
         for clause in clauses(text):
             words = [self._word(w) for w in clause]
             present |= self._quantities(words, clause)
             negated_from = -1  # words from this index on are under a negation
             skip_to = 0
-            for i, word in enumerate(words):
+            # Only words that can start a concept, deny one or end a denial need a look.
+            for i in [
+                i
+                for i, word in enumerate(words)
+                if word in self._starts or clause[i] in self._controls
+            ]:
+                word = words[i]
                 if i < skip_to:
                     continue
+                singles = self._words.get(word)
+                seconds = self._seconds.get(word)
+                phrase_here = seconds is not None and not seconds.isdisjoint(
+                    words[i + 1 : i + 2 + gap]
+                )
+                if (
+                    not phrase_here
+                    and (singles is None or singles <= present)
+                    and clause[i] not in self._controls
+                    and word not in self._ignored
+                ):
+                    continue  # nothing here that is not known already
                 said = self.spec.aliases.get(clause[i], clause[i])  # as written, not folded
                 if said in self.spec.boundaries:
                     negated_from = -1
                 elif said in _LIST_JOINERS and negated_from >= 0 and i - negated_from <= 3:
                     negated_from = i  # "no swelling or redness or heat": the list stays denied
-                found: list[str] = list(self._words.get(word, ()))
-                ignored = [p for p, c in self._phrases.get(word, ()) if c == IGNORE]
-                if ignored and tuple(words[i : i + len(ignored[0])]) == ignored[0]:
-                    skip_to = i + len(ignored[0])
+                ignored = next(
+                    (p for p in self._ignored.get(word, ()) if _in_order(words, i, p, 0)), None
+                )
+                if ignored is not None:
+                    skip_to = i + len(ignored)
                     continue
-                for phrase, concept in self._phrases.get(word, ()):
-                    if _in_order(words, i, phrase, self.spec.phrase_gap):
-                        found.append(concept)
-                if IGNORE in self._words.get(word, ()):
+                if singles is not None and IGNORE in singles:
                     continue
+                found: list[str] = list(singles or ())
+                # Phrases starting here, only when the next words hold a second word of one.
+                if phrase_here:
+                    found += [c for p, c in self._phrases[word] if _in_order(words, i, p, gap)]
+                if found and not DURATIONS.isdisjoint(found) and self._activity_before(clause, i):
+                    found = [c for c in found if c not in DURATIONS]  # "danced all night"
                 negated = negated_from >= 0 and i - negated_from <= self.spec.window
-                if self._activity_before(clause, i):  # "dancing all night": not the cramp
-                    found = [c for c in found if c not in DURATIONS]
                 for concept in found:
                     if not negated or concept in self.spec.context:
                         present.add(concept)
@@ -352,7 +419,11 @@ class WarningDetector:
         a long period ("3 weeks", "a few months") and many times ("4 nights", "5 times")."""
         found: set[str] = set()
         spec = self.spec
+        numbers = self.spec.numbers
         for i in range(len(words)):
+            word = words[i]
+            if not (word[:1].isdigit() or word in numbers or word == "since"):
+                continue
             if words[i] == "since" and i + 1 < len(words) and _SINCE_TIME.match(raw[i + 1]):
                 if not self._activity_before(raw, i):  # "since 4am", "since lunchtime"
                     found.add(LONG_DURATION)
@@ -396,14 +467,21 @@ class WarningDetector:
         return found
 
     def detect(self, text: str) -> tuple[Warning, ...]:
-        """Every sign the message mentions, most urgent first (empty: none)."""
-        present = self.concepts(text)
+        """Every sign the message mentions, most urgent first (empty: none). The first
+        FULL_CHARS characters are read in full; in the rest of a long message each word still
+        counts, without phrases or negation (over-warning is the safe side)."""
+        present = self.concepts(text[:FULL_CHARS])
+        if len(text) > FULL_CHARS:
+            for word in {w.strip(_STRIP) for w in text[FULL_CHARS:].lower().split()}:
+                if word:
+                    present.update(self._words.get(self._word(word.replace("'", "")), ()))
+            present.discard(IGNORE)
         if not present:
             return ()
         found = [
-            Warning(sign.id, sign.tier)
-            for sign in self.spec.signs
-            if any(_fires(line, present) for line in sign.when)
+            Warning(sign_id, tier)
+            for sign_id, tier, lines in self._rules
+            if any(needs <= present and present.isdisjoint(excludes) for needs, excludes in lines)
         ]
         found.sort(key=lambda w: self._sign_order[w.sign])
         return tuple(found)
