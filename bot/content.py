@@ -119,6 +119,7 @@ class Content:
     generic_words: tuple[str, ...] = ()
     places: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     anchors: tuple[str, ...] = ()
+    needs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     now_words: tuple[str, ...] = ()
     now_phrases: tuple[str, ...] = ()
     not_now: tuple[str, ...] = ()
@@ -426,6 +427,10 @@ def load_content(root: Path, language: str = "en") -> Content:
     anchors = routing.get("matching", {}).get("anchors", [])
     if not all(isinstance(x, str) for x in anchors):
         raise ContentError(routing_path, "matching.anchors", "must be a list of words")
+    needs = routing.get("needs", {})
+    for intent, words in needs.items():
+        if intent not in ROUTABLE_INTENTS or not all(isinstance(w, str) for w in words):
+            raise ContentError(routing_path, f"needs.{intent}", "must map an intent to words")
     places = routing.get("places", {})
     for intent, words in places.items():
         if intent not in ROUTABLE_INTENTS or not all(isinstance(w, str) for w in words):
@@ -446,6 +451,7 @@ def load_content(root: Path, language: str = "en") -> Content:
         stop_words=tuple(w.lower() for w in stop_words),
         generic_words=tuple(w.lower() for w in generic_words),
         anchors=tuple(w.lower() for w in anchors),
+        needs=MappingProxyType({i: tuple(w.lower() for w in ws) for i, ws in needs.items()}),
         now_words=tuple(w.lower() for w in matching.get("now_words", [])),
         now_phrases=tuple(w.lower() for w in matching.get("now_phrases", [])),
         not_now=tuple(w.lower() for w in matching.get("not_now", [])),

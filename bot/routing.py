@@ -53,9 +53,9 @@ NOW_BONUS = 30
 CUE_BONUS = 15
 CUE_BASE = 40
 # Points a topic loses when the message has no anchor word and some words no keyword uses.
-ANCHOR_PENALTY = 30
+ANCHOR_PENALTY = 20
 # Intents that need no anchor: they are not about cramps themselves.
-UNANCHORED = frozenset({"help", "smalltalk", "other_cramp"})
+UNANCHORED = frozenset({"help", "smalltalk"})
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,7 @@ class Router:
         generic_words: Iterable[str] = (),
         places: Mapping[str, Iterable[str]] | None = None,
         anchors: Iterable[str] = (),
+        needs: Mapping[str, Iterable[str]] | None = None,
         now_words: Iterable[str] = (),
         now_phrases: Iterable[str] = (),
         not_now: Iterable[str] = (),
@@ -106,6 +107,7 @@ class Router:
         `generic_words` ("help", "please", "remind") never pick a topic on their own;
         `places` maps a flow intent to the words that place a cramp there ("bed", "pool");
         `anchors` are words that put a message in the bot's field (cramp, calf, stretch...);
+        `needs` maps an intent to words of which the message must have one;
         `now_words` and `now_phrases` say a cramp is happening now ("rn", "what do i do"),
         unless a word of `not_now` makes it a general question ("when", "usually");
         `cues` are question words ("why", "prevent") that favour a family of intents."""
@@ -165,12 +167,17 @@ class Router:
             for intent, words in (places or {}).items()
         }
         self._anchors = frozenset(self._stem(w) for w in anchors)
+        self._needs = {
+            intent: frozenset(self._stem(w) for w in words)
+            for intent, words in (needs or {}).items()
+        }
         # Whole words as well as folded ones: "crampng" is closer to "cramping" than to "cramp".
         raw_words = {w for k in keywords.values() for p in k for w in normalise(p).split()}
         self._speller = Speller(
             {
                 *self._weight,
                 *raw_words,
+                *(w for ws in (needs or {}).values() for w in ws),
                 *(w for ws in self._places.values() for w in ws),
                 *self._anchors,
                 *(w for ws in (places or {}).values() for w in ws),
@@ -241,9 +248,14 @@ class Router:
                 if word not in self._generic:
                     topical.add(intent)
         only_generic = all(w in self._generic for w in content if w in self._weight)
-        shares = {i: e / total for i, e in evidence.items() if i in topical or only_generic}
+        shares = {
+            i: e / total
+            for i, e in evidence.items()
+            if i in topical or (only_generic and i in UNANCHORED)
+        }
         if len(shares) > MAX_INTENTS:  # the rest explain too little of the message to win
-            shares = dict(heapq.nlargest(MAX_INTENTS, shares.items(), key=lambda kv: kv[1]))
+            floor = heapq.nlargest(MAX_INTENTS, shares.values())[-1]
+            shares = {i: share for i, share in shares.items() if share >= floor}
         return shares
 
     def _apply_cues(self, words: list[str], combined: dict[str, float]) -> None:
@@ -316,6 +328,7 @@ class Router:
         combined = {
             intent: PHRASE_SHARE * best.get(intent, 0.0) + (1 - PHRASE_SHARE) * 100 * share
             for intent, share in evidence.items()
+            if intent not in self._needs or not self._needs[intent].isdisjoint(words)
         }
         if CRAMP_NOW in combined and self._happening_now(words):
             combined[CRAMP_NOW] += NOW_BONUS
@@ -325,7 +338,8 @@ class Router:
                 if intent not in UNANCHORED:
                     combined[intent] -= ANCHOR_PENALTY
         ranked = sorted(combined.items(), key=lambda item: -item[1])
-        return [(intent, round(score)) for intent, score in ranked]
+        # Bonuses and penalties can leave 0..100: the order stands, the score is clamped.
+        return [(intent, max(0, min(100, round(score)))) for intent, score in ranked]
 
     def _place(self, words: list[str]) -> str | None:
         """The flow a place word in the message points to (the first one listed wins)."""

@@ -55,6 +55,7 @@ class Locale:
                 content.generic_words,
                 content.places,
                 content.anchors,
+                content.needs,
                 content.now_words,
                 content.now_phrases,
                 content.not_now,
