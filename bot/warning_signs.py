@@ -52,6 +52,8 @@ _WORD_CACHE_LIMIT = 50_000
 FULL_CHARS = 1000
 _STRIP = ".,;:!?()[]\"“”‘’'*-–—…/\\<>😀😭😫😣🙏"
 _CRAMPISH = frozenset({"cramp", "pain"})
+# After "20 minute": words that leave it a duration ("20 minute now"), not a describing word.
+_ADVERBS = frozenset({"now", "already", "and", "so", "plus", "straight", "long", "or", "ago"})
 _SINGULAR_UNITS = frozenset({"hour", "minute", "week", "month", "year", "day", "night"})
 _DOUBLED = re.compile(r"(.)\1+")
 _NUMBER_UNIT = re.compile(r"^(\d+(?:[.,]\d+)?)([a-z]+)$")  # "20min", "2hrs"
@@ -442,7 +444,7 @@ class WarningDetector:
             # "a 5 hour hike", "a 30 minute walk": the unit describes something else.
             adjectival = (
                 j < len(raw) and raw[j] in _SINGULAR_UNITS and value > 1 and after != ""
-                and not _CRAMPISH & self._words.get(after, set())
+                and after not in _ADVERBS and not _CRAMPISH & self._words.get(after, set())
             )  # fmt: skip
             if adjectival or every:
                 continue
@@ -456,8 +458,9 @@ class WarningDetector:
                     or (after != "" and self._is_activity(raw[j + 1]))  # "2 hours walking"
                     or (i > 0 and raw[i - 1] == "after" and after in ("of", "on", "at", "in"))
                 )
-                if minutes > spec.long_minutes and not (
-                    of_activity or self._activity_before(raw, i)
+                still = "still" in raw[max(0, i - 4) : i]  # "still cramping after 15 min of x"
+                if minutes > spec.long_minutes and (
+                    still or not (of_activity or self._activity_before(raw, i))
                 ):
                     found.add(LONG_DURATION)
             elif unit in self._period_units and value >= 1 and after not in _NOT_A_SPAN:
