@@ -24,7 +24,10 @@ MIN_CORRECTABLE = 5
 LONG_WORD = 9
 # Clause boundaries: punctuation ends one; so do these words (a negation never crosses them).
 # One pass: words (apostrophes inside kept for now), clause punctuation, and a spaced dash.
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[.,;:!?\n()\[\]]|(?<=\s)[-–—]+(?=\s)")
+_TOKEN = re.compile(
+    r"\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\d{1,2}[:.]\d{2}\b"  # clock times: "2am", "6:40"
+    r"|[^\W_]+(?:['’][^\W_]+)*|[.,;:!?\n()\[\]]|(?<=\s)[-–—]+(?=\s)"
+)
 _PUNCTUATION = frozenset(".,;:!?\n()[]")
 _CACHE_LIMIT = 50_000
 # A word seen at least this often in pyspellchecker's word-frequency list is a real word, and
@@ -56,7 +59,7 @@ def clauses(text: str) -> list[list[str]]:
                 out.append(current)
                 current = []
         else:
-            current.append(token.replace("'", "").replace("’", ""))
+            current.append(token.replace("'", "").replace("’", "").replace(" ", ""))
     if current:
         out.append(current)
     return out

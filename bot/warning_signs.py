@@ -52,6 +52,25 @@ _WORD_CACHE_LIMIT = 50_000
 FULL_CHARS = 1000
 _STRIP = ".,;:!?()[]\"“”‘’'*-–—…/\\<>😀😭😫😣🙏"
 _CRAMPISH = frozenset({"cramp", "pain"})
+_HOW_OFTEN = frozenset({"frequent", "long_period", "many_times"})
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(am|pm)?$")
+
+
+def _clock(word: str) -> int | None:
+    """Minutes after midnight of a clock time written "2am", "6:40" or "10.15pm"."""
+    match = _CLOCK.match(word)
+    if match is None or (match.group(2) is None and match.group(3) is None):
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour > 23 or minute > 59 or (match.group(3) and not 1 <= hour <= 12):
+        return None
+    if match.group(3) == "pm" and hour != 12:
+        hour += 12
+    elif match.group(3) == "am" and hour == 12:
+        hour = 0
+    return hour * 60 + minute
+
+
 # After "20 minute": words that leave it a duration ("20 minute now"), not a describing word.
 _ADVERBS = frozenset({"now", "already", "and", "so", "plus", "straight", "long", "or", "ago"})
 _SINGULAR_UNITS = frozenset({"hour", "minute", "week", "month", "year", "day", "night"})
@@ -311,9 +330,13 @@ class WarningDetector:
         """The concepts the message mentions and does not deny."""
         present: set[str] = set()
         gap = self.spec.phrase_gap
+        times: list[int] = []
         for clause in clauses(text):
             words = [self._word(w) for w in clause]
-            present |= self._quantities(words, clause)
+            times += [t for t in map(_clock, clause) if t is not None]
+            on_medicine = not self._medicines.isdisjoint(words)
+            # "on the same statin for years": how long the medicine, not how often the cramps.
+            present |= self._quantities(words, clause) - (_HOW_OFTEN if on_medicine else set())
             negated_from = -1  # words from this index on are under a negation
             skip_to = 0
             # Only words that can start a concept, deny one or end a denial need a look.
@@ -358,11 +381,16 @@ class WarningDetector:
                     found = [c for c in found if c not in DURATIONS]  # "danced all night"
                 negated = negated_from >= 0 and i - negated_from <= self.spec.window
                 for concept in found:
+                    if on_medicine and concept in _HOW_OFTEN:
+                        continue
                     if not negated or concept in self.spec.context:
                         present.add(concept)
                 pseudo = i + 1 < len(words) and clause[i + 1] in self.spec.pseudo_negations
                 if said in self.spec.negations and not found and not pseudo:
                     negated_from = i
+        # Two clock times: "it cramped at 2am and it's 2:35".
+        if len(times) >= 2 and self.spec.long_minutes < (times[-1] - times[0]) % 1440 <= 720:
+            present.add(LONG_DURATION)
         return present
 
     def _number(self, words: list[str], i: int) -> tuple[float | None, int, str | None]:

@@ -154,6 +154,12 @@ def test_several_signs_most_urgent_first(detector: WarningDetector) -> None:
         ("cramps for 3 weeks", True),
         ("cramps 4 nights this week", True),
         ("cramp 2 times ever", False),
+        ("my calf cramped at 2am and it's 2:35 now", True),  # two clock times
+        ("cramp at 6:40, gone by 6:42", False),
+        ("on the same statin for 10 years, cramps are rare", False),  # the medicine's years
+        ("after 5 hours of tennis my calves cramped", False),  # the activity's hours
+        ("sat cross legged for 2 hours then my foot cramped", False),
+        ("still cramping after 15 minutes of stretching", True),
     ],
 )
 def test_numbers_with_units(detector: WarningDetector, text: str, found: bool) -> None:
