@@ -52,6 +52,7 @@ _WORD_CACHE_LIMIT = 50_000
 FULL_CHARS = 1000
 _STRIP = ".,;:!?()[]\"“”‘’'*-–—…/\\<>😀😭😫😣🙏"
 _CRAMPISH = frozenset({"cramp", "pain"})
+_LOOK_BACK = 3  # words an activity may stand before its duration ("sat cross legged for")
 _HOW_OFTEN = frozenset({"frequent", "long_period", "many_times"})
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(am|pm)?$")
 
@@ -423,14 +424,21 @@ class WarningDetector:
 
     def _activity_before(self, raw: list[str], i: int) -> bool:
         """Whether the duration or frequency at word i belongs to an activity, not the cramp:
-        "after 5 hours of tennis", "sitting for hours", "I run every day", "on statins for
-        years"."""
+        "after 5 hours of tennis", "sat cross legged for hours", "I run every day", "on statins
+        for years". Looks back over a few words, stopping at a cramp word."""
+        seen = 0
         j = i - 1
-        while j >= 0 and (raw[j] in _LEAD_INS or raw[j].isdigit() or raw[j] in self.spec.numbers):
+        while j >= 0 and seen < _LOOK_BACK:
+            word = raw[j]
             j -= 1
-        if j < 0:
-            return False
-        return self._is_activity(raw[j])
+            if word in _LEAD_INS or word.isdigit() or word in self.spec.numbers:
+                continue
+            if self._is_activity(word):
+                return True
+            if not _CRAMPISH.isdisjoint(self._words.get(self._word(word), ())):
+                return False
+            seen += 1
+        return False
 
     def _is_activity(self, word: str) -> bool:
         """An activity or medicine word ("walking", "sat", "statins"), not a cramp word."""
@@ -486,7 +494,8 @@ class WarningDetector:
                     or (after != "" and self._is_activity(raw[j + 1]))  # "2 hours walking"
                     or (i > 0 and raw[i - 1] == "after" and after in ("of", "on", "at", "in"))
                 )
-                still = "still" in raw[max(0, i - 4) : i]  # "still cramping after 15 min of x"
+                # "still cramping after 15 min of x", "stretching for 12 min and it's still tight"
+                still = "still" in raw[max(0, i - 4) : i] or "still" in raw[j + 1 : j + 6]
                 if minutes > spec.long_minutes and (
                     still or not (of_activity or self._activity_before(raw, i))
                 ):
