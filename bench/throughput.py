@@ -55,7 +55,7 @@ FULL_SESSION: list[tuple[str, str]] = [
     ("text", "*free"),
     ("text", "/cramp"),
     ("press", "🛏 In bed / on land"),
-    ("press", "🔄 Try something else"),
+    ("press", "➡️ Try something else"),
     ("press", "✅ It eased"),
     ("press", "Rubbing the calf"),
     ("text", "*free"),

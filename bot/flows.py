@@ -34,7 +34,9 @@ class FlowState:
     order: tuple[str, ...] = ()  # the bed flow's methods, in the order this person gets them
     tried: tuple[str, ...] = ()  # methods shown so far, in order
     helped: str | None = None  # feedback given at the end
-    first_from_history: bool = False  # the first method comes first because it helped before
+    # The person said a method helped before: it comes right after the stretch (or the stretch
+    # itself helped). The name is kept for saved states.
+    first_from_history: bool = False
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -119,15 +121,17 @@ class FlowEngine:
     # --- transitions --------------------------------------------------------------------
 
     def start(self, flow_id: str, helpful: Sequence[str] = ()) -> FlowState:
-        """A fresh state; the bed flow puts methods that helped this person before first."""
+        """A fresh state. The bed flow keeps the stretch first (the one method with good
+        evidence) and puts the methods that helped this person before right after it."""
         flow = self.flows.get(flow_id)
         if flow is None:
             raise FlowError(f"no flow {flow_id!r}")
         if flow.start != "method":
             return FlowState(flow_id, flow.start)
         preferred = [m for m in dict.fromkeys(helpful) if m in flow.methods]
-        order = (*preferred, *(m for m in flow.methods if m not in preferred))
-        first = order[0]
+        first = flow.methods[0]
+        order = (first, *(m for m in preferred if m != first))
+        order = (*order, *(m for m in flow.methods if m not in order))
         return FlowState(
             flow_id,
             self._method_step(flow, first),

@@ -53,7 +53,7 @@ def main_menu_rows(content: Content) -> tuple[tuple[Button, ...], ...]:
     rows += _pairs(topic_menus)
     rows.append(
         (
-            Button(content.button("reminders"), cb("t", "reminders")),
+            topic_button(content, content.topics["reminders"]),
             Button(content.button("about"), cb("a")),
         )
     )
@@ -72,17 +72,26 @@ def menu_row(content: Content, back: str | None = None) -> tuple[Button, ...]:
 
 
 def topic_menu(content: Content, menu_id: str) -> Screen:
+    """A menu: its overview topic's page (or its own text) and a button for each other topic.
+    A menu never lists itself: its overview is the page the buttons sit under."""
     menu = content.menus[menu_id]
     if len(menu.items) == 1:  # a menu of one: go straight to it
         return topic_screen(content, content.topics[menu.items[0]])
-    items = [topic_button(content, content.topics[t], menu_id) for t in menu.items]
-    return Screen(f"<b>{menu.title}</b>\n\n{menu.text}", (*_pairs(items), menu_row(content)))
+    items = [topic_button(content, content.topics[t], menu_id) for t in menu.items if t != menu_id]
+    if menu_id in content.topics:
+        text = content.topic_page(content.topics[menu_id])
+    else:
+        text = f"<b>{menu.title}</b>\n\n{menu.text}"
+    return Screen(text, (*_pairs(items), menu_row(content)))
 
 
 def topic_screen(
     content: Content, topic: Topic, *, from_menu: str | None = None, lead: str | None = None
 ) -> Screen:
-    """A topic page with its related topics as buttons, then Back (to its menu) and Menu."""
+    """A topic page with its related topics as buttons, then Back (to its menu) and Menu.
+    An overview topic (one with a menu of the same id) is shown as that menu."""
+    if topic.id in content.menus and len(content.menus[topic.id].items) > 1 and lead is None:
+        return topic_menu(content, topic.id)
     related = [topic_button(content, content.topics[r]) for r in topic.related]
     back = cb("n", from_menu) if from_menu is not None and from_menu in content.menus else None
     text = content.topic_page(topic)
@@ -146,8 +155,13 @@ def flow_screen(
     texts = engine.texts
     step = engine.step(state)
     parts: list[str] = []
-    if state.first_from_history and len(state.tried) == 1 and step and step.method:
-        parts.append(texts.texts["last_time"].format(method=texts.methods[step.method]))
+    if state.first_from_history and step and step.method and len(state.order) > 1:
+        first, helped = state.order[0], state.order[1]
+        if len(state.tried) == 1:  # the stretch: say what comes next, and why this order
+            key = "last_time" if step.method == helped else "stretch_first"
+            parts.append(texts.texts[key].format(method=texts.methods[helped]))
+        elif len(state.tried) == 2 and step.method == helped and first != helped:
+            parts.append(texts.texts["last_time_next"].format(method=texts.methods[helped]))
     if step is None:  # DONE: the thank-you after "What helped?"
         if state.helped:
             parts.append(texts.texts["thanks"].format(method=texts.methods[state.helped]))

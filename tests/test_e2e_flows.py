@@ -12,7 +12,7 @@ from tests.conftest import AppFactory, ManualClock, ManualSleep
 BED = "🛏 In bed / on land"
 SWIM = "🌊 In the water"
 EASED = "✅ It eased"
-NEXT = "🔄 Try something else"
+NEXT = "➡️ Try something else"
 SEVERE = "🚨 Over 10 min or severe"
 
 
@@ -46,7 +46,7 @@ async def test_swim_flow_end_to_end(user: SimUser) -> None:
     [swim] = await user.send("got a cramp in the pool")
     assert "phone" in swim.text.lower()
     assert "float" in swim.text.lower()
-    [after] = await user.press("✅ Out of the water")
+    [after] = await user.press("🚶 I'm out of the water")
     assert "swim" in after.text.lower()
     assert "⏰ Pre-swim reminder" in after.labels
     [bed] = await user.press("😣 Still cramping")
@@ -168,9 +168,12 @@ async def test_personal_order_after_feedback(user: SimUser) -> None:
     await user.press("Standing and walking")
     await user.command("/cramp")
     [first] = await user.press(BED)
-    assert "Last time" in first.text
+    # The stretch stays first, and the text says what comes next and why.
+    assert "First the stretch" in first.text
     assert "standing and walking" in first.text.lower()
-    assert "stand" in first.text.lower()
+    [second] = await user.press(NEXT)
+    assert "Last time" in second.text
+    assert "right after the stretch" in second.text
 
 
 async def test_cancel_ends_a_flow(user: SimUser, services: Services) -> None:

@@ -41,11 +41,14 @@ def test_bed_walks_every_method_then_runs_out(engine: FlowEngine) -> None:
     assert state.tried == engine.flows["bed"].methods
 
 
-def test_helpful_method_comes_first(engine: FlowEngine) -> None:
+def test_stretch_first_then_the_method_that_helped(engine: FlowEngine) -> None:
     state = engine.start("bed", helpful=["massage", "not_a_method"])
-    assert state.order[0] == "massage"
-    assert state.step == "massage"
+    assert state.order[:2] == ("stretch", "massage")
+    assert state.step == "stretch"
     assert state.first_from_history
+    nxt = engine.press(state, "next").state
+    assert nxt is not None
+    assert engine.current_method(nxt) == "massage"
     assert set(state.order) == set(engine.flows["bed"].methods)
     assert len(state.order) == len(engine.flows["bed"].methods)
 

@@ -142,7 +142,7 @@ async def test_hundreds_of_users_interleaved(
         await person.command("/cramp", settle=0.05, timeout=20)
         await press(person, "🛏 In bed / on land")
         if index % 2:
-            await press(person, "🔄 Try something else")
+            await press(person, "➡️ Try something else")
         await press(person, "✅ It eased")
         await press(person, "Rubbing the calf" if index % 2 else "The toe stretch")
         await person.send("why do my feet cramp at night", settle=0.05, timeout=20)
@@ -331,7 +331,7 @@ async def test_token_absent_from_logs_at_every_level(tmp_path: Path, level: str)
                 await person.send("cramp in bed")
                 api.faults.add("500", method="editMessageText", times=5)  # fails for good
                 api.faults.add("drop", method="answerCallbackQuery")
-                await person.press("🔄 Try something else", expect_reply=False, settle=1.0)
+                await person.press("➡️ Try something else", expect_reply=False, settle=1.0)
                 api.faults.add("429", method="sendMessage", retry_after=1)
                 await person.send("hello", settle=0.5)
         finally:
