@@ -23,6 +23,7 @@ from bot.storage import Storage, StorageError
 
 EXIT_CONFIG = 2
 EXIT_UNREACHABLE = 1
+EXIT_FAILED = 1  # stopped by a failure while running (already logged)
 
 
 class StartupError(Exception):
@@ -48,12 +49,9 @@ async def _preflight(bot: Bot) -> None:
         await bot.get_me()
 
 
-def _run(settings: Settings) -> None:
-    from bot.app import build_application
-
-    app = build_application(settings)
+async def _check_bot_api(bot: Bot, settings: Settings) -> None:
     try:
-        asyncio.run(_preflight(app.bot))
+        await _preflight(bot)
     except InvalidToken:
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN",
@@ -66,19 +64,32 @@ def _run(settings: Settings) -> None:
             f"cannot reach the Bot API at {host} ({exc.message}). Check the network, or "
             "BOT_API_BASE_URL if you run your own Bot API server."
         ) from None
+
+
+async def _serve(settings: Settings) -> str | None:
+    """Run the bot until a stop signal; returns why it failed, if it did."""
+    from bot.app import build_application
+    from bot.runner import Webhook, serve
+    from bot.services import Services, load_locales
+
+    services = Services(settings, load_locales(settings.content_dir, settings.language))
+    app = build_application(settings, services=services)
+    await _check_bot_api(app.bot, settings)
+    webhook = None
     if settings.webhook_mode:
-        app.run_webhook(
+        webhook = Webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get(),
-            allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"],
+            url=settings.webhook_url,
+            secret=settings.webhook_secret.get(),
         )
-    else:
-        app.run_polling(
-            allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
-        )
+    await serve(app, services.stop_requested, webhook=webhook, before_stop=services.stop_sending)
+    return services.fatal
+
+
+def _run(settings: Settings) -> int:
+    fatal = asyncio.run(_serve(settings))
+    return EXIT_FAILED if fatal else 0
 
 
 def _route(settings: Settings, texts: Sequence[str]) -> None:
@@ -119,8 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = dataclasses.replace(settings, log_level="WARNING")
         setup_logging(settings)
         if command == "run":
-            _run(settings)
-        elif command == "playground":
+            return _run(settings)
+        if command == "playground":
             from bot.sandbox.playground import run_playground
 
             asyncio.run(run_playground(settings, sys.stdin, sys.stdout))

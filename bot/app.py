@@ -129,10 +129,10 @@ def build_application(
 
     async def sweep(context: Context) -> None:
         # The job only starts a sweep and returns: a long fan-out must not make the job
-        # scheduler skip (and warn about) the next runs. One sweep at a time.
-        scheduler = services.scheduler
-        if scheduler is not None and not scheduler.busy:
-            context.application.create_task(scheduler.tick(), name="reminder-sweep")
+        # scheduler skip (and warn about) the next runs. One sweep at a time. Not
+        # application.create_task: Application.stop() would wait for the whole fan-out.
+        if services.scheduler is not None:
+            services.scheduler.start_tick()
 
     async def post_init(app: BotApp) -> None:
         # Builds the time-zone index once, and checks its alias file.
@@ -146,7 +146,7 @@ def build_application(
             )
         outbox = Outbox(
             storage, client, _render_delivery(services), rate=settings.reminder_rate,
-            clock=services.clock,
+            clock=services.clock, grace_seconds=settings.reminder_grace_minutes * 60,
         )  # fmt: skip
         services.scheduler = ReminderScheduler(
             storage, outbox, grace_seconds=settings.reminder_grace_minutes * 60,
@@ -160,6 +160,8 @@ def build_application(
         log.info("bot started as @%s", app.bot.username)
 
     async def post_stop(app: BotApp) -> None:
+        if services.scheduler is not None:
+            await services.scheduler.stop()
         await flows.stop_all()
         await client.close()
 

@@ -5,18 +5,32 @@ httpx/httpcore (connection-pool scans, anyio wrappers) and under 5% in the bot's
 `BaseRequest` is PTB's documented extension point for another HTTP client; aiohttp is already a
 dependency (the outbox and the local Bot API server use it).
 
-Errors never carry the request URL: Bot API URLs contain the token.
+Errors never carry the request URL: Bot API URLs contain the token (nor aiohttp's exception
+as a cause: its message may hold the URL).
+
+`NotSent` marks the errors after which the request surely did not reach Telegram (no
+connection, or an answer from a front that refused before processing): only those may be
+retried by a call that is not safe to repeat, such as sendMessage. Any other error is "in
+doubt": the message may have arrived.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+# Answers from a front (or the Bot API) that refused before processing: 500, 502, 503.
+NOT_PROCESSED = frozenset({500, 502, 503})
+
+
+class NotSent(NetworkError):
+    """The request surely did not reach Telegram: safe to send again."""
 
 
 def _seconds(value: ODVInput[float], default: float | None) -> float | None:
@@ -32,12 +46,15 @@ class AiohttpRequest(BaseRequest):
         write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 10.0,
+        on_refused: Callable[[int], None] | None = None,
     ) -> None:
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
+        # Called with the status when the Bot API refuses the token (401, 404) or the URL.
+        self._on_refused = on_refused
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -93,11 +110,19 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(
                 method, url, data=body, headers=headers, timeout=timeout
             ) as response:
-                return response.status, await response.read()
-        except TimeoutError as exc:
-            raise TimedOut from exc
+                status, payload = response.status, await response.read()
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            # No connection was made (refused, DNS, TLS, no free connection in time).
+            raise NotSent(f"aiohttp.{type(exc).__name__}") from None
+        except TimeoutError:
+            raise TimedOut from None
         except asyncio.CancelledError:
             raise
         except aiohttp.ClientError as exc:
             # The class name only: aiohttp messages can include the URL, and so the token.
-            raise NetworkError(f"aiohttp.{type(exc).__name__}") from exc
+            raise NetworkError(f"aiohttp.{type(exc).__name__}") from None
+        if status in NOT_PROCESSED:
+            raise NotSent(f"HTTP {status} before processing")
+        if status in (401, 404) and self._on_refused is not None:
+            self._on_refused(status)
+        return status, payload

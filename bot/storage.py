@@ -582,14 +582,24 @@ class Storage:
         )
         return changed > 0
 
-    async def take_deliveries(self, now: int, limit: int) -> list[Delivery]:
+    async def take_deliveries(
+        self, now: int, limit: int, oldest_due: int | None = None
+    ) -> list[Delivery]:
         """Mark up to `limit` due deliveries as 'sending' and return them.
 
         A delivery left in 'sending' by a crash is never sent again (see abandon_in_flight):
         Telegram has no idempotency key, so at most once is the only way to never send twice.
+        One still waiting since before `oldest_due` (the bot was down past the grace window)
+        is recorded as 'late' instead.
         """
 
         async def work(db: aiosqlite.Connection) -> list[Delivery]:
+            if oldest_due is not None:
+                await db.execute(
+                    "UPDATE reminder_deliveries SET status = 'failed', error = 'late'"
+                    " WHERE status = 'pending' AND due_utc < ?",
+                    (oldest_due,),
+                )
             rows = list(
                 await db.execute_fetchall(
                     "SELECT d.id, d.reminder_id, d.user_id, d.chat_id, d.fire_utc, d.attempts + 1,"
@@ -617,8 +627,10 @@ class Storage:
         now: int,
         retry: Sequence[tuple[int, int]] = (),
         failed: Sequence[tuple[int, str]] = (),
+        unsent: Sequence[int] = (),
     ) -> None:
-        """Record a batch's results: sent ids; (id, retry at) to try again; (id, error)."""
+        """Record a batch's results: sent ids; (id, retry at) to try again; (id, error);
+        ids never put on the wire (a stop), back in the queue as they were."""
 
         async def work(db: aiosqlite.Connection) -> None:
             await db.executemany(
@@ -633,15 +645,20 @@ class Storage:
                 "UPDATE reminder_deliveries SET status = 'failed', error = ? WHERE id = ?",
                 [(error, i) for i, error in failed],
             )
+            await db.executemany(
+                "UPDATE reminder_deliveries SET status = 'pending', attempts = attempts - 1"
+                " WHERE id = ?",
+                [(i,) for i in unsent],
+            )
 
         await self._run(work)
 
     async def abandon_in_flight(self) -> int:
         """At start-up: deliveries a crash left mid-send may or may not have arrived; never
-        resend them (no duplicates), record why."""
+        resend them (no duplicates), record them as in doubt."""
 
         changed, _ = await self._write(
-            "UPDATE reminder_deliveries SET status = 'failed', error = 'interrupted'"
+            "UPDATE reminder_deliveries SET status = 'failed', error = 'in doubt: interrupted'"
             " WHERE status = 'sending'"
         )
         return changed
@@ -686,6 +703,14 @@ class Storage:
     async def delivery_counts(self) -> dict[str, int]:
         rows = await self._fetch("SELECT status, COUNT(*) FROM reminder_deliveries GROUP BY status")
         return {str(r[0]): int(r[1]) for r in rows}
+
+    async def delivery_errors(self) -> list[str]:
+        """Why each failed delivery failed ('in doubt: ...', 'blocked', 'late'...), oldest
+        first."""
+        rows = await self._fetch(
+            "SELECT error FROM reminder_deliveries WHERE status = 'failed' ORDER BY id"
+        )
+        return [str(r[0]) for r in rows]
 
     async def add_users_with_reminders(
         self, rows: Sequence[tuple[int, str, str, int]], now: int

@@ -165,7 +165,10 @@ async def test_steady_faults_lose_nothing(api: FakeBotApi, running_bot: object) 
     for method in ("sendMessage", "editMessageText", "answerCallbackQuery", "getUpdates"):
         api.faults.set_rate("500", 0.10, method=method, seed=1)
         api.faults.set_rate("429", 0.05, method=method, seed=2, retry_after=1)
-        api.faults.set_rate("drop", 0.05, method=method, seed=3)
+        if method != "sendMessage":
+            # A connection dropped after a sendMessage went out is in doubt and never
+            # repeated (tests/test_replies_at_most_once.py); the calls safe to repeat are.
+            api.faults.set_rate("drop", 0.05, method=method, seed=3)
     people = [api.user(user_id=70_000 + i, first_name=f"F{i}") for i in range(25)]
 
     async def session(person: SimUser) -> None:

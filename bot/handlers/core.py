@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ContextTypes
 
 from bot import views
@@ -18,6 +18,7 @@ from bot.callbacks import Callback, decode
 from bot.content import Content
 from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit_or_send, send
+from bot.http import NotSent
 from bot.intents import FALLBACK, SAFETY
 from bot.services import Services
 from bot.storage import ConversationState, StorageError
@@ -281,6 +282,8 @@ class CoreHandlers(HandlerBase):
             except StorageError as exc:
                 log.warning("could not record the block: %s", exc)
             return
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest | NotSent):
+            return  # in doubt: the reply may have arrived; an apology could be a second message
         content = self.locale(update).content
         key = "error_storage" if isinstance(error, StorageError) else "error_generic"
         try:
