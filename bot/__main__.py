@@ -17,7 +17,15 @@ from urllib.parse import urlsplit
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
-from bot.config import ConfigError, Settings, load_settings, read_environment, setup_logging
+from bot.config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    read_environment,
+    redact,
+    redaction_forms,
+    setup_logging,
+)
 from bot.content import ContentError
 from bot.storage import Storage, StorageError
 
@@ -160,6 +168,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNREACHABLE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # A bug: one line, with every secret redacted from the message and its whole chain
+        # (a URL in an exception holds the token). The type and message say where to look.
+        forms = redaction_forms(
+            [env.get("TELEGRAM_BOT_TOKEN", "").strip(), env.get("WEBHOOK_SECRET", "").strip()]
+        )
+        chain: list[str] = []
+        seen: BaseException | None = exc
+        while seen is not None and len(chain) < 10:
+            chain.append(f"{type(seen).__name__}: {seen}")
+            seen = seen.__cause__ or seen.__context__
+        print(redact("unexpected error: " + " <- ".join(chain), forms), file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 

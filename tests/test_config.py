@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -202,3 +203,63 @@ def test_token_refused_by_the_api_names_the_variable(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("configuration error: TELEGRAM_BOT_TOKEN was refused")
+
+
+def test_malformed_base_url_is_one_line_without_token(tmp_path: Path) -> None:
+    result = _run_bot(
+        ["run"],
+        {
+            "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+            "BOT_API_BASE_URL": "http://[::1/bot",
+            "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+        },
+        tmp_path,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("configuration error: BOT_API_BASE_URL")
+    assert GOOD_TOKEN not in result.stderr + result.stdout
+    assert GOOD_TOKEN.split(":")[1] not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1/bot", "http://host:port/bot", "http:///bot", "https://x.org/bot?a=1"]
+)
+def test_unparseable_base_urls_are_config_errors(url: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "BOT_API_BASE_URL": url})
+    assert info.value.variable == "BOT_API_BASE_URL"
+
+
+def test_unexpected_error_chain_never_carries_the_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import bot.__main__ as cli
+
+    def crash(settings: Settings) -> int:
+        try:
+            raise OSError(f"connect to /bot{quote(GOOD_TOKEN, safe='')}/getMe failed")
+        except OSError as inner:
+            raise RuntimeError(f"request to https://x.org/bot{GOOD_TOKEN}/getMe") from inner
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", GOOD_TOKEN)
+    monkeypatch.setattr(cli, "_run", crash)
+    monkeypatch.setattr(cli, "setup_logging", lambda settings: None)
+    assert cli.main(["run"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "RuntimeError" in err
+    assert "OSError" in err
+    for form in (GOOD_TOKEN, quote(GOOD_TOKEN, safe=""), GOOD_TOKEN.split(":")[1]):
+        assert form not in err
+
+
+def test_logging_redacts_url_encoded_token() -> None:
+    stream = io.StringIO()
+    setup_logging(Settings(token=Secret(GOOD_TOKEN), log_level="DEBUG"), stream)
+    logging.getLogger("bot.test").warning("GET /bot%s/getMe", quote(GOOD_TOKEN, safe=""))
+    logging.getLogger().handlers.clear()
+    assert quote(GOOD_TOKEN, safe="") not in stream.getvalue()
+    assert "<redacted>" in stream.getvalue()
