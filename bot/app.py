@@ -171,6 +171,12 @@ def build_application(
         if storage is not None:
             await storage.close()
 
+    def token_refused(status: int) -> None:
+        services.fail(
+            f"the Bot API refused TELEGRAM_BOT_TOKEN while running (HTTP {status}): it was "
+            "revoked or replaced. Set the new token from @BotFather and start the bot again."
+        )
+
     async def member_changed(update: Update, context: Context) -> None:
         """Blocking the bot arrives as a my_chat_member update: pause that user's reminders."""
         change = update.my_chat_member
@@ -187,7 +193,9 @@ def build_application(
         .post_shutdown(post_shutdown)
         .concurrent_updates(PerChatUpdateProcessor())
         .request(AiohttpRequest(HTTP_POOL_SIZE))
-        .get_updates_request(AiohttpRequest(1, read_timeout=GET_UPDATES_READ_TIMEOUT))
+        .get_updates_request(
+            AiohttpRequest(1, read_timeout=GET_UPDATES_READ_TIMEOUT, on_refused=token_refused)
+        )
         .build()
     )
 

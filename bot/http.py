@@ -29,6 +29,9 @@ from telegram.request import BaseRequest, RequestData
 NOT_PROCESSED = frozenset({500, 502, 503})
 
 
+NO_UPDATES = b'{"ok": true, "result": []}'
+
+
 class NotSent(NetworkError):
     """The request surely did not reach Telegram: safe to send again."""
 
@@ -53,8 +56,12 @@ class AiohttpRequest(BaseRequest):
         self._write_timeout = write_timeout
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
-        # Called with the status when the Bot API refuses the token (401, 404) or the URL.
+        # For getUpdates: when the Bot API refuses the token (401, 404) while running, tell
+        # `on_refused` (which stops the bot with one line), hold that call until the stop
+        # cancels it, and answer later calls with no updates: PTB's polling loop would
+        # otherwise log tracebacks and die, leaving the process up and answering nobody.
         self._on_refused = on_refused
+        self._refused = False
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -85,6 +92,8 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized")
+        if self._refused:
+            return 200, NO_UPDATES
         timeout = aiohttp.ClientTimeout(
             total=None,
             connect=_seconds(pool_timeout, self._pool_timeout),
@@ -124,5 +133,7 @@ class AiohttpRequest(BaseRequest):
         if status in NOT_PROCESSED:
             raise NotSent(f"HTTP {status} before processing")
         if status in (401, 404) and self._on_refused is not None:
+            self._refused = True
             self._on_refused(status)
+            await asyncio.Event().wait()  # until the stop cancels this call
         return status, payload

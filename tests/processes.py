@@ -80,3 +80,10 @@ def delivery_counts(db: Path) -> tuple[dict[str, int], str]:
             await storage.close()
 
     return asyncio.run(go())
+
+
+def reap(process: subprocess.Popen[bytes]) -> None:
+    """After a failed test: a bot process still running is killed, never left behind."""
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=30)

@@ -7,6 +7,7 @@ Reads commands on stdin, one per line, and answers each with one JSON line:
 `stats [PREFIX]` -> {"bot_messages": n, "chats_reached": n, "duplicates": n, "max_per_chat": n},
     counting only bot messages whose visible text starts with PREFIX when one is given
 `say N TEXT` -> users 1..N each send TEXT to the bot (load during a crash test) -> {"sent": N}
+`revoke` -> the bot's token stops working (as after /revoke at @BotFather) -> {"revoked": 1}
 `quit` (or end of input) -> stops.
 """
 
@@ -69,6 +70,9 @@ async def serve(users: int, port: int, token: str) -> None:
                 return
             if command == "stats" or command.startswith("stats "):
                 print(json.dumps(stats(api, command[len("stats ") :])), flush=True)
+            elif command == "revoke":
+                api.token = "revoked"
+                print(json.dumps({"revoked": 1}), flush=True)
             elif command.startswith("say "):
                 _, count, text = command.split(" ", 2)
                 for user_id in range(1, int(count) + 1):
