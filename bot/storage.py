@@ -266,16 +266,20 @@ class Storage:
         await self._db.close()
 
     async def _migrate(self, target_version: int) -> None:
-        await self._db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_utc INTEGER NOT NULL)"
-        )
-        current = await self.schema_version()
+        """Apply each missing migration in its own IMMEDIATE transaction. The version is read
+        after the write lock is taken, so processes starting at once on a new file take turns
+        (busy_timeout) and each migration runs exactly once."""
         for version, name, sql in MIGRATIONS:
-            if current < version <= target_version:
-                # executescript would COMMIT first; run statement by statement in one transaction.
-                await self._db.execute("BEGIN IMMEDIATE")
-                try:
+            if version > target_version:
+                return
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                    " name TEXT NOT NULL, applied_utc INTEGER NOT NULL)"
+                )
+                if await self.schema_version() < version:
+                    # executescript would COMMIT first; run statement by statement here.
                     for statement in _split_sql(sql):
                         await self._db.execute(statement)
                     await self._db.execute(
@@ -283,10 +287,11 @@ class Storage:
                         " VALUES (?, ?, strftime('%s', 'now'))",
                         (version, name),
                     )
-                    await self._db.execute("COMMIT")
-                except BaseException:
+                await self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
                     await self._db.execute("ROLLBACK")
-                    raise
+                raise
 
     async def schema_version(self) -> int:
         rows = await self._db.execute_fetchall("SELECT MAX(version) FROM schema_migrations")
