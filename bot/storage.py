@@ -120,6 +120,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         "users.blocked_utc: when Telegram said the user blocked the bot (403)",
         "ALTER TABLE users ADD COLUMN blocked_utc INTEGER;",
     ),
+    (
+        6,
+        "reminder_deliveries.snooze_of: the reminder message a snooze came from, one per message",
+        """
+        ALTER TABLE reminder_deliveries ADD COLUMN snooze_of INTEGER;
+        CREATE UNIQUE INDEX deliveries_snooze ON reminder_deliveries(reminder_id, snooze_of)
+            WHERE snooze_of IS NOT NULL;
+        """,
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -254,7 +263,7 @@ class Storage:
             db.row_factory = aiosqlite.Row
             await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await db.execute("PRAGMA foreign_keys = ON")
-            await db.execute("PRAGMA journal_mode = WAL")
+            await _use_wal(db)
             await db.execute("PRAGMA synchronous = NORMAL")
             await storage._migrate(target_version)
         except sqlite3.Error as exc:
@@ -575,15 +584,19 @@ class Storage:
 
         return int(await self._run(work))
 
-    async def queue_delivery(self, reminder_id: int, fire_utc: int) -> bool:
-        """Queue one more delivery of a reminder (a snooze). False if it no longer exists."""
+    async def queue_delivery(
+        self, reminder_id: int, fire_utc: int, *, snooze_of: int | None = None
+    ) -> bool:
+        """Queue one more delivery of a reminder (a snooze of the reminder message
+        `snooze_of`). False if the reminder no longer exists, is stopped or paused, or that
+        message was already snoozed (a double tap snoozes once)."""
 
         changed, _ = await self._write(
             "INSERT OR IGNORE INTO reminder_deliveries"
-            " (reminder_id, user_id, chat_id, fire_utc, due_utc)"
-            " SELECT r.id, r.user_id, u.chat_id, ?, ? FROM reminders r"
-            " JOIN users u ON u.user_id = r.user_id WHERE r.id = ?",
-            (fire_utc, fire_utc, reminder_id),
+            " (reminder_id, user_id, chat_id, fire_utc, due_utc, snooze_of)"
+            " SELECT r.id, r.user_id, u.chat_id, ?, ?, ? FROM reminders r"
+            " JOIN users u ON u.user_id = r.user_id WHERE r.id = ? AND r.enabled = 1",
+            (fire_utc, fire_utc, snooze_of, reminder_id),
         )
         return changed > 0
 
@@ -608,7 +621,7 @@ class Storage:
             rows = list(
                 await db.execute_fetchall(
                     "SELECT d.id, d.reminder_id, d.user_id, d.chat_id, d.fire_utc, d.attempts + 1,"
-                    " r.kind, r.local_time, u.language"
+                    " r.kind, r.local_time, u.language, r.enabled"
                     " FROM reminder_deliveries d"
                     " JOIN reminders r ON r.id = d.reminder_id"
                     " JOIN users u ON u.user_id = d.user_id"
@@ -617,12 +630,18 @@ class Storage:
                     (now, limit),
                 )
             )
+            # A reminder stopped or paused since this was queued never sends.
+            await db.executemany(
+                "UPDATE reminder_deliveries SET status = 'failed', error = 'stopped' WHERE id = ?",
+                [(r[0],) for r in rows if not r[9]],
+            )
+            rows = [r for r in rows if r[9]]
             await db.executemany(
                 "UPDATE reminder_deliveries SET status = 'sending', attempts = attempts + 1"
                 " WHERE id = ?",
                 [(r[0],) for r in rows],
             )
-            return [Delivery(*r) for r in rows]
+            return [Delivery(*r[:9]) for r in rows]
 
         return list(await self._run(work))
 
@@ -740,6 +759,20 @@ class Storage:
     async def integrity_check(self) -> str:
         rows = await self._fetch("PRAGMA integrity_check")
         return str(rows[0][0])
+
+
+async def _use_wal(db: aiosqlite.Connection) -> None:
+    """Switch to WAL. The switch needs a moment alone with the file and SQLite does not wait
+    for it (busy_timeout does not apply), so processes opening a new file at once retry."""
+    for _ in range(BUSY_TIMEOUT_MS // 50):
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            await asyncio.sleep(0.05)
+    await db.execute("PRAGMA journal_mode = WAL")
 
 
 def _split_sql(script: str) -> list[str]:

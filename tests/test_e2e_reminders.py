@@ -246,3 +246,68 @@ async def test_replies_stay_instant_during_a_fan_out(
     fan_out.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await fan_out
+
+
+SNOOZE = "😴 Snooze 10 min"
+STOP = "🔕 Stop this reminder"
+
+
+async def fire_once(services: Services, clock: ManualClock, day: int) -> None:
+    at(clock, f"2026-01-{day:02d}T22:30:20")
+    await tick(services)
+
+
+async def test_double_tap_on_snooze_snoozes_once(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await subscribe_bedtime(user)
+    await fire_once(services, clock, 10)
+    message = user.chat[-1]
+    [reminder] = await services.storage.reminders_of(user.user_id)
+    data = f"v1:r:snz:{reminder.id}"
+    await user.press_data(data, message.message_id)
+    clock.advance(3)  # the second tap lands a few seconds later
+    await user.press_data(data, message.message_id)
+    clock.advance(600)
+    await tick(services)
+    clock.advance(600)
+    await tick(services)
+    assert len(reminder_messages(user)) == 2  # the reminder and one snooze
+    assert await services.storage.delivery_counts() == {"sent": 2}
+
+
+async def test_snooze_after_stop_says_stopped_and_never_sends(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await subscribe_bedtime(user)
+    await fire_once(services, clock, 10)
+    older = user.chat[-1]
+    await fire_once(services, clock, 11)
+    assert len(reminder_messages(user)) == 2
+    await user.press(STOP)  # on the newest reminder message
+    await user.press(SNOOZE, message_id=older.message_id)  # its buttons still work
+    assert "stopped" in (user.callback_answers[-1].text or "")
+    messages = len(user.chat)
+    clock.advance(600)
+    await tick(services)
+    assert len(user.chat) == messages  # nothing more after Stop
+    assert await services.storage.delivery_counts() == {"sent": 2}
+
+
+async def test_delivery_of_a_stopped_reminder_is_never_sent(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await subscribe_bedtime(user)
+    [reminder] = await services.storage.reminders_of(user.user_id)
+    storage = services.storage
+    assert await storage.queue_delivery(reminder.id, int(clock()) - 1)
+    # Stopped behind the queue's back (another process, an older version of the bot):
+    # the sender checks too.
+    await storage._write("UPDATE reminders SET enabled = 0 WHERE id = ?", (reminder.id,))
+    assert not await storage.queue_delivery(reminder.id, int(clock()))
+    await tick(services)
+    assert reminder_messages(user) == []
+    assert await storage.delivery_errors() == ["stopped"]

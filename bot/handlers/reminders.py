@@ -374,7 +374,14 @@ class ReminderHandlers(HandlerBase):
             await answer_callback(context.bot, query.id, texts.texts["done_ack"])
             await self._drop_buttons(update, context)
         elif action == "snz":
-            await storage.queue_delivery(reminder.id, now + SNOOZE_SECONDS)
+            if not reminder.enabled:  # stopped (or paused) since this message was sent
+                await answer_callback(context.bot, query.id, texts.texts["snooze_stopped"])
+                await self._drop_buttons(update, context)
+                return
+            # One snooze per reminder message: a double tap queues nothing more.
+            await storage.queue_delivery(
+                reminder.id, now + SNOOZE_SECONDS, snooze_of=message_id or 0
+            )
             await answer_callback(context.bot, query.id, texts.texts["snoozed"])
             await self._drop_buttons(update, context)
         elif action == "stop":
