@@ -168,6 +168,11 @@ class Reminder:
     next_fire_utc: int | None
     disabled_reason: str | None
 
+    @property
+    def finished(self) -> bool:
+        """A one-off that has fired (or was skipped): on, but never again."""
+        return self.kind == "swim_once" and self.enabled and self.next_fire_utc is None
+
 
 @dataclass(frozen=True)
 class DueReminder:
@@ -501,6 +506,16 @@ class Storage:
             f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE user_id = ? ORDER BY id", (user_id,)
         )
         return [_reminder(r) for r in rows]
+
+    async def purge_finished(self, user_id: int, before_date: str) -> int:
+        """Delete the user's one-offs that fired on a day before `before_date` (ISO date):
+        they have done their job. (Ones that fired today stay a while, for their Snooze.)"""
+        changed, _ = await self._write(
+            "DELETE FROM reminders WHERE user_id = ? AND kind = 'swim_once' AND enabled = 1"
+            " AND next_fire_utc IS NULL AND once_date < ?",
+            (user_id, before_date),
+        )
+        return changed
 
     async def get_reminder(self, reminder_id: int) -> Reminder | None:
         rows = await self._fetch(

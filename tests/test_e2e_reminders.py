@@ -311,3 +311,53 @@ async def test_delivery_of_a_stopped_reminder_is_never_sent(
     await tick(services)
     assert reminder_messages(user) == []
     assert await storage.delivery_errors() == ["stopped"]
+
+
+async def test_one_off_ends_after_firing(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-05T08:00:00")
+    await user.command("/reminders")
+    await user.press("📅 I'm swimming today")
+    await user.send("London")
+    await user.press("✅ Yes, that's it")
+    await user.press("18:00")
+    await user.press(SAVE)
+    await user.press("30 min before")
+    [listing] = await user.command("/reminders")
+    assert "Swim on" in listing.text
+    at(clock, "2026-01-05T17:30:05")
+    await tick(services)
+    assert any("18:00" in m.text for m in user.chat if m.from_bot and "swim" in m.text.lower())
+    [listing] = await user.command("/reminders")
+    assert "Swim on" not in listing.text  # done: gone from the list
+    at(clock, "2026-01-07T09:00:00")
+    await user.command("/reminders")
+    assert await services.storage.reminders_of(user.user_id) == []  # and later deleted
+
+
+async def test_many_reminders_page_and_adding_stops_at_the_limit(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    # 40 reminders from before the limit existed: 120 buttons on one list, over Telegram's
+    # cap of 100; the list pages instead.
+    at(clock, "2026-01-05T08:00:00")
+    await user.command("/start")
+    for n in range(40):
+        await services.storage.add_reminder(
+            user.user_id, "bedtime", f"{n % 24:02d}:00", weekdays=127, lead_minutes=0,
+            once_date=None, next_fire_utc=int(clock()) + 3600, now=int(clock()),
+        )  # fmt: skip
+    [listing] = await user.command("/reminders")
+    assert "Page 1 of 8" in listing.text
+    assert sum(1 for label in listing.labels if label.endswith("🗑 Delete")) == 5
+    assert len(listing.labels) <= 100
+    [second] = await user.press("Next ▶️")
+    assert "Page 2 of 8" in second.text
+    assert "6. 🌙" in second.text
+    [first] = await user.press("◀️ Previous")
+    assert "Page 1 of 8" in first.text
+    [refused] = await user.press(BEDTIME)
+    assert "You have 10 reminders" in refused.text
+    assert len(await services.storage.reminders_of(user.user_id)) == 40
+    assert user.failures == []

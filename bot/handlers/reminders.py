@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Update
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 FLOW = "rem"
 SNOOZE_SECONDS = 600
+DAY_SECONDS = 86_400
 # Set-up steps that read typed text.
 TEXT_STEPS = frozenset({"tz", "time"})
 # Callback actions that belong to a set-up in progress (checked against the saved draft).
@@ -52,19 +54,34 @@ class ReminderHandlers(HandlerBase):
     async def command(self, update: Update, context: Context) -> None:
         await self.show_list(update, context, None)
 
-    async def show_list(self, update: Update, context: Context, message_id: int | None) -> None:
+    async def show_list(
+        self, update: Update, context: Context, message_id: int | None, page: int = 0
+    ) -> None:
         user_id, chat_id = self.ids(update)
         storage = self.services.storage
-        reminders = await storage.reminders_of(user_id)
+        reminders = await self._current(user_id)
         user = await storage.get_user(user_id)
         zone = user.time_zone if user else None
-        screen = rv.reminder_list(self.locale(update).content, reminders, zone)
+        screen = rv.reminder_list(self.locale(update).content, reminders, zone, page)
         await edit_or_send(context.bot, chat_id, message_id, screen)
+
+    async def _current(self, user_id: int) -> list[Reminder]:
+        """The user's reminders, without one-offs that have fired (those from before
+        yesterday are deleted; newer ones stay hidden a while, for their Snooze)."""
+        storage = self.services.storage
+        yesterday = datetime.fromtimestamp(self.services.now() - DAY_SECONDS, UTC).date()
+        await storage.purge_finished(user_id, yesterday.isoformat())
+        return [r for r in await storage.reminders_of(user_id) if not r.finished]
 
     async def begin(
         self, update: Update, context: Context, kind: str, message_id: int | None
     ) -> None:
         """Start setting up a reminder of `kind` (the flows' end-of-flow offers land here)."""
+        user_id, chat_id = self.ids(update)
+        if len(await self._current(user_id)) >= rv.MAX_PER_USER:
+            screen = rv.limit_reached(self._content(update))
+            await edit_or_send(context.bot, chat_id, message_id, screen)
+            return
         draft = rv.Draft(kind=kind, time=rv.DEFAULT_TIME[kind])
         await self._next_setup_step(update, context, draft, message_id)
 
@@ -177,6 +194,10 @@ class ReminderHandlers(HandlerBase):
         if action == "list":
             await storage.clear_state(user_id)
             await self.show_list(update, context, message_id)
+        elif action == "pg":
+            page = parsed.arg(1)
+            number = int(page) if page.isdigit() and len(page) <= 4 else 0
+            await self.show_list(update, context, message_id, number)
         elif action == "add" and parsed.arg(1) in rv.PRESETS:
             await self.begin(update, context, parsed.arg(1), message_id)
         elif action == "tz":
@@ -305,6 +326,10 @@ class ReminderHandlers(HandlerBase):
                 lead_minutes=lead, once_date=once_date, next_fire_utc=next_fire, now=now,
             )  # fmt: skip
         else:
+            if len(await self._current(user_id)) >= rv.MAX_PER_USER:  # set up in two chats
+                await storage.clear_state(user_id)
+                await edit_or_send(context.bot, chat_id, message_id, rv.limit_reached(content))
+                return
             await storage.add_reminder(
                 user_id, draft.kind, draft.time, weekdays=draft.days, lead_minutes=lead,
                 once_date=once_date, next_fire_utc=next_fire, now=now,

@@ -37,6 +37,7 @@ __all__ = ["DEFAULT_TOKEN", "ApiError", "FakeBotApi", "Stats"]
 DEFAULT_TOKEN = "123456:TEST-TOKEN-sandbox"
 MAX_TEXT_LENGTH = 4096
 MAX_CALLBACK_DATA_BYTES = 64
+MAX_INLINE_BUTTONS = 100  # Telegram refuses a keyboard with more
 
 Params = dict[str, Any]
 _Method = Callable[[Params], Awaitable[Any]]
@@ -541,6 +542,8 @@ class FakeBotApi:
                 'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup '
                 "must be an Array of Arrays",
             )
+        if sum(len(row) for row in rows) > MAX_INLINE_BUTTONS:
+            raise ApiError(400, "Bad Request: reply markup is too long")
         echoed: list[list[dict[str, Any]]] = []
         buttons: list[list[Button]] = []
         for row in rows:
