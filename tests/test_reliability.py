@@ -350,3 +350,40 @@ async def test_token_absent_from_logs_at_every_level(tmp_path: Path, level: str)
 def test_content_loads_for_reliability_fixture() -> None:
     assert load_content(PROJECT_ROOT / "content", "en").topics
     assert json.dumps(sorted(INTENTS))
+
+
+# --- forged numbers in callback data ----------------------------------------------------
+
+huge_ids = st.one_of(
+    st.integers(2**63 - 2, 10**39).map(str),
+    st.integers(0, 2**70).map(str),
+    st.sampled_from(["9" * 40, "0" * 40, str(2**63), str(2**63 - 1), "18446744073709551616"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(action=st.sampled_from(["p", "u", "e", "d", "done", "snz", "stop", "pg"]), number=huge_ids)
+def test_callback_ids_never_overflow(action: str, number: str) -> None:
+    parsed = decode(f"v1:r:{action}:{number}")
+    assert parsed is not None
+    value = parsed.int_arg(1)
+    assert value is None or 0 <= value < 2**63
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(action=st.sampled_from(["p", "u", "e", "d", "done", "snz", "stop", "pg"]), number=huge_ids)
+async def test_forged_huge_numbers_are_refused_like_any_forged_button(
+    user: SimUser, action: str, number: str
+) -> None:
+    if not user.chat:
+        await user.command("/reminders")
+    target = user.chat[-1].message_id
+    answers = len(user.callback_answers)
+    await user.press_data(f"v1:r:{action}:{number}", message_id=target, timeout=10)
+    assert len(user.callback_answers) == answers + 1  # answered, once, no traceback
+    # The stale answer shows the list again in place: "not modified" is the only refusal.
+    assert [f for f in user.failures if "not modified" not in f] == []

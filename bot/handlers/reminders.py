@@ -195,9 +195,8 @@ class ReminderHandlers(HandlerBase):
             await storage.clear_state(user_id)
             await self.show_list(update, context, message_id)
         elif action == "pg":
-            page = parsed.arg(1)
-            number = int(page) if page.isdigit() and len(page) <= 4 else 0
-            await self.show_list(update, context, message_id, number)
+            page = parsed.int_arg(1) or 0
+            await self.show_list(update, context, message_id, min(page, 10_000))
         elif action == "add" and parsed.arg(1) in rv.PRESETS:
             await self.begin(update, context, parsed.arg(1), message_id)
         elif action == "tz":
@@ -360,8 +359,9 @@ class ReminderHandlers(HandlerBase):
         texts = content.reminders
         assert texts is not None
         storage = self.services.storage
-        action, arg = parsed.arg(0), parsed.arg(1)
-        reminder = await storage.get_reminder(int(arg)) if arg.isdigit() else None
+        action = parsed.arg(0)
+        reminder_id = parsed.int_arg(1)
+        reminder = await storage.get_reminder(reminder_id) if reminder_id is not None else None
         message_id = self.pressed_message_id(update)
         if reminder is None or reminder.user_id != user_id:
             await answer_callback(context.bot, query.id, texts.texts["stale"])
