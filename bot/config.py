@@ -23,8 +23,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
-# Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret_token.
-WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret_token; fewer
+# than 16 is guessable (and could not be redacted from logs without garbling them).
+# Shorter secrets are refused by load_settings, and never redacted (that would garble logs).
+MIN_SECRET_LENGTH = 16
+WEBHOOK_SECRET_RE = re.compile(rf"^[A-Za-z0-9_-]{{{MIN_SECRET_LENGTH},256}}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 N = TypeVar("N", int, float)
 
@@ -175,8 +178,9 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         if not WEBHOOK_SECRET_RE.match(webhook_secret):
             raise ConfigError(
                 "WEBHOOK_SECRET",
-                "is missing or has characters Telegram refuses",
-                "Set 1-256 characters from A-Z, a-z, 0-9, _ and - (webhook mode needs it).",
+                "is missing, shorter than 16 characters, or has characters Telegram refuses",
+                "Set 16-256 characters from A-Z, a-z, 0-9, _ and - (webhook mode needs it), "
+                "e.g. the output of: openssl rand -hex 32",
             )
 
     content_dir = Path(env.get("CONTENT_DIR", "").strip() or Settings.content_dir)
@@ -215,10 +219,6 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         ),
         operator_ids=_operator_ids(env),
     )
-
-
-# Shorter secrets are refused by load_settings; redacting one would garble the log.
-MIN_SECRET_LENGTH = 16
 
 
 def redaction_forms(secrets: list[str]) -> list[str]:

@@ -46,7 +46,7 @@ def test_full_environment_is_read() -> None:
         "LOG_LEVEL": "debug",
         "BOT_API_BASE_URL": "http://127.0.0.1:8081/bot",
         "WEBHOOK_URL": "https://example.org/hook",
-        "WEBHOOK_SECRET": "s3cret_value-1",
+        "WEBHOOK_SECRET": "s3cret_value-1234",
         "WEBHOOK_PORT": "9000",
         "REMINDER_RATE": "10",
         "OPERATOR_IDS": "1, 2,3",
@@ -77,6 +77,22 @@ def test_full_environment_is_read() -> None:
                 "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
                 "WEBHOOK_URL": "https://x.org",
                 "WEBHOOK_SECRET": "a b",
+            },
+            "WEBHOOK_SECRET",
+        ),
+        (
+            {
+                "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+                "WEBHOOK_URL": "https://x.org",
+                "WEBHOOK_SECRET": "e",
+            },
+            "WEBHOOK_SECRET",
+        ),
+        (
+            {
+                "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+                "WEBHOOK_URL": "https://x.org",
+                "WEBHOOK_SECRET": "fifteen-chars-x",
             },
             "WEBHOOK_SECRET",
         ),
@@ -263,3 +279,26 @@ def test_logging_redacts_url_encoded_token() -> None:
     logging.getLogger().handlers.clear()
     assert quote(GOOD_TOKEN, safe="") not in stream.getvalue()
     assert "<redacted>" in stream.getvalue()
+
+
+def test_short_secret_is_never_redacted_piecemeal() -> None:
+    """A 1-character WEBHOOK_SECRET (refused in webhook mode, but set while polling) must not
+    turn every 'e' in the log into <redacted>, garbling it and showing what the secret is."""
+    stream = io.StringIO()
+    settings = Settings(token=Secret(GOOD_TOKEN), webhook_secret=Secret("e"), log_level="INFO")
+    setup_logging(settings, stream)
+    logging.getLogger("bot.test").info("the sweep sent every reminder")
+    logging.getLogger().handlers.clear()
+    assert "the sweep sent every reminder" in stream.getvalue()
+    assert "<redacted>" not in stream.getvalue()
+
+
+def test_long_webhook_secret_is_redacted_whole() -> None:
+    stream = io.StringIO()
+    secret = "0123456789abcdef-secret"
+    settings = Settings(token=Secret(GOOD_TOKEN), webhook_secret=Secret(secret))
+    setup_logging(settings, stream)
+    logging.getLogger("bot.test").warning("header was %s", secret)
+    logging.getLogger().handlers.clear()
+    assert secret not in stream.getvalue()
+    assert "header was <redacted>" in stream.getvalue()
