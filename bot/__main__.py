@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from telegram import Bot
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.config import (
     ConfigError,
@@ -32,6 +34,10 @@ from bot.storage import Storage, StorageError
 EXIT_CONFIG = 2
 EXIT_UNREACHABLE = 1
 EXIT_FAILED = 1  # stopped by a failure while running (already logged)
+PREFLIGHT_ATTEMPTS = 5
+MAX_STARTUP_WAIT = 300.0  # seconds; a longer retry_after is waited for in steps
+
+log = logging.getLogger("bot")
 
 
 class StartupError(Exception):
@@ -58,20 +64,46 @@ async def _preflight(bot: Bot) -> None:
 
 
 async def _check_bot_api(bot: Bot, settings: Settings) -> None:
-    try:
-        await _preflight(bot)
-    except InvalidToken:
-        raise ConfigError(
-            "TELEGRAM_BOT_TOKEN",
-            "was refused by the Bot API",
-            "Copy the token again from @BotFather (or /revoke there and use the new one).",
-        ) from None
-    except NetworkError as exc:
-        host = urlsplit(settings.api_base_url).netloc
-        raise StartupError(
-            f"cannot reach the Bot API at {host} ({exc.message}). Check the network, or "
-            "BOT_API_BASE_URL if you run your own Bot API server."
-        ) from None
+    """getMe once, as one clear line for every way it can fail; a 429 is waited out."""
+    host = urlsplit(settings.api_base_url).netloc
+    for _ in range(PREFLIGHT_ATTEMPTS):
+        try:
+            await _preflight(bot)
+            return
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            log.warning("the Bot API asked to wait %.0f s before starting; waiting", wait)
+            await asyncio.sleep(min(wait, MAX_STARTUP_WAIT))
+        except InvalidToken as exc:
+            # PTB wraps the answer; Telegram says 404 Not Found for a path that is not a bot
+            # endpoint, 401 Unauthorized for a token it does not know.
+            answer = f"{exc.__cause__ or ''} {exc.message}".lower()
+            if "not found" in answer:
+                raise ConfigError(
+                    "BOT_API_BASE_URL",
+                    f"points at {host}, which answered 'Not Found' for the bot's methods",
+                    "Use the Bot API endpoint ending in /bot, e.g. https://api.telegram.org/bot",
+                ) from None
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN",
+                "was refused by the Bot API",
+                "Copy the token again from @BotFather (or /revoke there and use the new one).",
+            ) from None
+        except NetworkError as exc:
+            raise StartupError(
+                f"cannot reach the Bot API at {host} ({exc.message}). Check the network, or "
+                "BOT_API_BASE_URL if you run your own Bot API server."
+            ) from None
+        except TelegramError as exc:
+            raise StartupError(
+                f"the Bot API at {host} gave an answer that is not Telegram's ({exc.message}): "
+                "a proxy in the way? Check BOT_API_BASE_URL and the network."
+            ) from None
+    raise StartupError(f"the Bot API at {host} kept asking to wait; try again later")
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 async def _serve(settings: Settings) -> str | None:

@@ -17,12 +17,13 @@ doubt": the message may have arrived.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
+from telegram._utils.types import JSONDict, ODVInput
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 # Answers from a front (or the Bot API) that refused before processing: 500, 502, 503.
@@ -63,6 +64,18 @@ class AiohttpRequest(BaseRequest):
         self._on_refused = on_refused
         self._refused = False
         self._session: aiohttp.ClientSession | None = None
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> JSONDict:
+        """PTB's parser, without its log line: PTB logs the whole body (a proxy's HTML page)
+        with a traceback. The caller turns the error into one clear line."""
+        try:
+            result = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            raise TelegramError("Invalid server response (not JSON)") from None
+        if not isinstance(result, dict):
+            raise TelegramError("Invalid server response (not a JSON object)")
+        return result
 
     @property
     def read_timeout(self) -> float | None:

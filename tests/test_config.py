@@ -302,3 +302,24 @@ def test_long_webhook_secret_is_redacted_whole() -> None:
     logging.getLogger().handlers.clear()
     assert secret not in stream.getvalue()
     assert "header was <redacted>" in stream.getvalue()
+
+
+def test_base_url_without_bot_suffix_names_the_variable(tmp_path: Path) -> None:
+    server, port = start_server(0)
+    try:
+        result = _run_bot(
+            ["run"],
+            {
+                "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+                "BOT_API_BASE_URL": f"http://127.0.0.1:{port}",
+                "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+            },
+            tmp_path,
+        )
+    finally:
+        stop_server(server)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("configuration error: BOT_API_BASE_URL")
+    assert "/bot" in lines[0]

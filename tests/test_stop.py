@@ -82,3 +82,61 @@ def test_revoked_token_while_running_exits_non_zero(tmp_path: Path) -> None:
     assert "123456789:" not in lines[0]
     _, integrity = delivery_counts(db)  # storage was closed: the file opens and is intact
     assert integrity == "ok"
+
+
+# --- start-up against a Bot API that misbehaves ------------------------------------------
+
+
+def _start_against(tmp_path: Path, faults: list[str], base_path: str = "/bot") -> tuple[int, str]:
+    """Start the bot with `faults` queued on the server; returns (exit code, log) once it
+    exits, or after it answered a /start (then stopped with SIGTERM)."""
+    db = tmp_path / "bot.sqlite3"
+    log = tmp_path / "bot.log"
+    server, port = start_server(1)
+    for fault in faults:
+        send_command(server, f"fault {fault}")
+    bot = bot_process(port, db, log, BOT_API_BASE_URL=f"http://127.0.0.1:{port}{base_path}")
+    try:
+        send_command(server, "say 1 /start")
+        wait_for(lambda: bot.poll() is not None or server_stats(server)["bot_messages"] >= 1, 60)
+        if bot.poll() is None:
+            bot.send_signal(signal.SIGTERM)
+        code = bot.wait(timeout=30)
+    finally:
+        reap(bot)
+        stop_server(server)
+    return code, log.read_text(errors="replace")
+
+
+def test_rate_limited_get_me_at_startup_waits_then_starts(tmp_path: Path) -> None:
+    code, log = _start_against(tmp_path, ["429 getMe 2 1"])
+    assert code == 0, log  # it started, answered /start, and stopped cleanly
+    assert "Traceback" not in log
+    assert "asked to wait 1 s" in log
+
+
+def test_html_answer_to_get_me_is_one_line(tmp_path: Path) -> None:
+    code, log = _start_against(tmp_path, ["html200 getMe 10"])
+    assert code == 1
+    lines = log.strip().splitlines()
+    assert len(lines) == 1, log
+    assert lines[0].startswith("cannot start: the Bot API at 127.0.0.1")
+    assert "not Telegram's" in lines[0]
+
+
+def test_bad_json_answer_to_get_me_is_one_line(tmp_path: Path) -> None:
+    code, log = _start_against(tmp_path, ["badjson getMe 10"])
+    assert code == 1
+    lines = log.strip().splitlines()
+    assert len(lines) == 1, log
+    assert "not Telegram's" in lines[0]
+
+
+def test_base_url_that_is_not_a_bot_endpoint_names_the_variable(tmp_path: Path) -> None:
+    # /api/bot ends like a Bot API URL, but the server answers 404 there.
+    code, log = _start_against(tmp_path, [], base_path="/api/bot")
+    assert code == 2
+    lines = log.strip().splitlines()
+    assert len(lines) == 1, log
+    assert lines[0].startswith("configuration error: BOT_API_BASE_URL")
+    assert "TELEGRAM_BOT_TOKEN" not in lines[0]

@@ -8,6 +8,8 @@ Reads commands on stdin, one per line, and answers each with one JSON line:
     counting only bot messages whose visible text starts with PREFIX when one is given
 `say N TEXT` -> users 1..N each send TEXT to the bot (load during a crash test) -> {"sent": N}
 `revoke` -> the bot's token stops working (as after /revoke at @BotFather) -> {"revoked": 1}
+`fault KIND METHOD TIMES [RETRY_AFTER]` -> the next TIMES calls of METHOD fail with KIND
+    (see faults.py) -> {"faults": TIMES}
 `quit` (or end of input) -> stops.
 """
 
@@ -70,6 +72,11 @@ async def serve(users: int, port: int, token: str) -> None:
                 return
             if command == "stats" or command.startswith("stats "):
                 print(json.dumps(stats(api, command[len("stats ") :])), flush=True)
+            elif command.startswith("fault "):
+                _, kind, method, times, *rest = command.split()
+                retry_after = int(rest[0]) if rest else 1
+                api.faults.add(kind, method=method, times=int(times), retry_after=retry_after)
+                print(json.dumps({"faults": int(times)}), flush=True)
             elif command == "revoke":
                 api.token = "revoked"
                 print(json.dumps({"revoked": 1}), flush=True)

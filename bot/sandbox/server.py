@@ -451,6 +451,10 @@ class FakeBotApi:
         if fault.kind == "badbytes":
             body = _BAD_GATEWAY_HTML.replace("nginx", "pr\xf6xy").encode("latin-1") + b"\xff\xfe"
             return web.Response(status=502, body=body, content_type="text/html")
+        if fault.kind == "badjson":
+            return web.Response(
+                status=200, text='{"ok": true, "result": {"id": 1', content_type="application/json"
+            )
         if fault.kind == "html200":
             return web.Response(status=200, text=_BAD_GATEWAY_HTML, content_type="text/html")
         if fault.kind == "429junk":
