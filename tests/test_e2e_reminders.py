@@ -361,3 +361,40 @@ async def test_many_reminders_page_and_adding_stops_at_the_limit(
     assert "You have 10 reminders" in refused.text
     assert len(await services.storage.reminders_of(user.user_id)) == 40
     assert user.failures == []
+
+
+async def test_changing_zone_after_a_failed_lookup_changes_only_the_zone(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-05T08:00:00")
+    await user.command("/reminders")
+    await user.press("🌍 Change time zone")
+    [sorry] = await user.send("Porto")  # not found
+    assert "couldn't find" in sorry.text
+    [confirm] = await user.send("New York")
+    assert "America/New_York" in confirm.text
+    [after] = await user.press("✅ Yes, that's it")
+    assert "America/New_York" in after.text
+    assert SAVE not in after.labels  # back to the list, not a bedtime set-up
+    assert BEDTIME in after.labels
+    user_row = await services.storage.get_user(user.user_id)
+    assert user_row is not None
+    assert user_row.time_zone == "America/New_York"
+    assert await services.storage.reminders_of(user.user_id) == []
+
+
+async def test_typing_another_city_at_the_zone_question_searches_again(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-05T08:00:00")
+    await user.command("/reminders")
+    await user.press(BEDTIME)
+    [confirm] = await user.send("London")
+    assert "Europe/London" in confirm.text
+    [again] = await user.send("Tokyo")  # instead of Yes / No
+    assert "Asia/Tokyo" in again.text
+    [picker] = await user.press("✅ Yes, that's it", message_id=again.message_id)
+    assert "22:00" in picker.text
+    user_row = await services.storage.get_user(user.user_id)
+    assert user_row is not None
+    assert user_row.time_zone == "Asia/Tokyo"

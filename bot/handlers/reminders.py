@@ -39,8 +39,9 @@ Context = ContextTypes.DEFAULT_TYPE
 FLOW = "rem"
 SNOOZE_SECONDS = 600
 DAY_SECONDS = 86_400
-# Set-up steps that read typed text.
-TEXT_STEPS = frozenset({"tz", "time"})
+# Set-up steps that read typed text ("tzok": another place typed at "Is your time zone X?"
+# is a new search).
+TEXT_STEPS = frozenset({"tz", "tzok", "time"})
 # Callback actions that belong to a set-up in progress (checked against the saved draft).
 SETUP_ACTIONS = frozenset({"tzy", "tzn", "t", "adj", "ok", "day", "days", "lead"})
 
@@ -139,18 +140,22 @@ class ReminderHandlers(HandlerBase):
         content = self._content(update)
         draft = rv.Draft.from_data(state.data)
         text = message.text
-        if state.step == "tz":
+        if state.step in ("tz", "tzok"):
+            # Where to go after the zone is confirmed survives failed and repeated searches:
+            # changing the zone from the list must not turn into a bedtime set-up.
+            after_zone = {"after_zone": state.data.get("after_zone", "setup")}
             matches = resolve_zone(text)
             if not matches:
                 await self._show_step(
-                    update, context, "tz", draft, None, rv.ask_zone(content, error=True)
-                )
+                    update, context, "tz", draft, None, rv.ask_zone(content, error=True),
+                    after_zone,
+                )  # fmt: skip
                 return True
             zone = matches[0]
             here = local_now(zone_from_name(zone.name), self.services.now()).strftime("%H:%M")
             await self._show_step(
                 update, context, "tzok", draft, None, rv.confirm_zone(content, zone.label, here),
-                {"zone": zone.name, "after_zone": state.data.get("after_zone", "setup")},
+                {"zone": zone.name, **after_zone},
             )  # fmt: skip
             return True
         parsed = parse_time(text)
@@ -234,8 +239,9 @@ class ReminderHandlers(HandlerBase):
                 zone_from_name(zone)
             except ValueError:
                 await self._show_step(
-                    update, context, "tz", draft, message_id, rv.ask_zone(content, True)
-                )
+                    update, context, "tz", draft, message_id, rv.ask_zone(content, True),
+                    {"after_zone": state.data.get("after_zone", "setup")},
+                )  # fmt: skip
                 return
             await storage.set_time_zone(user_id, zone)
             # A new zone moves every active reminder to the same local time there.
