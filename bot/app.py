@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.handlers.core import CoreHandlers, IntentAction
 from bot.handlers.flows import FlowHandlers
 from bot.handlers.reminders import ReminderHandlers
+from bot.handlers.telegram_io import send
 from bot.http import AiohttpRequest
 from bot.outbox import BotApiClient, Outbox, Render
 from bot.reminders import ReminderScheduler
@@ -183,6 +184,7 @@ def build_application(
         if change and change.new_chat_member.status == ChatMember.BANNED:
             await services.storage.mark_blocked(change.from_user.id, services.now())
 
+    processor = PerChatUpdateProcessor()
     app = (
         ApplicationBuilder()
         .token(settings.token.get())
@@ -191,7 +193,7 @@ def build_application(
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(processor)
         .request(AiohttpRequest(HTTP_POOL_SIZE))
         .get_updates_request(
             AiohttpRequest(1, read_timeout=GET_UPDATES_READ_TIMEOUT, on_refused=token_refused)
@@ -199,6 +201,13 @@ def build_application(
         .build()
     )
 
+    async def flood_notice(update: Update) -> None:
+        """Told once to a chat whose messages are being dropped (see bot/concurrency.py)."""
+        if update.effective_chat is not None:
+            content = core.locale(update).content
+            await send(app.bot, update.effective_chat.id, views.plain(content, "flood"))
+
+    processor.on_flood = flood_notice
     app.add_handler(TypeHandler(Update, core.touch_user), group=GROUP_BOOKKEEPING)
 
     commands = {
