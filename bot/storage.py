@@ -268,6 +268,7 @@ class Storage:
             db.row_factory = aiosqlite.Row
             await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA secure_delete = ON")  # deleted rows leave no bytes
             await _use_wal(db)
             await db.execute("PRAGMA synchronous = NORMAL")
             await storage._migrate(target_version)
@@ -384,9 +385,20 @@ class Storage:
         await self._write("UPDATE users SET time_zone = ? WHERE user_id = ?", (time_zone, user_id))
 
     async def forget_user(self, user_id: int) -> None:
-        """Delete every row about the user (child tables follow by ON DELETE CASCADE)."""
+        """Delete every row about the user (child tables follow by ON DELETE CASCADE), and
+        leave no copy behind: secure_delete (set at open) zeroes the freed bytes, and a
+        checkpoint moves the change into the main file and empties the -wal file, which
+        still held the old pages."""
 
         await self._write("DELETE FROM users WHERE user_id = ?", (user_id,))
+        await self.checkpoint()
+
+    async def checkpoint(self) -> None:
+        async with self._lock:
+            try:
+                await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                raise StorageError(_describe(exc, self.path)) from exc
 
     async def rows_mentioning_user(self, user_id: int) -> int:
         """How many rows in any table hold this user id (0 after forget_user)."""

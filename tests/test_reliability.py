@@ -387,3 +387,49 @@ async def test_forged_huge_numbers_are_refused_like_any_forged_button(
     assert len(user.callback_answers) == answers + 1  # answered, once, no traceback
     # The stale answer shows the list again in place: "not modified" is the only refusal.
     assert [f for f in user.failures if "not modified" not in f] == []
+
+
+def _varint(value: int) -> bytes:
+    """SQLite's varint (how a rowid is stored in a cell header)."""
+    if value <= 0x7F:
+        return bytes([value])
+    groups = []
+    while value:
+        groups.append(value & 0x7F)
+        value >>= 7
+    groups.reverse()
+    return bytes([g | 0x80 for g in groups[:-1]] + [groups[-1]])
+
+
+async def test_forget_leaves_no_byte_in_any_file(
+    api: FakeBotApi, running_bot: object, services: Services, clock: object
+) -> None:
+    """While the bot runs, after /forget no file of the database (main, -wal, -shm) holds
+    the person's id or time zone."""
+    person = api.user(user_id=987_654_321, first_name="Gone")
+    zone = "America/Argentina/Ushuaia"  # nobody else has it
+    await person.command("/start")
+    await services.storage.set_time_zone(person.user_id, zone)
+    await person.command("/reminders")
+    await person.press("🌙 Bedtime stretch")
+    await person.press("✅ Save")
+    await person.command("/cramp")
+    await person.press("🛏 In bed / on land")
+    await person.press("✅ It eased")
+    await person.press("The toe stretch")
+    await person.command("/forget")
+    await person.press("🗑 Yes, delete my data")
+    assert await services.storage.rows_mentioning_user(person.user_id) == 0
+    folder = services.settings.db_path.parent
+    forms = {
+        "time zone": zone.encode(),
+        "id as a column": person.user_id.to_bytes(4, "big"),
+        "id as a rowid": _varint(person.user_id),
+        "id as text": str(person.user_id).encode(),
+    }
+    files = [p for p in folder.iterdir() if p.name.startswith(services.settings.db_path.name)]
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        for what, form in forms.items():
+            assert form not in data, f"{what} still in {path.name}"
