@@ -132,6 +132,16 @@ def build_application(
         # The job only starts a sweep and returns: a long fan-out must not make the job
         # scheduler skip (and warn about) the next runs. One sweep at a time. Not
         # application.create_task: Application.stop() would wait for the whole fan-out.
+        storage = services._storage
+        if storage is not None and storage.file_replaced():
+            # SQLite would go on writing to the deleted file, and all of it would be lost at
+            # the next start: stop now, loudly.
+            services.fail(
+                f"the database file {storage.path} was deleted or replaced while the bot ran; "
+                "stopping so that nothing more is lost. Restore it from a backup (or let the "
+                "bot create a new one) and start again."
+            )
+            return
         if services.scheduler is not None:
             services.scheduler.start_tick()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -248,6 +249,7 @@ class Storage:
         # One connection is shared by every handler: the lock keeps multi-statement
         # transactions from interleaving.
         self._lock = asyncio.Lock()
+        self._identity = _identity(path)
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -279,6 +281,13 @@ class Storage:
 
     async def close(self) -> None:
         await self._db.close()
+
+    def file_replaced(self) -> bool:
+        """True when the file at `path` is gone or is another file than the one opened
+        (deleted, moved away, restored over): everything written since would be lost."""
+        if self._identity is None:
+            return False
+        return _identity(self.path) != self._identity
 
     async def _migrate(self, target_version: int) -> None:
         """Apply each missing migration in its own IMMEDIATE transaction. The version is read
@@ -800,6 +809,17 @@ async def _use_wal(db: aiosqlite.Connection) -> None:
                 raise
             await asyncio.sleep(0.05)
     await db.execute("PRAGMA journal_mode = WAL")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file, (0, 0) when it is missing, None for ':memory:'."""
+    if str(path) == ":memory:":
+        return None
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return (stat.st_dev, stat.st_ino)
 
 
 def _split_sql(script: str) -> list[str]:

@@ -140,3 +140,23 @@ def test_base_url_that_is_not_a_bot_endpoint_names_the_variable(tmp_path: Path) 
     assert len(lines) == 1, log
     assert lines[0].startswith("configuration error: BOT_API_BASE_URL")
     assert "TELEGRAM_BOT_TOKEN" not in lines[0]
+
+
+def test_database_deleted_while_running_stops_the_bot(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    log = tmp_path / "bot.log"
+    server, port = start_server(1)
+    bot = bot_process(port, db, log)
+    try:
+        send_command(server, "say 1 /start")
+        wait_for(lambda: server_stats(server)["bot_messages"] >= 1, timeout=60)
+        for path in tmp_path.glob("bot.sqlite3*"):
+            path.unlink()
+        # Before: it went on writing to the deleted file, and lost it all at the restart.
+        assert bot.wait(timeout=30) == 1
+    finally:
+        reap(bot)
+        stop_server(server)
+    lines = log.read_text(errors="replace").strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "was deleted or replaced" in lines[0]
