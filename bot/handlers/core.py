@@ -270,6 +270,10 @@ class CoreHandlers(HandlerBase):
         error = context.error
         kind = type(error).__name__ if error else "unknown"
         update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest | NotSent):
+            # In doubt: the reply may have arrived; an apology could be a second message.
+            log.warning("update %s: a reply is in doubt (%s); not repeated", update_id, kind)
+            return
         log.error("update %s failed: %s", update_id, kind, exc_info=error)
         if not isinstance(update, Update) or update.effective_chat is None:
             return
@@ -282,8 +286,6 @@ class CoreHandlers(HandlerBase):
             except StorageError as exc:
                 log.warning("could not record the block: %s", exc)
             return
-        if isinstance(error, NetworkError) and not isinstance(error, BadRequest | NotSent):
-            return  # in doubt: the reply may have arrived; an apology could be a second message
         content = self.locale(update).content
         key = "error_storage" if isinstance(error, StorageError) else "error_generic"
         try:
