@@ -433,3 +433,37 @@ async def test_forget_leaves_no_byte_in_any_file(
         data = path.read_bytes()
         for what, form in forms.items():
             assert form not in data, f"{what} still in {path.name}"
+
+
+async def test_webhook_mode_through_the_runner(api: FakeBotApi, make_app: AppFactory) -> None:
+    """Production's webhook path (bot.runner.running with a Webhook): the secret is checked
+    and updates are answered."""
+    from bot.runner import Webhook, running
+
+    port = _free_port()
+    person = api.user(user_id=9200, first_name="V")
+    person.enqueue("hello")  # the chat exists now
+    secret = "webhook-secret-0123456789"
+    update = {
+        "update_id": 999_101,
+        "message": {
+            "message_id": 78, "date": int(time.time()), "text": "/start",
+            "chat": {"id": 9200, "type": "private", "first_name": "V"},
+            "from": {"id": 9200, "is_bot": False, "first_name": "V"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }  # fmt: skip
+    hook = Webhook("127.0.0.1", port, "https://example.org/telegram", secret)
+    async with running(make_app(), webhook=hook), aiohttp.ClientSession() as http:
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with http.post(url, json=update) as response:
+            assert response.status == 403
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        async with http.post(url, json=update, headers=headers) as response:
+            assert response.status == 200
+        for _ in range(100):
+            if any(m.from_bot and "Hi V" in m.text for m in person.chat):
+                break
+            await asyncio.sleep(0.05)
+    assert len([m for m in person.chat if m.from_bot and "Hi V" in m.text]) == 1
+    assert api.stats.calls["setWebhook"] == 1
