@@ -75,6 +75,13 @@ class AiohttpRequest(BaseRequest):
             raise TelegramError("Invalid server response (not JSON)") from None
         if not isinstance(result, dict):
             raise TelegramError("Invalid server response (not a JSON object)")
+        parameters = result.get("parameters")
+        if isinstance(parameters, dict) and "retry_after" in parameters:
+            # PTB builds a timedelta from it and raises TypeError on anything but a number.
+            value = parameters["retry_after"]
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if not number or not 0 < value < 86_400:
+                parameters["retry_after"] = 1
         return result
 
     @property

@@ -45,3 +45,13 @@ async def test_reply_refused_before_processing_is_sent_again(
     assert reply.text
     await handled(running_bot, api, calls=3)
     assert len([m for m in user.chat if m.from_bot]) == 1
+
+
+async def test_reply_after_429_with_junk_retry_after_is_sent(
+    api: FakeBotApi, running_bot: BotApp, user: SimUser
+) -> None:
+    api.faults.add("429junk", method="sendMessage")
+    [reply] = await user.send(HELP, timeout=15)
+    assert "Sorry" not in reply.text  # the reply itself, not an apology for a TypeError
+    await handled(running_bot, api, calls=2)
+    assert len([m for m in user.chat if m.from_bot]) == 1
