@@ -31,8 +31,8 @@ SWIM = "A swimmer can't read a phone"
 FAULTS = [
     "rate 500 0.03 sendMessage",
     "rate 429 0.02 sendMessage",
-    "rate 500 0.05 editMessageText",
-    "rate drop 0.03 editMessageText",
+    "rate 500 0.03 editMessageText",
+    "rate drop 0.02 editMessageText",
     "rate 502 0.05 answerCallbackQuery",
     "rate drop 0.03 answerCallbackQuery",
 ]

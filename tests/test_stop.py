@@ -35,16 +35,20 @@ def test_sigterm_during_fanout_exits_promptly(tmp_path: Path) -> None:
         at_stop = server_stats(server, REMINDER)
         counts, integrity = delivery_counts(db)
         assert integrity == "ok"
-        # The record is true: every 'sent' arrived, nothing is left mid-send, and what was
-        # not on the wire is still queued for the next start.
+        # The record is true: every 'sent' arrived, nothing is left mid-send, what was not
+        # on the wire is still queued for the next start, and a send cut off by the stop
+        # (none, unless the machine is very slow: the local server answers at once) is in
+        # doubt.
+        sent, in_doubt = counts.get("sent", 0), counts.get("failed", 0)
         assert counts.get("sending", 0) == 0, counts
-        assert counts.get("sent", 0) == at_stop["chats_reached"] == at_stop["bot_messages"]
-        assert counts.get("failed", 0) == 0, counts  # the local server answers at once
-        assert counts.get("pending", 0) == USERS - counts["sent"] > 0, counts
+        assert at_stop["duplicates"] == 0
+        assert sent <= at_stop["chats_reached"] <= sent + in_doubt
+        assert in_doubt <= 4 * 16, counts  # at most the sends on the wire
+        assert counts.get("pending", 0) == USERS - sent - in_doubt > 0, counts
 
         second = bot_process(port, db, log)
         try:
-            wait_for(lambda: delivery_counts(db)[0].get("sent", 0) == USERS, timeout=60)
+            wait_for(lambda: delivery_counts(db)[0].get("sent", 0) == USERS - in_doubt, 60)
         finally:
             second.send_signal(signal.SIGTERM)
             assert second.wait(timeout=10) == 0
@@ -54,9 +58,12 @@ def test_sigterm_during_fanout_exits_promptly(tmp_path: Path) -> None:
             if process is not None:
                 reap(process)
         stop_server(server)
-    assert final["chats_reached"] == USERS
     assert final["duplicates"] == 0
-    assert delivery_counts(db)[0] == {"sent": USERS}
+    assert USERS - in_doubt <= final["chats_reached"] <= USERS
+    after, _ = delivery_counts(db)
+    assert after.get("sent", 0) == USERS - in_doubt
+    assert after.get("failed", 0) == in_doubt
+    assert set(after) <= {"sent", "failed"}, after
     text = log.read_text(errors="replace")
     assert "Traceback" not in text, text[-2000:]
 
