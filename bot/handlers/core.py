@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
 from bot import views
@@ -18,7 +18,6 @@ from bot.callbacks import Callback, decode
 from bot.content import Content
 from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit_or_send, send
-from bot.http import NotSent
 from bot.intents import FALLBACK, SAFETY
 from bot.services import Services
 from bot.storage import ConversationState, StorageError
@@ -270,7 +269,7 @@ class CoreHandlers(HandlerBase):
         error = context.error
         kind = type(error).__name__ if error else "unknown"
         update_id = update.update_id if isinstance(update, Update) else None
-        if isinstance(error, NetworkError) and not isinstance(error, BadRequest | NotSent):
+        if self.in_doubt(error):
             # In doubt: the reply may have arrived; an apology could be a second message.
             log.warning("update %s: a reply is in doubt (%s); not repeated", update_id, kind)
             return
