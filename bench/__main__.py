@@ -1,4 +1,5 @@
-"""Benchmarks: `python -m bench routing | reminders | throughput`. Last line: one JSON object."""
+"""Benchmarks: `python -m bench routing | reminders | throughput | stop`. Last line: one JSON
+object."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only", choices=("full", "echo", "echo-stock", "echo-rich"), help=argparse.SUPPRESS
     )
     throughput.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
+    stop = sub.add_parser("stop", help="time from SIGTERM to exit during a reminder fan-out")
+    stop.add_argument("--users", type=int, default=600)
+    stop.add_argument("--rate", type=float, default=20.0)
+    stop.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
     if args.name == "routing":
         from bench.routing import run
@@ -33,6 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.reminders import run as run_reminders
 
         run_reminders(args.users, args.chunk, args.lanes)
+    elif args.name == "stop":
+        from bench.stop import run as run_stop
+
+        run_stop(args.users, args.rate, args.runs)
     elif args.name == "throughput":
         from bench import throughput as bench_throughput
 

@@ -9,20 +9,35 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from telegram import Bot
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from bot.config import ConfigError, Settings, load_settings, read_environment, setup_logging
+from bot.config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    read_environment,
+    redact,
+    redaction_forms,
+    setup_logging,
+)
 from bot.content import ContentError
 from bot.storage import Storage, StorageError
 
 EXIT_CONFIG = 2
 EXIT_UNREACHABLE = 1
+EXIT_FAILED = 1  # stopped by a failure while running (already logged)
+PREFLIGHT_ATTEMPTS = 5
+MAX_STARTUP_WAIT = 300.0  # seconds; a longer retry_after is waited for in steps
+
+log = logging.getLogger("bot")
 
 
 class StartupError(Exception):
@@ -52,37 +67,73 @@ async def _preflight(bot: Bot) -> None:
         await bot.get_me()
 
 
-def _run(settings: Settings) -> None:
-    from bot.app import build_application
+async def _check_bot_api(bot: Bot, settings: Settings) -> None:
+    """getMe once, as one clear line for every way it can fail; a 429 is waited out."""
+    host = urlsplit(settings.api_base_url).netloc
+    for _ in range(PREFLIGHT_ATTEMPTS):
+        try:
+            await _preflight(bot)
+            return
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            log.warning("the Bot API asked to wait %.0f s before starting; waiting", wait)
+            await asyncio.sleep(min(wait, MAX_STARTUP_WAIT))
+        except InvalidToken as exc:
+            # PTB wraps the answer; Telegram says 404 Not Found for a path that is not a bot
+            # endpoint, 401 Unauthorized for a token it does not know.
+            answer = f"{exc.__cause__ or ''} {exc.message}".lower()
+            if "not found" in answer:
+                raise ConfigError(
+                    "BOT_API_BASE_URL",
+                    f"points at {host}, which answered 'Not Found' for the bot's methods",
+                    "Use the Bot API endpoint ending in /bot, e.g. https://api.telegram.org/bot",
+                ) from None
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN",
+                "was refused by the Bot API",
+                "Copy the token again from @BotFather (or /revoke there and use the new one).",
+            ) from None
+        except NetworkError as exc:
+            raise StartupError(
+                f"cannot reach the Bot API at {host} ({exc.message}). Check the network, or "
+                "BOT_API_BASE_URL if you run your own Bot API server."
+            ) from None
+        except TelegramError as exc:
+            raise StartupError(
+                f"the Bot API at {host} gave an answer that is not Telegram's ({exc.message}): "
+                "a proxy in the way? Check BOT_API_BASE_URL and the network."
+            ) from None
+    raise StartupError(f"the Bot API at {host} kept asking to wait; try again later")
 
-    app = build_application(settings)
-    try:
-        asyncio.run(_preflight(app.bot))
-    except InvalidToken:
-        raise ConfigError(
-            "TELEGRAM_BOT_TOKEN",
-            "was refused by the Bot API",
-            "Copy the token again from @BotFather (or /revoke there and use the new one).",
-        ) from None
-    except NetworkError as exc:
-        host = urlsplit(settings.api_base_url).netloc
-        raise StartupError(
-            f"cannot reach the Bot API at {host} ({exc.message}). Check the network, or "
-            "BOT_API_BASE_URL if you run your own Bot API server."
-        ) from None
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _serve(settings: Settings) -> str | None:
+    """Run the bot until a stop signal; returns why it failed, if it did."""
+    from bot.app import build_application
+    from bot.runner import Webhook, serve
+    from bot.services import Services, load_locales
+
+    services = Services(settings, load_locales(settings.content_dir, settings.language))
+    app = build_application(settings, services=services)
+    await _check_bot_api(app.bot, settings)
+    webhook = None
     if settings.webhook_mode:
-        app.run_webhook(
+        webhook = Webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get(),
-            allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"],
+            url=settings.webhook_url,
+            secret=settings.webhook_secret.get(),
         )
-    else:
-        app.run_polling(
-            allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
-        )
+    await serve(app, services.stop_requested, webhook=webhook, before_stop=services.stop_sending)
+    return services.fatal
+
+
+def _run(settings: Settings) -> int:
+    fatal = asyncio.run(_serve(settings))
+    return EXIT_FAILED if fatal else 0
 
 
 def _route(settings: Settings, texts: Sequence[str], language: str | None, tiers: bool) -> None:
@@ -130,8 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = dataclasses.replace(settings, log_level="WARNING")
         setup_logging(settings)
         if command == "run":
-            _run(settings)
-        elif command == "playground":
+            return _run(settings)
+        if command == "playground":
             from bot.sandbox.playground import run_playground
 
             asyncio.run(run_playground(settings, sys.stdin, sys.stdout))
@@ -162,6 +213,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNREACHABLE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # A bug: one line, with every secret redacted from the message and its whole chain
+        # (a URL in an exception holds the token). The type and message say where to look.
+        forms = redaction_forms(
+            [env.get("TELEGRAM_BOT_TOKEN", "").strip(), env.get("WEBHOOK_SECRET", "").strip()]
+        )
+        chain: list[str] = []
+        seen: BaseException | None = exc
+        while seen is not None and len(chain) < 10:
+            chain.append(f"{type(seen).__name__}: {seen}")
+            seen = seen.__cause__ or seen.__context__
+        print(redact("unexpected error: " + " <- ".join(chain), forms), file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 

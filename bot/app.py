@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.handlers.core import CoreHandlers, IntentAction
 from bot.handlers.flows import FlowHandlers
 from bot.handlers.reminders import ReminderHandlers
+from bot.handlers.telegram_io import send
 from bot.http import AiohttpRequest
 from bot.outbox import BotApiClient, Outbox, Render
 from bot.reminders import ReminderScheduler
@@ -129,10 +130,20 @@ def build_application(
 
     async def sweep(context: Context) -> None:
         # The job only starts a sweep and returns: a long fan-out must not make the job
-        # scheduler skip (and warn about) the next runs. One sweep at a time.
-        scheduler = services.scheduler
-        if scheduler is not None and not scheduler.busy:
-            context.application.create_task(scheduler.tick(), name="reminder-sweep")
+        # scheduler skip (and warn about) the next runs. One sweep at a time. Not
+        # application.create_task: Application.stop() would wait for the whole fan-out.
+        storage = services._storage
+        if storage is not None and storage.file_replaced():
+            # SQLite would go on writing to the deleted file, and all of it would be lost at
+            # the next start: stop now, loudly.
+            services.fail(
+                f"the database file {storage.path} was deleted or replaced while the bot ran; "
+                "stopping so that nothing more is lost. Restore it from a backup (or let the "
+                "bot create a new one) and start again."
+            )
+            return
+        if services.scheduler is not None:
+            services.scheduler.start_tick()
 
     async def post_init(app: BotApp) -> None:
         # Builds the time-zone index once, and checks its alias file.
@@ -146,7 +157,7 @@ def build_application(
             )
         outbox = Outbox(
             storage, client, _render_delivery(services), rate=settings.reminder_rate,
-            clock=services.clock,
+            clock=services.clock, grace_seconds=settings.reminder_grace_minutes * 60,
         )  # fmt: skip
         services.scheduler = ReminderScheduler(
             storage, outbox, grace_seconds=settings.reminder_grace_minutes * 60,
@@ -160,6 +171,8 @@ def build_application(
         log.info("bot started as @%s", app.bot.username)
 
     async def post_stop(app: BotApp) -> None:
+        if services.scheduler is not None:
+            await services.scheduler.stop()
         await flows.stop_all()
         await client.close()
 
@@ -169,12 +182,19 @@ def build_application(
         if storage is not None:
             await storage.close()
 
+    def token_refused(status: int) -> None:
+        services.fail(
+            f"the Bot API refused TELEGRAM_BOT_TOKEN while running (HTTP {status}): it was "
+            "revoked or replaced. Set the new token from @BotFather and start the bot again."
+        )
+
     async def member_changed(update: Update, context: Context) -> None:
         """Blocking the bot arrives as a my_chat_member update: pause that user's reminders."""
         change = update.my_chat_member
         if change and change.new_chat_member.status == ChatMember.BANNED:
             await services.storage.mark_blocked(change.from_user.id, services.now())
 
+    processor = PerChatUpdateProcessor()
     app = (
         ApplicationBuilder()
         .token(settings.token.get())
@@ -183,12 +203,21 @@ def build_application(
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(processor)
         .request(AiohttpRequest(HTTP_POOL_SIZE))
-        .get_updates_request(AiohttpRequest(1, read_timeout=GET_UPDATES_READ_TIMEOUT))
+        .get_updates_request(
+            AiohttpRequest(1, read_timeout=GET_UPDATES_READ_TIMEOUT, on_refused=token_refused)
+        )
         .build()
     )
 
+    async def flood_notice(update: Update) -> None:
+        """Told once to a chat whose messages are being dropped (see bot/concurrency.py)."""
+        if update.effective_chat is not None:
+            content = core.locale(update).content
+            await send(app.bot, update.effective_chat.id, views.plain(content, "flood"))
+
+    processor.on_flood = flood_notice
     app.add_handler(TypeHandler(Update, core.touch_user), group=GROUP_BOOKKEEPING)
 
     commands = {

@@ -41,6 +41,21 @@ class Callback:
     def arg(self, index: int, default: str = "") -> str:
         return self.args[index] if index < len(self.args) else default
 
+    def int_arg(self, index: int) -> int | None:
+        """Argument `index` as a row id, or None when it is not one (a forged huge number
+        would overflow SQLite's 64-bit integers)."""
+        return as_id(self.arg(index))
+
+
+MAX_ID = 2**63 - 1
+
+
+def as_id(text: str) -> int | None:
+    if not text or len(text) > 19 or not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
+
 
 def cb(kind: str, *args: str) -> str:
     """Encode a callback after checking it against KINDS (a programming error raises)."""

@@ -4,40 +4,89 @@ PTB handles updates one after another by default, so one slow database write hol
 other chat. Its `concurrent_updates` runs them in parallel, but then one person's double tap
 could be handled twice at once. This processor runs updates concurrently across chats and
 strictly in order within a chat.
+
+Fairness: PTB takes one of its slots for an update before handing it over, so a chat sending
+hundreds of messages would fill every slot with updates waiting for that chat's turn, and
+everyone else would wait behind them. Here PTB's bound is set out of the way; an update first
+waits for its chat's turn (costing no worker), then for one of `workers`. A chat therefore
+holds at most one worker. A chat with more than `backlog` updates waiting is flooding: further
+updates from it are dropped until it has caught up, and it is told so once (`on_flood`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+log = logging.getLogger(__name__)
+
+# PTB's own bound on updates in hand; far above anything real, so that it never binds.
+UNBOUNDED = 1_000_000
+WORKERS = 64
+BACKLOG = 20
+
+OnFlood = Callable[[Update], Awaitable[None]]
+
+
+@dataclass
+class _Chat:
+    lock: asyncio.Lock
+    waiting: int = 0  # updates holding or waiting for the lock
+    told: bool = False  # the flood notice was sent for this backlog
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
-        # chat id -> (lock, number of updates holding or waiting for it)
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+    def __init__(
+        self, workers: int = WORKERS, backlog: int = BACKLOG, on_flood: OnFlood | None = None
+    ) -> None:
+        super().__init__(UNBOUNDED)
+        self._workers = asyncio.Semaphore(workers)
+        self._backlog = backlog
+        self.on_flood = on_flood
+        self._chats: dict[int, _Chat] = {}
+        self.dropped = 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         if key is None:
-            await coroutine
+            async with self._workers:
+                await coroutine
             return
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
+        chat = self._chats.get(key)
+        if chat is None:
+            chat = self._chats[key] = _Chat(asyncio.Lock())
+        if chat.waiting >= self._backlog:
+            await self._drop(update, coroutine, chat)
+            return
+        chat.waiting += 1
         try:
-            async with lock:
+            async with chat.lock, self._workers:
                 await coroutine
         finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]  # no one else waiting: keep the table small
-            else:
-                self._locks[key] = (lock, users - 1)
+            chat.waiting -= 1
+            if chat.waiting == 0:
+                del self._chats[key]  # no one else waiting: keep the table small
+
+    async def _drop(self, update: object, coroutine: Awaitable[Any], chat: _Chat) -> None:
+        if inspect.iscoroutine(coroutine):
+            coroutine.close()  # never run: no "never awaited" warning
+        self.dropped += 1
+        if chat.told or self.on_flood is None or not isinstance(update, Update):
+            return
+        chat.told = True
+        log.warning("a chat is flooding the bot; dropping its updates until it catches up")
+        try:
+            async with self._workers:
+                await self.on_flood(update)
+        except Exception as exc:  # a notice that cannot be sent is not worth more
+            log.info("flood notice failed: %s", type(exc).__name__)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

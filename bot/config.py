@@ -14,14 +14,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO, TypeVar
+from urllib.parse import quote, urlsplit
 
 from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
-# Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret_token.
-WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret_token; fewer
+# than 16 is guessable (and could not be redacted from logs without garbling them).
+# Shorter secrets are refused by load_settings, and never redacted (that would garble logs).
+MIN_SECRET_LENGTH = 16
+WEBHOOK_SECRET_RE = re.compile(rf"^[A-Za-z0-9_-]{{{MIN_SECRET_LENGTH},256}}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 N = TypeVar("N", int, float)
 
@@ -99,10 +103,23 @@ def _number(
     return value
 
 
-def _url(env: Mapping[str, str], name: str, default: str) -> str:
+def _url(env: Mapping[str, str], name: str, default: str, suffix: str) -> str:
+    """An http(s) URL that urllib can take apart, whose path ends with `suffix` (the Bot API
+    puts the token right after it)."""
     value = env.get(name, "").strip() or default
-    if not re.match(r"^https?://[^\s/]+", value):
-        raise ConfigError(name, f"is {value!r}, not an http(s) URL", f"Use a URL like {default!r}.")
+    problem = ""
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises on a port that is not a number
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problem = "not an http(s) URL"
+        elif not parts.path.endswith(suffix) or parts.query or parts.fragment:
+            problem = f"does not end with {suffix!r}"
+    except ValueError:
+        problem = "not a valid URL"
+    if problem:
+        # The value is the operator's own setting (no token in it), so it can be shown.
+        raise ConfigError(name, f"is {value!r}, {problem}", f"Use a URL like {default!r}.")
     return value
 
 
@@ -159,8 +176,9 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         if not WEBHOOK_SECRET_RE.match(webhook_secret):
             raise ConfigError(
                 "WEBHOOK_SECRET",
-                "is missing or has characters Telegram refuses",
-                "Set 1-256 characters from A-Z, a-z, 0-9, _ and - (webhook mode needs it).",
+                "is missing, shorter than 16 characters, or has characters Telegram refuses",
+                "Set 16-256 characters from A-Z, a-z, 0-9, _ and - (webhook mode needs it), "
+                "e.g. the output of: openssl rand -hex 32",
             )
 
     content_dir = Path(env.get("CONTENT_DIR", "").strip() or Settings.content_dir)
@@ -184,8 +202,8 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         content_dir=content_dir,
         language=language,
         log_level=log_level,
-        api_base_url=_url(env, "BOT_API_BASE_URL", Settings.api_base_url),
-        api_file_url=_url(env, "BOT_API_FILE_URL", Settings.api_file_url),
+        api_base_url=_url(env, "BOT_API_BASE_URL", Settings.api_base_url, "/bot"),
+        api_file_url=_url(env, "BOT_API_FILE_URL", Settings.api_file_url, "/file/bot"),
         webhook_url=webhook_url,
         webhook_secret=Secret(webhook_secret),
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or Settings.webhook_listen,
@@ -201,26 +219,40 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
     )
 
 
+def redaction_forms(secrets: list[str]) -> list[str]:
+    """Each secret as it may appear in text: as is, and URL-encoded (`:` as %3A)."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if len(secret) >= MIN_SECRET_LENGTH:
+            forms |= {secret, quote(secret, safe=""), quote(secret)}
+    return sorted(forms, key=len, reverse=True)
+
+
+def redact(text: str, forms: list[str]) -> str:
+    for form in forms:
+        text = text.replace(form, "<redacted>")
+    return text
+
+
 class RedactingFilter(logging.Filter):
-    """Replaces secrets in every log record, whatever logger or library wrote it."""
+    """Replaces whole secrets in every log record (message, traceback with its whole chain,
+    stack), whatever logger or library wrote it."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if s]
+        self._forms = redaction_forms(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
+        if not self._forms:
             return True
-        message = record.getMessage()
+        message = redact(record.getMessage(), self._forms)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        text = record.exc_text or ""
-        for secret in self._secrets:
-            message = message.replace(secret, "<redacted>")
-            text = text.replace(secret, "<redacted>")
-        record.msg, record.args = message, None
         if record.exc_text:
-            record.exc_text = text
+            record.exc_text = redact(record.exc_text, self._forms)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self._forms)
+        record.msg, record.args = message, None
         return True
 
 

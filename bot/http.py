@@ -5,18 +5,36 @@ httpx/httpcore (connection-pool scans, anyio wrappers) and under 5% in the bot's
 `BaseRequest` is PTB's documented extension point for another HTTP client; aiohttp is already a
 dependency (the outbox and the local Bot API server use it).
 
-Errors never carry the request URL: Bot API URLs contain the token.
+Errors never carry the request URL: Bot API URLs contain the token (nor aiohttp's exception
+as a cause: its message may hold the URL).
+
+`NotSent` marks the errors after which the request surely did not reach Telegram (no
+connection, or an answer from a front that refused before processing): only those may be
+retried by a call that is not safe to repeat, such as sendMessage. Any other error is "in
+doubt": the message may have arrived.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Callable
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
+from telegram._utils.types import JSONDict, ODVInput
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+# Answers from a front (or the Bot API) that refused before processing: 500, 502, 503.
+NOT_PROCESSED = frozenset({500, 502, 503})
+
+
+NO_UPDATES = b'{"ok": true, "result": []}'
+
+
+class NotSent(NetworkError):
+    """The request surely did not reach Telegram: safe to send again."""
 
 
 def _seconds(value: ODVInput[float], default: float | None) -> float | None:
@@ -32,13 +50,39 @@ class AiohttpRequest(BaseRequest):
         write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 10.0,
+        on_refused: Callable[[int], None] | None = None,
     ) -> None:
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
+        # For getUpdates: when the Bot API refuses the token (401, 404) while running, tell
+        # `on_refused` (which stops the bot with one line), hold that call until the stop
+        # cancels it, and answer later calls with no updates: PTB's polling loop would
+        # otherwise log tracebacks and die, leaving the process up and answering nobody.
+        self._on_refused = on_refused
+        self._refused = False
         self._session: aiohttp.ClientSession | None = None
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> JSONDict:
+        """PTB's parser, without its log line: PTB logs the whole body (a proxy's HTML page)
+        with a traceback. The caller turns the error into one clear line."""
+        try:
+            result = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            raise TelegramError("Invalid server response (not JSON)") from None
+        if not isinstance(result, dict):
+            raise TelegramError("Invalid server response (not a JSON object)")
+        parameters = result.get("parameters")
+        if isinstance(parameters, dict) and "retry_after" in parameters:
+            # PTB builds a timedelta from it and raises TypeError on anything but a number.
+            value = parameters["retry_after"]
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if not number or not 0 < value < 86_400:
+                parameters["retry_after"] = 1
+        return result
 
     @property
     def read_timeout(self) -> float | None:
@@ -68,6 +112,8 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized")
+        if self._refused:
+            return 200, NO_UPDATES
         timeout = aiohttp.ClientTimeout(
             total=None,
             connect=_seconds(pool_timeout, self._pool_timeout),
@@ -93,11 +139,21 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(
                 method, url, data=body, headers=headers, timeout=timeout
             ) as response:
-                return response.status, await response.read()
-        except TimeoutError as exc:
-            raise TimedOut from exc
+                status, payload = response.status, await response.read()
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            # No connection was made (refused, DNS, TLS, no free connection in time).
+            raise NotSent(f"aiohttp.{type(exc).__name__}") from None
+        except TimeoutError:
+            raise TimedOut from None
         except asyncio.CancelledError:
             raise
         except aiohttp.ClientError as exc:
             # The class name only: aiohttp messages can include the URL, and so the token.
-            raise NetworkError(f"aiohttp.{type(exc).__name__}") from exc
+            raise NetworkError(f"aiohttp.{type(exc).__name__}") from None
+        if status in NOT_PROCESSED:
+            raise NotSent(f"HTTP {status} before processing")
+        if status in (401, 404) and self._on_refused is not None:
+            self._refused = True
+            self._on_refused(status)
+            await asyncio.Event().wait()  # until the stop cancels this call
+        return status, payload

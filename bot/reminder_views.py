@@ -82,13 +82,29 @@ def item_line(content: Content, reminder: Reminder) -> str:
     return line.strip()
 
 
-def reminder_list(content: Content, reminders: Sequence[Reminder], zone: str | None) -> Screen:
+# Reminders per page of the list: each has a row of three buttons, and Telegram allows 100
+# buttons a message.
+PAGE_SIZE = 5
+# Reminders one person can have (finished one-offs do not count).
+MAX_PER_USER = 10
+
+
+def pages(count: int) -> int:
+    return max(1, -(-count // PAGE_SIZE))
+
+
+def reminder_list(
+    content: Content, reminders: Sequence[Reminder], zone: str | None, page: int = 0
+) -> Screen:
     t = _texts(content)
     b = t.buttons
     rows: list[tuple[Button, ...]] = []
+    page = min(max(page, 0), pages(len(reminders)) - 1)
+    first = page * PAGE_SIZE
     if reminders:
         lines = [t.texts["list_header"], ""]
-        for n, reminder in enumerate(reminders, start=1):
+        shown = reminders[first : first + PAGE_SIZE]
+        for n, reminder in enumerate(shown, start=first + 1):
             lines.append(f"{n}. {item_line(content, reminder)}")
             rid = str(reminder.id)
             toggle = (
@@ -100,6 +116,14 @@ def reminder_list(content: Content, reminders: Sequence[Reminder], zone: str | N
                 (toggle, Button(f"{n}. {b['edit']}", cb("r", "e", rid)),
                  Button(f"{n}. {b['delete']}", cb("r", "d", rid)))
             )  # fmt: skip
+        if pages(len(reminders)) > 1:
+            lines += ["", t.texts["list_page"].format(page=page + 1, pages=pages(len(reminders)))]
+            nav: list[Button] = []
+            if page > 0:
+                nav.append(Button(b["prev_page"], cb("r", "pg", str(page - 1))))
+            if first + PAGE_SIZE < len(reminders):
+                nav.append(Button(b["next_page"], cb("r", "pg", str(page + 1))))
+            rows.append(tuple(nav))
         text = "\n".join(lines)
     else:
         text = t.texts["list_empty"]
@@ -111,6 +135,14 @@ def reminder_list(content: Content, reminders: Sequence[Reminder], zone: str | N
     rows.append((Button(b["timezone"], cb("r", "tz")),))
     rows.append(menu_row(content))
     return Screen(text, tuple(rows))
+
+
+def limit_reached(content: Content) -> Screen:
+    t = _texts(content)
+    return Screen(
+        t.texts["limit_reached"].format(limit=MAX_PER_USER),
+        ((Button(t.buttons["back"], cb("r", "list")),), menu_row(content)),
+    )
 
 
 def ask_zone(content: Content, error: bool = False) -> Screen:

@@ -93,6 +93,8 @@ class ReminderScheduler:
         self._grace = grace_seconds
         self._now = clock_now
         self._lock = asyncio.Lock()
+        self._task: asyncio.Task[SweepStats] | None = None
+        self._stopped = False
 
     def now(self) -> int:
         return int(self._now())
@@ -100,6 +102,25 @@ class ReminderScheduler:
     @property
     def busy(self) -> bool:
         return self._lock.locked()
+
+    def start_tick(self) -> None:
+        """Start a sweep in the background unless one is running (the repeating job calls
+        this and returns at once, so a long fan-out never makes the job scheduler skip)."""
+        if self._stopped or self.busy or (self._task is not None and not self._task.done()):
+            return
+        self._task = asyncio.create_task(self.tick(), name="reminder-sweep")
+        self._task.add_done_callback(_log_failure)
+
+    async def stop(self) -> None:
+        """Stop promptly (see Outbox.stop): nothing new is claimed or sent; what is on the
+        wire is finished or recorded as in doubt; the rest stays queued for the next start."""
+        self._stopped = True
+        self._outbox.stop()
+        task, self._task = self._task, None
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+        async with self._lock:  # a tick started by hand (tests) finishes too
+            pass
 
     async def claim_due(self) -> SweepStats:
         stats = SweepStats()
@@ -119,12 +140,20 @@ class ReminderScheduler:
     async def tick(self) -> SweepStats:
         """One sweep: claim what is due, then send everything due (including snoozes)."""
         async with self._lock:
+            if self._stopped:
+                return SweepStats(outbox=OutboxStats())
             stats = await self.claim_due()
             stats.outbox = await self._outbox.drain()
             if stats.claimed or stats.outbox.sent or stats.outbox.failed:
                 log.info(
-                    "reminder sweep: %d due, %d queued, %d skipped (late), %d sent, %d failed",
+                    "reminder sweep: %d due, %d queued, %d skipped (late), %d sent, %d failed"
+                    " (%d in doubt), %d left for the next start",
                     stats.claimed, stats.queued, stats.skipped, stats.outbox.sent,
-                    stats.outbox.failed,
+                    stats.outbox.failed, stats.outbox.in_doubt, stats.outbox.unsent,
                 )  # fmt: skip
             return stats
+
+
+def _log_failure(task: asyncio.Task[SweepStats]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("reminder sweep failed: %s", type(task.exception()).__name__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from bot.storage import Storage
 
 if TYPE_CHECKING:
     from bot.reminders import ReminderScheduler
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -85,6 +88,22 @@ class Services:
     _storage: Storage | None = field(default=None, repr=False)
     # The reminder sweep, running while the application runs (tests tick it by hand).
     scheduler: ReminderScheduler | None = field(default=None, repr=False)
+    # Set to stop the running bot (by a signal, or by `fail`); `fatal` says why it failed.
+    stop_requested: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    fatal: str | None = None
+
+    def fail(self, reason: str) -> None:
+        """Something the bot cannot recover from while running: log one line and stop, so
+        that the process exits non-zero and a supervisor restarts it or alerts."""
+        if self.fatal is None:
+            self.fatal = reason
+            log.error("stopping: %s", reason)
+        self.stop_requested.set()
+
+    async def stop_sending(self) -> None:
+        """The first step of a stop: the reminder outbox stops at once (see Outbox.stop)."""
+        if self.scheduler is not None:
+            await self.scheduler.stop()
 
     @property
     def storage(self) -> Storage:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -120,6 +121,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         "users.blocked_utc: when Telegram said the user blocked the bot (403)",
         "ALTER TABLE users ADD COLUMN blocked_utc INTEGER;",
     ),
+    (
+        6,
+        "reminder_deliveries.snooze_of: the reminder message a snooze came from, one per message",
+        """
+        ALTER TABLE reminder_deliveries ADD COLUMN snooze_of INTEGER;
+        CREATE UNIQUE INDEX deliveries_snooze ON reminder_deliveries(reminder_id, snooze_of)
+            WHERE snooze_of IS NOT NULL;
+        """,
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -158,6 +168,11 @@ class Reminder:
     enabled: bool
     next_fire_utc: int | None
     disabled_reason: str | None
+
+    @property
+    def finished(self) -> bool:
+        """A one-off that has fired (or was skipped): on, but never again."""
+        return self.kind == "swim_once" and self.enabled and self.next_fire_utc is None
 
 
 @dataclass(frozen=True)
@@ -234,6 +249,7 @@ class Storage:
         # One connection is shared by every handler: the lock keeps multi-statement
         # transactions from interleaving.
         self._lock = asyncio.Lock()
+        self._identity = _identity(path)
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -254,7 +270,8 @@ class Storage:
             db.row_factory = aiosqlite.Row
             await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await db.execute("PRAGMA foreign_keys = ON")
-            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA secure_delete = ON")  # deleted rows leave no bytes
+            await _use_wal(db)
             await db.execute("PRAGMA synchronous = NORMAL")
             await storage._migrate(target_version)
         except sqlite3.Error as exc:
@@ -265,17 +282,28 @@ class Storage:
     async def close(self) -> None:
         await self._db.close()
 
+    def file_replaced(self) -> bool:
+        """True when the file at `path` is gone or is another file than the one opened
+        (deleted, moved away, restored over): everything written since would be lost."""
+        if self._identity is None:
+            return False
+        return _identity(self.path) != self._identity
+
     async def _migrate(self, target_version: int) -> None:
-        await self._db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_utc INTEGER NOT NULL)"
-        )
-        current = await self.schema_version()
+        """Apply each missing migration in its own IMMEDIATE transaction. The version is read
+        after the write lock is taken, so processes starting at once on a new file take turns
+        (busy_timeout) and each migration runs exactly once."""
         for version, name, sql in MIGRATIONS:
-            if current < version <= target_version:
-                # executescript would COMMIT first; run statement by statement in one transaction.
-                await self._db.execute("BEGIN IMMEDIATE")
-                try:
+            if version > target_version:
+                return
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                    " name TEXT NOT NULL, applied_utc INTEGER NOT NULL)"
+                )
+                if await self.schema_version() < version:
+                    # executescript would COMMIT first; run statement by statement here.
                     for statement in _split_sql(sql):
                         await self._db.execute(statement)
                     await self._db.execute(
@@ -283,10 +311,11 @@ class Storage:
                         " VALUES (?, ?, strftime('%s', 'now'))",
                         (version, name),
                     )
-                    await self._db.execute("COMMIT")
-                except BaseException:
+                await self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
                     await self._db.execute("ROLLBACK")
-                    raise
+                raise
 
     async def schema_version(self) -> int:
         rows = await self._db.execute_fetchall("SELECT MAX(version) FROM schema_migrations")
@@ -365,9 +394,20 @@ class Storage:
         await self._write("UPDATE users SET time_zone = ? WHERE user_id = ?", (time_zone, user_id))
 
     async def forget_user(self, user_id: int) -> None:
-        """Delete every row about the user (child tables follow by ON DELETE CASCADE)."""
+        """Delete every row about the user (child tables follow by ON DELETE CASCADE), and
+        leave no copy behind: secure_delete (set at open) zeroes the freed bytes, and a
+        checkpoint moves the change into the main file and empties the -wal file, which
+        still held the old pages."""
 
         await self._write("DELETE FROM users WHERE user_id = ?", (user_id,))
+        await self.checkpoint()
+
+    async def checkpoint(self) -> None:
+        async with self._lock:
+            try:
+                await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                raise StorageError(_describe(exc, self.path)) from exc
 
     async def rows_mentioning_user(self, user_id: int) -> int:
         """How many rows in any table hold this user id (0 after forget_user)."""
@@ -488,6 +528,16 @@ class Storage:
         )
         return [_reminder(r) for r in rows]
 
+    async def purge_finished(self, user_id: int, before_date: str) -> int:
+        """Delete the user's one-offs that fired on a day before `before_date` (ISO date):
+        they have done their job. (Ones that fired today stay a while, for their Snooze.)"""
+        changed, _ = await self._write(
+            "DELETE FROM reminders WHERE user_id = ? AND kind = 'swim_once' AND enabled = 1"
+            " AND next_fire_utc IS NULL AND once_date < ?",
+            (user_id, before_date),
+        )
+        return changed
+
     async def get_reminder(self, reminder_id: int) -> Reminder | None:
         rows = await self._fetch(
             f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE id = ?", (reminder_id,)
@@ -570,30 +620,44 @@ class Storage:
 
         return int(await self._run(work))
 
-    async def queue_delivery(self, reminder_id: int, fire_utc: int) -> bool:
-        """Queue one more delivery of a reminder (a snooze). False if it no longer exists."""
+    async def queue_delivery(
+        self, reminder_id: int, fire_utc: int, *, snooze_of: int | None = None
+    ) -> bool:
+        """Queue one more delivery of a reminder (a snooze of the reminder message
+        `snooze_of`). False if the reminder no longer exists, is stopped or paused, or that
+        message was already snoozed (a double tap snoozes once)."""
 
         changed, _ = await self._write(
             "INSERT OR IGNORE INTO reminder_deliveries"
-            " (reminder_id, user_id, chat_id, fire_utc, due_utc)"
-            " SELECT r.id, r.user_id, u.chat_id, ?, ? FROM reminders r"
-            " JOIN users u ON u.user_id = r.user_id WHERE r.id = ?",
-            (fire_utc, fire_utc, reminder_id),
+            " (reminder_id, user_id, chat_id, fire_utc, due_utc, snooze_of)"
+            " SELECT r.id, r.user_id, u.chat_id, ?, ?, ? FROM reminders r"
+            " JOIN users u ON u.user_id = r.user_id WHERE r.id = ? AND r.enabled = 1",
+            (fire_utc, fire_utc, snooze_of, reminder_id),
         )
         return changed > 0
 
-    async def take_deliveries(self, now: int, limit: int) -> list[Delivery]:
+    async def take_deliveries(
+        self, now: int, limit: int, oldest_due: int | None = None
+    ) -> list[Delivery]:
         """Mark up to `limit` due deliveries as 'sending' and return them.
 
         A delivery left in 'sending' by a crash is never sent again (see abandon_in_flight):
         Telegram has no idempotency key, so at most once is the only way to never send twice.
+        One still waiting since before `oldest_due` (the bot was down past the grace window)
+        is recorded as 'late' instead.
         """
 
         async def work(db: aiosqlite.Connection) -> list[Delivery]:
+            if oldest_due is not None:
+                await db.execute(
+                    "UPDATE reminder_deliveries SET status = 'failed', error = 'late'"
+                    " WHERE status = 'pending' AND due_utc < ?",
+                    (oldest_due,),
+                )
             rows = list(
                 await db.execute_fetchall(
                     "SELECT d.id, d.reminder_id, d.user_id, d.chat_id, d.fire_utc, d.attempts + 1,"
-                    " r.kind, r.local_time, u.language"
+                    " r.kind, r.local_time, u.language, r.enabled"
                     " FROM reminder_deliveries d"
                     " JOIN reminders r ON r.id = d.reminder_id"
                     " JOIN users u ON u.user_id = d.user_id"
@@ -602,12 +666,18 @@ class Storage:
                     (now, limit),
                 )
             )
+            # A reminder stopped or paused since this was queued never sends.
+            await db.executemany(
+                "UPDATE reminder_deliveries SET status = 'failed', error = 'stopped' WHERE id = ?",
+                [(r[0],) for r in rows if not r[9]],
+            )
+            rows = [r for r in rows if r[9]]
             await db.executemany(
                 "UPDATE reminder_deliveries SET status = 'sending', attempts = attempts + 1"
                 " WHERE id = ?",
                 [(r[0],) for r in rows],
             )
-            return [Delivery(*r) for r in rows]
+            return [Delivery(*r[:9]) for r in rows]
 
         return list(await self._run(work))
 
@@ -617,8 +687,10 @@ class Storage:
         now: int,
         retry: Sequence[tuple[int, int]] = (),
         failed: Sequence[tuple[int, str]] = (),
+        unsent: Sequence[int] = (),
     ) -> None:
-        """Record a batch's results: sent ids; (id, retry at) to try again; (id, error)."""
+        """Record a batch's results: sent ids; (id, retry at) to try again; (id, error);
+        ids never put on the wire (a stop), back in the queue as they were."""
 
         async def work(db: aiosqlite.Connection) -> None:
             await db.executemany(
@@ -633,15 +705,20 @@ class Storage:
                 "UPDATE reminder_deliveries SET status = 'failed', error = ? WHERE id = ?",
                 [(error, i) for i, error in failed],
             )
+            await db.executemany(
+                "UPDATE reminder_deliveries SET status = 'pending', attempts = attempts - 1"
+                " WHERE id = ?",
+                [(i,) for i in unsent],
+            )
 
         await self._run(work)
 
     async def abandon_in_flight(self) -> int:
         """At start-up: deliveries a crash left mid-send may or may not have arrived; never
-        resend them (no duplicates), record why."""
+        resend them (no duplicates), record them as in doubt."""
 
         changed, _ = await self._write(
-            "UPDATE reminder_deliveries SET status = 'failed', error = 'interrupted'"
+            "UPDATE reminder_deliveries SET status = 'failed', error = 'in doubt: interrupted'"
             " WHERE status = 'sending'"
         )
         return changed
@@ -687,6 +764,14 @@ class Storage:
         rows = await self._fetch("SELECT status, COUNT(*) FROM reminder_deliveries GROUP BY status")
         return {str(r[0]): int(r[1]) for r in rows}
 
+    async def delivery_errors(self) -> list[str]:
+        """Why each failed delivery failed ('in doubt: ...', 'blocked', 'late'...), oldest
+        first."""
+        rows = await self._fetch(
+            "SELECT error FROM reminder_deliveries WHERE status = 'failed' ORDER BY id"
+        )
+        return [str(r[0]) for r in rows]
+
     async def add_users_with_reminders(
         self, rows: Sequence[tuple[int, str, str, int]], now: int
     ) -> None:
@@ -710,6 +795,31 @@ class Storage:
     async def integrity_check(self) -> str:
         rows = await self._fetch("PRAGMA integrity_check")
         return str(rows[0][0])
+
+
+async def _use_wal(db: aiosqlite.Connection) -> None:
+    """Switch to WAL. The switch needs a moment alone with the file and SQLite does not wait
+    for it (busy_timeout does not apply), so processes opening a new file at once retry."""
+    for _ in range(BUSY_TIMEOUT_MS // 50):
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            await asyncio.sleep(0.05)
+    await db.execute("PRAGMA journal_mode = WAL")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file, (0, 0) when it is missing, None for ':memory:'."""
+    if str(path) == ":memory:":
+        return None
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return (stat.st_dev, stat.st_ino)
 
 
 def _split_sql(script: str) -> list[str]:

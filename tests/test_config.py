@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -45,7 +46,7 @@ def test_full_environment_is_read() -> None:
         "LOG_LEVEL": "debug",
         "BOT_API_BASE_URL": "http://127.0.0.1:8081/bot",
         "WEBHOOK_URL": "https://example.org/hook",
-        "WEBHOOK_SECRET": "s3cret_value-1",
+        "WEBHOOK_SECRET": "s3cret_value-1234",
         "WEBHOOK_PORT": "9000",
         "REMINDER_RATE": "10",
         "OPERATOR_IDS": "1, 2,3",
@@ -76,6 +77,22 @@ def test_full_environment_is_read() -> None:
                 "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
                 "WEBHOOK_URL": "https://x.org",
                 "WEBHOOK_SECRET": "a b",
+            },
+            "WEBHOOK_SECRET",
+        ),
+        (
+            {
+                "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+                "WEBHOOK_URL": "https://x.org",
+                "WEBHOOK_SECRET": "e",
+            },
+            "WEBHOOK_SECRET",
+        ),
+        (
+            {
+                "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+                "WEBHOOK_URL": "https://x.org",
+                "WEBHOOK_SECRET": "fifteen-chars-x",
             },
             "WEBHOOK_SECRET",
         ),
@@ -202,3 +219,107 @@ def test_token_refused_by_the_api_names_the_variable(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("configuration error: TELEGRAM_BOT_TOKEN was refused")
+
+
+def test_malformed_base_url_is_one_line_without_token(tmp_path: Path) -> None:
+    result = _run_bot(
+        ["run"],
+        {
+            "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+            "BOT_API_BASE_URL": "http://[::1/bot",
+            "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+        },
+        tmp_path,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("configuration error: BOT_API_BASE_URL")
+    assert GOOD_TOKEN not in result.stderr + result.stdout
+    assert GOOD_TOKEN.split(":")[1] not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1/bot", "http://host:port/bot", "http:///bot", "https://x.org/bot?a=1"]
+)
+def test_unparseable_base_urls_are_config_errors(url: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "BOT_API_BASE_URL": url})
+    assert info.value.variable == "BOT_API_BASE_URL"
+
+
+def test_unexpected_error_chain_never_carries_the_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import bot.__main__ as cli
+
+    def crash(settings: Settings) -> int:
+        try:
+            raise OSError(f"connect to /bot{quote(GOOD_TOKEN, safe='')}/getMe failed")
+        except OSError as inner:
+            raise RuntimeError(f"request to https://x.org/bot{GOOD_TOKEN}/getMe") from inner
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", GOOD_TOKEN)
+    monkeypatch.setattr(cli, "_run", crash)
+    monkeypatch.setattr(cli, "setup_logging", lambda settings: None)
+    assert cli.main(["run"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "RuntimeError" in err
+    assert "OSError" in err
+    for form in (GOOD_TOKEN, quote(GOOD_TOKEN, safe=""), GOOD_TOKEN.split(":")[1]):
+        assert form not in err
+
+
+def test_logging_redacts_url_encoded_token() -> None:
+    stream = io.StringIO()
+    setup_logging(Settings(token=Secret(GOOD_TOKEN), log_level="DEBUG"), stream)
+    logging.getLogger("bot.test").warning("GET /bot%s/getMe", quote(GOOD_TOKEN, safe=""))
+    logging.getLogger().handlers.clear()
+    assert quote(GOOD_TOKEN, safe="") not in stream.getvalue()
+    assert "<redacted>" in stream.getvalue()
+
+
+def test_short_secret_is_never_redacted_piecemeal() -> None:
+    """A 1-character WEBHOOK_SECRET (refused in webhook mode, but set while polling) must not
+    turn every 'e' in the log into <redacted>, garbling it and showing what the secret is."""
+    stream = io.StringIO()
+    settings = Settings(token=Secret(GOOD_TOKEN), webhook_secret=Secret("e"), log_level="INFO")
+    setup_logging(settings, stream)
+    logging.getLogger("bot.test").info("the sweep sent every reminder")
+    logging.getLogger().handlers.clear()
+    assert "the sweep sent every reminder" in stream.getvalue()
+    assert "<redacted>" not in stream.getvalue()
+
+
+def test_long_webhook_secret_is_redacted_whole() -> None:
+    stream = io.StringIO()
+    secret = "0123456789abcdef-secret"
+    settings = Settings(token=Secret(GOOD_TOKEN), webhook_secret=Secret(secret))
+    setup_logging(settings, stream)
+    logging.getLogger("bot.test").warning("header was %s", secret)
+    logging.getLogger().handlers.clear()
+    assert secret not in stream.getvalue()
+    assert "header was <redacted>" in stream.getvalue()
+
+
+def test_base_url_without_bot_suffix_names_the_variable(tmp_path: Path) -> None:
+    server, port = start_server(0)
+    try:
+        result = _run_bot(
+            ["run"],
+            {
+                "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+                "BOT_API_BASE_URL": f"http://127.0.0.1:{port}",
+                "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+            },
+            tmp_path,
+        )
+    finally:
+        stop_server(server)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("configuration error: BOT_API_BASE_URL")
+    assert "/bot" in lines[0]

@@ -246,3 +246,155 @@ async def test_replies_stay_instant_during_a_fan_out(
     fan_out.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await fan_out
+
+
+SNOOZE = "😴 Snooze 10 min"
+STOP = "🔕 Stop this reminder"
+
+
+async def fire_once(services: Services, clock: ManualClock, day: int) -> None:
+    at(clock, f"2026-01-{day:02d}T22:30:20")
+    await tick(services)
+
+
+async def test_double_tap_on_snooze_snoozes_once(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await subscribe_bedtime(user)
+    await fire_once(services, clock, 10)
+    message = user.chat[-1]
+    [reminder] = await services.storage.reminders_of(user.user_id)
+    data = f"v1:r:snz:{reminder.id}"
+    await user.press_data(data, message.message_id)
+    clock.advance(3)  # the second tap lands a few seconds later
+    await user.press_data(data, message.message_id)
+    clock.advance(600)
+    await tick(services)
+    clock.advance(600)
+    await tick(services)
+    assert len(reminder_messages(user)) == 2  # the reminder and one snooze
+    assert await services.storage.delivery_counts() == {"sent": 2}
+
+
+async def test_snooze_after_stop_says_stopped_and_never_sends(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await subscribe_bedtime(user)
+    await fire_once(services, clock, 10)
+    older = user.chat[-1]
+    await fire_once(services, clock, 11)
+    assert len(reminder_messages(user)) == 2
+    await user.press(STOP)  # on the newest reminder message
+    await user.press(SNOOZE, message_id=older.message_id)  # its buttons still work
+    assert "stopped" in (user.callback_answers[-1].text or "")
+    messages = len(user.chat)
+    clock.advance(600)
+    await tick(services)
+    assert len(user.chat) == messages  # nothing more after Stop
+    assert await services.storage.delivery_counts() == {"sent": 2}
+
+
+async def test_delivery_of_a_stopped_reminder_is_never_sent(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await subscribe_bedtime(user)
+    [reminder] = await services.storage.reminders_of(user.user_id)
+    storage = services.storage
+    assert await storage.queue_delivery(reminder.id, int(clock()) - 1)
+    # Stopped behind the queue's back (another process, an older version of the bot):
+    # the sender checks too.
+    await storage._write("UPDATE reminders SET enabled = 0 WHERE id = ?", (reminder.id,))
+    assert not await storage.queue_delivery(reminder.id, int(clock()))
+    await tick(services)
+    assert reminder_messages(user) == []
+    assert await storage.delivery_errors() == ["stopped"]
+
+
+async def test_one_off_ends_after_firing(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-05T08:00:00")
+    await user.command("/reminders")
+    await user.press("📅 I'm swimming today")
+    await user.send("London")
+    await user.press("✅ Yes, that's it")
+    await user.press("18:00")
+    await user.press(SAVE)
+    await user.press("30 min before")
+    [listing] = await user.command("/reminders")
+    assert "Swim on" in listing.text
+    at(clock, "2026-01-05T17:30:05")
+    await tick(services)
+    assert any("18:00" in m.text for m in user.chat if m.from_bot and "swim" in m.text.lower())
+    [listing] = await user.command("/reminders")
+    assert "Swim on" not in listing.text  # done: gone from the list
+    at(clock, "2026-01-07T09:00:00")
+    await user.command("/reminders")
+    assert await services.storage.reminders_of(user.user_id) == []  # and later deleted
+
+
+async def test_many_reminders_page_and_adding_stops_at_the_limit(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    # 40 reminders from before the limit existed: 120 buttons on one list, over Telegram's
+    # cap of 100; the list pages instead.
+    at(clock, "2026-01-05T08:00:00")
+    await user.command("/start")
+    for n in range(40):
+        await services.storage.add_reminder(
+            user.user_id, "bedtime", f"{n % 24:02d}:00", weekdays=127, lead_minutes=0,
+            once_date=None, next_fire_utc=int(clock()) + 3600, now=int(clock()),
+        )  # fmt: skip
+    [listing] = await user.command("/reminders")
+    assert "Page 1 of 8" in listing.text
+    assert sum(1 for label in listing.labels if label.endswith("🗑 Delete")) == 5
+    assert len(listing.labels) <= 100
+    [second] = await user.press("Next ▶️")
+    assert "Page 2 of 8" in second.text
+    assert "6. 🌙" in second.text
+    [first] = await user.press("◀️ Previous")
+    assert "Page 1 of 8" in first.text
+    [refused] = await user.press(BEDTIME)
+    assert "You have 10 reminders" in refused.text
+    assert len(await services.storage.reminders_of(user.user_id)) == 40
+    assert user.failures == []
+
+
+async def test_changing_zone_after_a_failed_lookup_changes_only_the_zone(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-05T08:00:00")
+    await user.command("/reminders")
+    await user.press("🌍 Change time zone")
+    [sorry] = await user.send("Porto")  # not found
+    assert "couldn't find" in sorry.text
+    [confirm] = await user.send("New York")
+    assert "America/New_York" in confirm.text
+    [after] = await user.press("✅ Yes, that's it")
+    assert "America/New_York" in after.text
+    assert SAVE not in after.labels  # back to the list, not a bedtime set-up
+    assert BEDTIME in after.labels
+    user_row = await services.storage.get_user(user.user_id)
+    assert user_row is not None
+    assert user_row.time_zone == "America/New_York"
+    assert await services.storage.reminders_of(user.user_id) == []
+
+
+async def test_typing_another_city_at_the_zone_question_searches_again(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-05T08:00:00")
+    await user.command("/reminders")
+    await user.press(BEDTIME)
+    [confirm] = await user.send("London")
+    assert "Europe/London" in confirm.text
+    [again] = await user.send("Tokyo")  # instead of Yes / No
+    assert "Asia/Tokyo" in again.text
+    [picker] = await user.press("✅ Yes, that's it", message_id=again.message_id)
+    assert "22:00" in picker.text
+    user_row = await services.storage.get_user(user.user_id)
+    assert user_row is not None
+    assert user_row.time_zone == "Asia/Tokyo"

@@ -195,3 +195,42 @@ async def test_unwritable_folder_gives_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StorageError, match="cannot create the folder"):
         await Storage.open(blocker / "sub" / "db.sqlite3")
+
+
+def test_concurrent_first_migrations_are_safe(tmp_path: Path) -> None:
+    """Several processes starting at once on a new file (a restart overlapping the old one,
+    `migrate` next to `run`): each migration runs once, none dies on 'already exists'."""
+    import threading
+
+    openers = 6
+
+    def open_and_close(path: Path, barrier: threading.Barrier, errors: list[str]) -> None:
+        async def go() -> None:
+            barrier.wait()
+            storage = await Storage.open(path)
+            try:
+                assert await storage.schema_version() == LATEST_VERSION
+            finally:
+                await storage.close()
+
+        try:
+            asyncio.run(go())
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    for attempt in range(8):
+        path = tmp_path / f"race{attempt}.sqlite3"
+        barrier = threading.Barrier(openers)
+        errors: list[str] = []
+        threads = [
+            threading.Thread(target=open_and_close, args=(path, barrier, errors))
+            for _ in range(openers)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == [], errors
+        with sqlite3.connect(path) as db:
+            versions = [r[0] for r in db.execute("SELECT version FROM schema_migrations")]
+        assert sorted(versions) == list(range(1, LATEST_VERSION + 1))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.error import BadRequest, NetworkError
 
+from bot.http import NotSent
 from bot.services import Locale, Services
 
 
@@ -29,3 +31,9 @@ class HandlerBase:
         """The message whose button was pressed (None for anything but a button press)."""
         query = update.callback_query
         return query.message.message_id if query is not None and query.message else None
+
+    @staticmethod
+    def in_doubt(error: object) -> bool:
+        """A network error after which a sent message may or may not have arrived (see the
+        delivery rule in bot/handlers/telegram_io.py)."""
+        return isinstance(error, NetworkError) and not isinstance(error, BadRequest | NotSent)

@@ -282,6 +282,10 @@ class CoreHandlers(HandlerBase):
         error = context.error
         kind = type(error).__name__ if error else "unknown"
         update_id = update.update_id if isinstance(update, Update) else None
+        if self.in_doubt(error):
+            # In doubt: the reply may have arrived; an apology could be a second message.
+            log.warning("update %s: a reply is in doubt (%s); not repeated", update_id, kind)
+            return
         log.error("update %s failed: %s", update_id, kind, exc_info=error)
         if not isinstance(update, Update) or update.effective_chat is None:
             return

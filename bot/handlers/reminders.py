@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Update
@@ -37,8 +38,10 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 FLOW = "rem"
 SNOOZE_SECONDS = 600
-# Set-up steps that read typed text.
-TEXT_STEPS = frozenset({"tz", "time"})
+DAY_SECONDS = 86_400
+# Set-up steps that read typed text ("tzok": another place typed at "Is your time zone X?"
+# is a new search).
+TEXT_STEPS = frozenset({"tz", "tzok", "time"})
 # Callback actions that belong to a set-up in progress (checked against the saved draft).
 SETUP_ACTIONS = frozenset({"tzy", "tzn", "t", "adj", "ok", "day", "days", "lead"})
 
@@ -52,19 +55,34 @@ class ReminderHandlers(HandlerBase):
     async def command(self, update: Update, context: Context) -> None:
         await self.show_list(update, context, None)
 
-    async def show_list(self, update: Update, context: Context, message_id: int | None) -> None:
+    async def show_list(
+        self, update: Update, context: Context, message_id: int | None, page: int = 0
+    ) -> None:
         user_id, chat_id = self.ids(update)
         storage = self.services.storage
-        reminders = await storage.reminders_of(user_id)
+        reminders = await self._current(user_id)
         user = await storage.get_user(user_id)
         zone = user.time_zone if user else None
-        screen = rv.reminder_list(self.locale(update).content, reminders, zone)
+        screen = rv.reminder_list(self.locale(update).content, reminders, zone, page)
         await edit_or_send(context.bot, chat_id, message_id, screen)
+
+    async def _current(self, user_id: int) -> list[Reminder]:
+        """The user's reminders, without one-offs that have fired (those from before
+        yesterday are deleted; newer ones stay hidden a while, for their Snooze)."""
+        storage = self.services.storage
+        yesterday = datetime.fromtimestamp(self.services.now() - DAY_SECONDS, UTC).date()
+        await storage.purge_finished(user_id, yesterday.isoformat())
+        return [r for r in await storage.reminders_of(user_id) if not r.finished]
 
     async def begin(
         self, update: Update, context: Context, kind: str, message_id: int | None
     ) -> None:
         """Start setting up a reminder of `kind` (the flows' end-of-flow offers land here)."""
+        user_id, chat_id = self.ids(update)
+        if len(await self._current(user_id)) >= rv.MAX_PER_USER:
+            screen = rv.limit_reached(self._content(update))
+            await edit_or_send(context.bot, chat_id, message_id, screen)
+            return
         draft = rv.Draft(kind=kind, time=rv.DEFAULT_TIME[kind])
         await self._next_setup_step(update, context, draft, message_id)
 
@@ -122,18 +140,22 @@ class ReminderHandlers(HandlerBase):
         content = self._content(update)
         draft = rv.Draft.from_data(state.data)
         text = message.text
-        if state.step == "tz":
+        if state.step in ("tz", "tzok"):
+            # Where to go after the zone is confirmed survives failed and repeated searches:
+            # changing the zone from the list must not turn into a bedtime set-up.
+            after_zone = {"after_zone": state.data.get("after_zone", "setup")}
             matches = resolve_zone(text)
             if not matches:
                 await self._show_step(
-                    update, context, "tz", draft, None, rv.ask_zone(content, error=True)
-                )
+                    update, context, "tz", draft, None, rv.ask_zone(content, error=True),
+                    after_zone,
+                )  # fmt: skip
                 return True
             zone = matches[0]
             here = local_now(zone_from_name(zone.name), self.services.now()).strftime("%H:%M")
             await self._show_step(
                 update, context, "tzok", draft, None, rv.confirm_zone(content, zone.label, here),
-                {"zone": zone.name, "after_zone": state.data.get("after_zone", "setup")},
+                {"zone": zone.name, **after_zone},
             )  # fmt: skip
             return True
         parsed = parse_time(text)
@@ -177,6 +199,9 @@ class ReminderHandlers(HandlerBase):
         if action == "list":
             await storage.clear_state(user_id)
             await self.show_list(update, context, message_id)
+        elif action == "pg":
+            page = parsed.int_arg(1) or 0
+            await self.show_list(update, context, message_id, min(page, 10_000))
         elif action == "add" and parsed.arg(1) in rv.PRESETS:
             await self.begin(update, context, parsed.arg(1), message_id)
         elif action == "tz":
@@ -214,8 +239,9 @@ class ReminderHandlers(HandlerBase):
                 zone_from_name(zone)
             except ValueError:
                 await self._show_step(
-                    update, context, "tz", draft, message_id, rv.ask_zone(content, True)
-                )
+                    update, context, "tz", draft, message_id, rv.ask_zone(content, True),
+                    {"after_zone": state.data.get("after_zone", "setup")},
+                )  # fmt: skip
                 return
             await storage.set_time_zone(user_id, zone)
             # A new zone moves every active reminder to the same local time there.
@@ -305,6 +331,10 @@ class ReminderHandlers(HandlerBase):
                 lead_minutes=lead, once_date=once_date, next_fire_utc=next_fire, now=now,
             )  # fmt: skip
         else:
+            if len(await self._current(user_id)) >= rv.MAX_PER_USER:  # set up in two chats
+                await storage.clear_state(user_id)
+                await edit_or_send(context.bot, chat_id, message_id, rv.limit_reached(content))
+                return
             await storage.add_reminder(
                 user_id, draft.kind, draft.time, weekdays=draft.days, lead_minutes=lead,
                 once_date=once_date, next_fire_utc=next_fire, now=now,
@@ -335,8 +365,9 @@ class ReminderHandlers(HandlerBase):
         texts = content.reminders
         assert texts is not None
         storage = self.services.storage
-        action, arg = parsed.arg(0), parsed.arg(1)
-        reminder = await storage.get_reminder(int(arg)) if arg.isdigit() else None
+        action = parsed.arg(0)
+        reminder_id = parsed.int_arg(1)
+        reminder = await storage.get_reminder(reminder_id) if reminder_id is not None else None
         message_id = self.pressed_message_id(update)
         if reminder is None or reminder.user_id != user_id:
             await answer_callback(context.bot, query.id, texts.texts["stale"])
@@ -374,7 +405,14 @@ class ReminderHandlers(HandlerBase):
             await answer_callback(context.bot, query.id, texts.texts["done_ack"])
             await self._drop_buttons(update, context)
         elif action == "snz":
-            await storage.queue_delivery(reminder.id, now + SNOOZE_SECONDS)
+            if not reminder.enabled:  # stopped (or paused) since this message was sent
+                await answer_callback(context.bot, query.id, texts.texts["snooze_stopped"])
+                await self._drop_buttons(update, context)
+                return
+            # One snooze per reminder message: a double tap queues nothing more.
+            await storage.queue_delivery(
+                reminder.id, now + SNOOZE_SECONDS, snooze_of=message_id or 0
+            )
             await answer_callback(context.bot, query.id, texts.texts["snoozed"])
             await self._drop_buttons(update, context)
         elif action == "stop":

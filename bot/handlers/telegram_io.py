@@ -1,9 +1,13 @@
 """Sending and editing with the retries a real chat needs. The one place that turns a Screen
 into Telegram objects.
 
-Replies are retried on 429 (after `retry_after`) and on network errors (with backoff), a few
-times; "message is not modified" counts as success; a message that can no longer be edited is
-sent anew. A 403 (the user blocked the bot) is not retried.
+Delivery rule: at most once. A request that may have reached Telegram is never repeated when
+repeating it could show something twice: a new message is sent again only after a 429 (after
+`retry_after`) or an error that proves it did not arrive (`NotSent`: no connection, 500, 502,
+503). A timeout or a connection lost after sending is "in doubt" and not retried. Edits and
+callback answers are safe to repeat ("message is not modified" counts as success), so they are
+retried on any network error, with backoff, a few times. A message that can no longer be
+edited is sent anew. A 403 (the user blocked the bot) is not retried.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
+from bot.http import NotSent
 from bot.views import Button, Screen
 
 log = logging.getLogger(__name__)
@@ -41,7 +46,9 @@ def _keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
     )
 
 
-async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
+async def with_retries(call: Callable[[], Awaitable[T]], *, repeatable: bool = True) -> T:
+    """Call, retrying what is safe to retry; `repeatable=False` for calls that must not run
+    twice (sendMessage), which are retried only when they surely did not arrive."""
     delay = 0.5
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
@@ -59,6 +66,12 @@ async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
         except (TimedOut, NetworkError) as exc:
             if isinstance(exc, BadRequest) or attempt == MAX_ATTEMPTS:
                 raise
+            if not repeatable and not isinstance(exc, NotSent):
+                log.warning(
+                    "Telegram request in doubt (%s): it may have arrived; not repeated",
+                    type(exc).__name__,
+                )
+                raise
             log.warning("Telegram request failed (%s); retry %d", type(exc).__name__, attempt)
             await asyncio.sleep(delay)
             delay *= 2
@@ -70,7 +83,8 @@ async def send(bot: ExtBot[None], chat_id: int, screen: Screen) -> Message:
         lambda: bot.send_message(
             chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=markup(screen),
             disable_web_page_preview=True,
-        )
+        ),
+        repeatable=False,
     )  # fmt: skip
 
 

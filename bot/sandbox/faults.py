@@ -9,7 +9,23 @@ from typing import Literal, get_args
 
 __all__ = ["Fault", "FaultInjector", "FaultKind"]
 
-FaultKind = Literal["429", "403", "500", "502", "slow", "drop"]
+# slow: wait `delay`, then handle the call. late: handle the call, then hold the answer for
+# `delay` (the request did reach Telegram; a client that times out cannot know).
+# badbytes: a 502 whose body is not UTF-8. html200: a 200 whose body is an HTML page.
+# 429junk: a 429 whose retry_after is not a number. badjson: a 200 whose JSON is cut off.
+FaultKind = Literal[
+    "429",
+    "403",
+    "500",
+    "502",
+    "slow",
+    "drop",
+    "late",
+    "badbytes",
+    "html200",
+    "429junk",
+    "badjson",
+]
 _KINDS: frozenset[str] = frozenset(get_args(FaultKind))
 
 

@@ -7,6 +7,13 @@ Reads commands on stdin, one per line, and answers each with one JSON line:
 `stats [PREFIX]` -> {"bot_messages": n, "chats_reached": n, "duplicates": n, "max_per_chat": n},
     counting only bot messages whose visible text starts with PREFIX when one is given
 `say N TEXT` -> users 1..N each send TEXT to the bot (load during a crash test) -> {"sent": N}
+`revoke` -> the bot's token stops working (as after /revoke at @BotFather) -> {"revoked": 1}
+`fault KIND METHOD TIMES [RETRY_AFTER]` -> the next TIMES calls of METHOD fail with KIND
+    (see faults.py) -> {"faults": TIMES}
+`rate KIND PROBABILITY METHOD [DELAY]` -> a steady share of METHOD calls fail with KIND
+    -> {"rate": PROBABILITY}
+`press N LABEL` -> users 1..N each press the button LABEL on their newest bot message showing
+    it -> {"pressed": how many had it}
 `quit` (or end of input) -> stops.
 """
 
@@ -22,7 +29,7 @@ from pathlib import Path
 
 from bot.sandbox.server import FakeBotApi
 from bot.sandbox.store import ChatState, UserInfo
-from bot.sandbox.user import command_entities
+from bot.sandbox.user import ButtonNotFoundError, SimUser, command_entities
 
 DEFAULT_TOKEN = "123456789:SANDBOX-token-for-local-tests-only"
 
@@ -57,6 +64,22 @@ def stats(api: FakeBotApi, prefix: str = "") -> dict[str, int]:
     }
 
 
+def press(api: FakeBotApi, count: int, label: str) -> int:
+    pressed = 0
+    for user_id in range(1, count + 1):
+        chat = api.chat_state(user_id)
+        if chat is None:
+            continue
+        try:
+            message, button = SimUser(api, chat)._find_button(label, None)
+        except ButtonNotFoundError:
+            continue
+        if button.callback_data is not None:
+            api.user_callback(chat, message, button.callback_data)
+            pressed += 1
+    return pressed
+
+
 async def serve(users: int, port: int, token: str) -> None:
     async with FakeBotApi(token=token, port=port) as api:
         add_started_chats(api, users)
@@ -69,6 +92,22 @@ async def serve(users: int, port: int, token: str) -> None:
                 return
             if command == "stats" or command.startswith("stats "):
                 print(json.dumps(stats(api, command[len("stats ") :])), flush=True)
+            elif command.startswith("fault "):
+                _, kind, method, times, *rest = command.split()
+                retry_after = int(rest[0]) if rest else 1
+                api.faults.add(kind, method=method, times=int(times), retry_after=retry_after)
+                print(json.dumps({"faults": int(times)}), flush=True)
+            elif command.startswith("rate "):
+                _, kind, probability, method, *rest = command.split()
+                delay = float(rest[0]) if rest else 0.0
+                api.faults.set_rate(kind, float(probability), method=method, delay=delay, seed=7)
+                print(json.dumps({"rate": float(probability)}), flush=True)
+            elif command.startswith("press "):
+                _, count, label = command.split(" ", 2)
+                print(json.dumps({"pressed": press(api, int(count), label)}), flush=True)
+            elif command == "revoke":
+                api.token = "revoked"
+                print(json.dumps({"revoked": 1}), flush=True)
             elif command.startswith("say "):
                 _, count, text = command.split(" ", 2)
                 for user_id in range(1, int(count) + 1):

@@ -37,6 +37,7 @@ __all__ = ["DEFAULT_TOKEN", "ApiError", "FakeBotApi", "Stats"]
 DEFAULT_TOKEN = "123456:TEST-TOKEN-sandbox"
 MAX_TEXT_LENGTH = 4096
 MAX_CALLBACK_DATA_BYTES = 64
+MAX_INLINE_BUTTONS = 100  # Telegram refuses a keyboard with more
 
 Params = dict[str, Any]
 _Method = Callable[[Params], Awaitable[Any]]
@@ -399,7 +400,7 @@ class FakeBotApi:
         self.calls.append((method, params, time.monotonic()))
 
         fault = self.faults.pick(key, _loose_int(params.get("chat_id")))
-        if fault is not None:
+        if fault is not None and fault.kind != "late":
             response = await self._apply_fault(fault, request)
             if response is not None:
                 self.stats.errors[response.status] += 1
@@ -417,6 +418,8 @@ class FakeBotApi:
                 chat.failures.append(f"{method} -> {exc.status} {exc.description}")
                 chat.failure_total += 1
             return _error_response(exc)
+        if fault is not None and fault.kind == "late":  # done, but the answer is held back
+            await self._sleep(fault.delay)
         return web.Response(
             body=json.dumps({"ok": True, "result": result}, ensure_ascii=False).encode(),
             content_type="application/json",
@@ -445,6 +448,21 @@ class FakeBotApi:
             return _error_response(ApiError(403, _BLOCKED))
         if fault.kind == "500":
             return _error_response(ApiError(500, "Internal Server Error"))
+        if fault.kind == "badbytes":
+            body = _BAD_GATEWAY_HTML.replace("nginx", "pr\xf6xy").encode("latin-1") + b"\xff\xfe"
+            return web.Response(status=502, body=body, content_type="text/html")
+        if fault.kind == "badjson":
+            return web.Response(
+                status=200, text='{"ok": true, "result": {"id": 1', content_type="application/json"
+            )
+        if fault.kind == "html200":
+            return web.Response(status=200, text=_BAD_GATEWAY_HTML, content_type="text/html")
+        if fault.kind == "429junk":
+            junk = {
+                "ok": False, "error_code": 429, "description": "Too Many Requests",
+                "parameters": {"retry_after": "soon"},
+            }  # fmt: skip
+            return web.json_response(junk, status=429)
         return web.Response(status=502, text=_BAD_GATEWAY_HTML, content_type="text/html")
 
     async def _sleep(self, seconds: float) -> None:
@@ -528,6 +546,8 @@ class FakeBotApi:
                 'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup '
                 "must be an Array of Arrays",
             )
+        if sum(len(row) for row in rows) > MAX_INLINE_BUTTONS:
+            raise ApiError(400, "Bad Request: reply markup is too long")
         echoed: list[list[dict[str, Any]]] = []
         buttons: list[list[Button]] = []
         for row in rows:
