@@ -193,12 +193,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"database {settings.db_path} is at schema version {version}")
         elif command == "check":
             from bot.emergency import EmergencyNumbers
+            from bot.screen_check import all_screens, dead_ends, problems
             from bot.services import load_locales
 
             locales = load_locales(settings.content_dir, settings.language)
             EmergencyNumbers.load(settings.content_dir / "emergency_numbers.toml")
             for lang, locale in locales.items():
-                print(f"{lang}: {len(locale.content.topics)} topics, content OK")
+                screens = all_screens(locale.content, locale.flows)
+                found = problems(screens, locale.content.button("back"))
+                found += dead_ends(screens, locale.content, locale.flows)
+                for problem in found:
+                    print(f"{lang}: {problem}", file=sys.stderr)
+                if found:
+                    return EXIT_CONFIG
+                print(
+                    f"{lang}: {len(locale.content.topics)} topics, {len(screens)} screens, "
+                    "content OK"
+                )
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG

@@ -94,8 +94,14 @@ def pages(count: int) -> int:
 
 
 def reminder_list(
-    content: Content, reminders: Sequence[Reminder], zone: str | None, page: int = 0
+    content: Content,
+    reminders: Sequence[Reminder],
+    zone: str | None,
+    page: int = 0,
+    *,
+    zone_changed: bool = False,
 ) -> Screen:
+    """The list; the zone line shows under reminders, and once right after a change."""
     t = _texts(content)
     b = t.buttons
     rows: list[tuple[Button, ...]] = []
@@ -127,7 +133,9 @@ def reminder_list(
         text = "\n".join(lines)
     else:
         text = t.texts["list_empty"]
-    if zone:
+    if zone and zone_changed:
+        text = t.texts["tz_changed"].format(zone=zone) + "\n\n" + text
+    elif zone and reminders:
         text += "\n\n" + t.texts["tz_saved"].format(zone=zone)
     rows.append((Button(b["add_bedtime"], cb("r", "add", "bedtime")),
                  Button(b["add_preswim"], cb("r", "add", "preswim"))))  # fmt: skip
@@ -145,9 +153,12 @@ def limit_reached(content: Content) -> Screen:
     )
 
 
-def ask_zone(content: Content, error: bool = False) -> Screen:
+def ask_zone(content: Content, error: bool = False, *, change: bool = False) -> Screen:
     t = _texts(content)
-    text = t.texts["tz_not_found"] if error else t.texts["ask_timezone"]
+    if error:
+        text = t.texts["tz_not_found"]
+    else:
+        text = t.texts["change_timezone" if change else "ask_timezone"]
     return Screen(text, ((Button(t.buttons["cancel"], cb("r", "x")),),))
 
 
@@ -217,14 +228,17 @@ def reminder_message(content: Content, kind: str, local_time: str, reminder_id: 
     )  # fmt: skip
 
 
-def message_without_buttons(text: str) -> Screen:
-    return Screen(text)
-
-
-def stopped(content: Content) -> Screen:
+def answered(
+    content: Content, text: str, note: str, resume_id: int | None = None, **values: str
+) -> Screen:
+    """A reminder after Done, Snooze or Pause: its own text stays, a line under it says what
+    happened and until when; a paused one offers Resume."""
     t = _texts(content)
+    body = f"{text}\n\n{t.texts[note].format(**values)}"
+    if resume_id is None:
+        return Screen(body)
     return Screen(
-        t.texts["stopped"], ((Button(t.buttons["back"], cb("r", "list")),), menu_row(content))
+        body, ((Button(t.buttons["resume"], cb("r", "u", str(resume_id))),), menu_row(content))
     )
 
 
@@ -235,3 +249,47 @@ def resume_offer(content: Content) -> Screen:
         ((Button(t.buttons["resume_all"], cb("r", "ra")),),
          (Button(t.buttons["keep_paused"], cb("r", "rk")),)),
     )  # fmt: skip
+
+
+def all_screens(content: Content) -> list[tuple[str, Screen]]:
+    """Every reminder screen, with sample reminders: for the screen checks and the tour."""
+    samples = [
+        Reminder(1, 1, "bedtime", "22:00", ALL_DAYS, 0, None, True, 0, None),
+        Reminder(2, 1, "preswim", "07:00", 0b0010101, 45, None, False, None, "paused"),
+        Reminder(3, 1, "swim_once", "18:00", ALL_DAYS, 30, "2026-12-01", True, 0, None),
+    ]
+    many = [
+        Reminder(n, 1, "bedtime", "22:00", ALL_DAYS, 0, None, True, 0, None)
+        for n in range(1, MAX_PER_USER + 1)
+    ]
+    out = [
+        ("list, empty", reminder_list(content, [], None)),
+        ("list", reminder_list(content, samples, "Europe/London")),
+        ("list, zone changed", reminder_list(content, [], "Europe/London", zone_changed=True)),
+        ("list, page 2", reminder_list(content, many, "Europe/London", page=1)),
+        ("limit reached", limit_reached(content)),
+        ("ask zone", ask_zone(content)),
+        ("change zone", ask_zone(content, change=True)),
+        ("zone not found", ask_zone(content, error=True)),
+        ("confirm zone", confirm_zone(content, "Europe/Lisbon", "21:04")),
+        ("lead", lead_picker(content)),
+        ("resume offer", resume_offer(content)),
+    ]
+    for kind in PRESETS:
+        draft = Draft(kind, DEFAULT_TIME[kind], days=0b0010101)
+        out += [
+            (f"time {kind}", time_picker(content, draft)),
+            (f"time {kind}, bad time", time_picker(content, draft, "bad_time")),
+            (f"saved {kind}", saved(content, draft, "Europe/London")),
+        ]
+    out.append(("days", day_picker(content, Draft("preswim", "07:00", days=0b0010101))))
+    for kind in ("bedtime", "preswim"):
+        fired = reminder_message(content, kind, "22:00", 1)
+        out += [
+            (f"reminder {kind}", fired),
+            (f"reminder {kind}, done", answered(content, fired.text, "done_note")),
+            (f"reminder {kind}, snoozed", answered(content, fired.text, "snoozed_note",
+                                                    time="22:10")),
+            (f"reminder {kind}, paused", answered(content, fired.text, "stopped_note", 1)),
+        ]  # fmt: skip
+    return out

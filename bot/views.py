@@ -192,6 +192,23 @@ def flow_screen(
     return Screen("\n\n".join(parts), tuple(rows))
 
 
+def flow_stopped(content: Content, engine: FlowEngine, state: FlowState) -> Screen:
+    """A step whose countdown was cancelled (/cancel, /forget): still, with a way back in."""
+    step = engine.step(state)
+    body = _split_disclaimer(step.text.strip())[0] if step else ""
+    text = f"{body}\n\n{engine.texts.texts['countdown_stopped']}"
+    restart = Button(engine.texts.buttons["restart"], cb("f", state.flow, "new", "go"))
+    return Screen(text, ((restart,), menu_row(content)))
+
+
+def flow_timer_paused(content: Content, engine: FlowEngine, state: FlowState) -> Screen:
+    """A step whose countdown stopped with the bot: still, its own buttons live."""
+    screen = flow_screen(content, engine, state, None)
+    done = engine.texts.texts["timer_done"]
+    paused = engine.texts.texts["countdown_paused"]
+    return Screen(screen.text.replace(done, paused), screen.rows)
+
+
 def flow_restart_offer(content: Content, engine: FlowEngine, flow: str) -> Screen:
     texts = engine.texts
     return Screen(

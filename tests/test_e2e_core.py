@@ -72,7 +72,7 @@ async def test_related_flow_topics_open_the_flow(user: SimUser) -> None:
     assert warning.text.startswith("⚠️")
     cramp_now = next(label for label in warning.labels if "Cramp now" in label)
     [flow] = await user.press(cramp_now)
-    assert "🛏 In bed / on land" in flow.labels  # the guided flow, not a summary page
+    assert "🛏 Cramp in bed / on land" in flow.labels  # the guided flow, not a summary page
 
 
 async def test_help_about_and_unknown_command(user: SimUser) -> None:

@@ -9,8 +9,8 @@ from bot.sandbox.user import SimUser
 from bot.services import Services
 from tests.conftest import AppFactory, ManualClock, ManualSleep
 
-BED = "🛏 In bed / on land"
-SWIM = "🌊 In the water"
+BED = "🛏 Cramp in bed / on land"
+SWIM = "🌊 Cramp in the water"
 EASED = "✅ It eased"
 NEXT = "➡️ Try something else"
 SEVERE = "🚨 Over 10 min or severe"

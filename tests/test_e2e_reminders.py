@@ -14,7 +14,7 @@ from bot.sandbox.user import SimUser
 from bot.services import Services
 from tests.conftest import AppFactory, ManualClock
 
-BEDTIME = "🌙 Bedtime stretch"
+BEDTIME = "⏰ Bedtime stretch"
 SAVE = "✅ Save"
 
 
@@ -59,16 +59,23 @@ async def test_subscribe_fire_snooze_stop(
     await tick(services)
     assert len(reminder_messages(user)) == 1
     message = user.chat[-1]
-    assert {"✅ Done", "😴 Snooze 10 min", "🔕 Stop this reminder"} <= set(message.labels)
-    await user.press("😴 Snooze 10 min")
+    assert {"✅ Done", "😴 Snooze 10 min", "🔕 Pause this reminder"} <= set(message.labels)
+    [snoozed] = await user.press("😴 Snooze 10 min")
     assert "10 minutes" in (user.callback_answers[-1].text or "")
+    # The message itself keeps its routine and says until when (22:30 + 10 min, local time).
+    assert "Snoozed until 22:40" in snoozed.text
+    assert "massage" in snoozed.text.lower()
+    assert snoozed.labels == []
     await tick(services)
     assert len(reminder_messages(user)) == 1  # snoozed, not yet due
     clock.advance(600)
     await tick(services)
     assert len(reminder_messages(user)) == 2
-    [stopped] = await user.press("🔕 Stop this reminder")
-    assert "stopped" in stopped.text.lower()  # the reminder message now says it is stopped
+    [stopped] = await user.press("🔕 Pause this reminder")
+    # It says what Pause did and the way back, under the reminder's own instructions.
+    assert "Paused" in stopped.text
+    assert "massage" in stopped.text.lower()
+    assert "▶️ Resume" in stopped.labels
     messages_before = len(user.chat)
     at(clock, "2026-01-11T22:31:00")
     await tick(services)
@@ -100,7 +107,7 @@ async def test_typed_times_and_bad_time(
 async def test_preswim_days_and_lead(user: SimUser, services: Services, clock: ManualClock) -> None:
     at(clock, "2026-01-05T08:00:00")  # a Monday
     await user.command("/reminders")
-    await user.press("🏊 Before my swims")
+    await user.press("⏰ Before my swims")
     await user.send("London")
     await user.press("✅ Yes, that's it")
     await user.press("18:00")
@@ -149,7 +156,7 @@ async def test_free_text_and_flow_offer_lead_to_reminders(user: SimUser) -> None
     [listing] = await user.send("remind me to stretch before bed")
     assert BEDTIME in listing.labels
     await user.command("/cramp")
-    await user.press("🛏 In bed / on land")
+    await user.press("🛏 Cramp in bed / on land")
     await user.press("✅ It eased")
     [offer] = await user.press("⏰ Bedtime reminder")
     assert "time zone" in offer.text.lower()
@@ -249,7 +256,7 @@ async def test_replies_stay_instant_during_a_fan_out(
 
 
 SNOOZE = "😴 Snooze 10 min"
-STOP = "🔕 Stop this reminder"
+STOP = "🔕 Pause this reminder"
 
 
 async def fire_once(services: Services, clock: ManualClock, day: int) -> None:
@@ -288,7 +295,7 @@ async def test_snooze_after_stop_says_stopped_and_never_sends(
     assert len(reminder_messages(user)) == 2
     await user.press(STOP)  # on the newest reminder message
     await user.press(SNOOZE, message_id=older.message_id)  # its buttons still work
-    assert "stopped" in (user.callback_answers[-1].text or "")
+    assert "paused" in (user.callback_answers[-1].text or "")
     messages = len(user.chat)
     clock.advance(600)
     await tick(services)

@@ -140,7 +140,7 @@ async def test_hundreds_of_users_interleaved(
 
     async def session(person: SimUser, index: int) -> None:
         await person.command("/cramp", settle=0.05, timeout=20)
-        await press(person, "🛏 In bed / on land")
+        await press(person, "🛏 Cramp in bed / on land")
         if index % 2:
             await press(person, "➡️ Try something else")
         await press(person, "✅ It eased")
@@ -205,7 +205,7 @@ async def test_database_locked_by_another_process(
     await user.command("/cramp")
     locker = _lock_for(settings.db_path, 2.0)
     try:
-        [stretch] = await user.press("🛏 In bed / on land", timeout=15)
+        [stretch] = await user.press("🛏 Cramp in bed / on land", timeout=15)
         assert "toes" in stretch.text.lower()
         [reply] = await user.send("why do my feet cramp at night", timeout=15)
         assert reply.text
@@ -295,11 +295,11 @@ async def test_forget_leaves_no_row_with_the_user_id(
 ) -> None:
     await user.command("/start")
     await user.command("/cramp")
-    await user.press("🛏 In bed / on land")
+    await user.press("🛏 Cramp in bed / on land")
     await user.press("✅ It eased")
     await user.press("The toe stretch")
     await user.command("/reminders")
-    await user.press("🌙 Bedtime stretch")
+    await user.press("⏰ Bedtime stretch")
     await user.send("London")
     await user.press("✅ Yes, that's it")
     await user.press("✅ Save")
@@ -411,10 +411,10 @@ async def test_forget_leaves_no_byte_in_any_file(
     await person.command("/start")
     await services.storage.set_time_zone(person.user_id, zone)
     await person.command("/reminders")
-    await person.press("🌙 Bedtime stretch")
+    await person.press("⏰ Bedtime stretch")
     await person.press("✅ Save")
     await person.command("/cramp")
-    await person.press("🛏 In bed / on land")
+    await person.press("🛏 Cramp in bed / on land")
     await person.press("✅ It eased")
     await person.press("The toe stretch")
     await person.command("/forget")

@@ -29,12 +29,15 @@ Context = ContextTypes.DEFAULT_TYPE
 HandOff = Callable[[Update, Context, str, int | None], Awaitable[None]]
 # The countdown edits the message this often (seconds).
 TICK = 10
+# At shutdown, how long a countdown may take to leave its message still (seconds).
+STOP_EDIT = 1.0
 
 
 class FlowHandlers(HandlerBase):
     def __init__(self, services: Services) -> None:
         super().__init__(services)
         self._timers: dict[int, asyncio.Task[None]] = {}
+        self._stopping = False
         # Set by the app: where "menu" and the reminder offers lead.
         self.hand_off: HandOff | None = None
 
@@ -174,15 +177,25 @@ class FlowHandlers(HandlerBase):
                 await self.services.sleep(min(TICK, remaining))
                 remaining -= TICK
                 stored = await self.services.storage.get_state(user_id)
-                if stored is None or (stored.flow, stored.step, stored.message_id) != (
+                if stored is None:  # /cancel or /forget: the message stops counting, still
+                    screen = views.flow_stopped(locale.content, locale.flows, state)
+                    await edit(bot, chat_id, message_id, screen)
+                    return
+                if (stored.flow, stored.step, stored.message_id) != (
                     state.flow, state.step, message_id,
                 ):  # fmt: skip
-                    return  # the person moved on (or /cancel, /forget)
+                    return  # the person moved on: their press shows the next step
                 screen = views.flow_screen(
                     locale.content, locale.flows, state, remaining if remaining > 0 else None
                 )
                 if not await edit(bot, chat_id, message_id, screen):
                     return
+        except asyncio.CancelledError:
+            if self._stopping:  # the bot is stopping: leave the step still, its buttons live
+                screen = views.flow_timer_paused(locale.content, locale.flows, state)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(edit(bot, chat_id, message_id, screen), STOP_EDIT)
+            raise
         except TelegramError as exc:
             log.info("countdown stopped: %s", type(exc).__name__)
         except Exception:
@@ -197,6 +210,7 @@ class FlowHandlers(HandlerBase):
             task.cancel()
 
     async def stop_all(self) -> None:
+        self._stopping = True
         tasks = list(self._timers.values())
         self._timers.clear()
         for task in tasks:

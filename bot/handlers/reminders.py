@@ -56,14 +56,21 @@ class ReminderHandlers(HandlerBase):
         await self.show_list(update, context, None)
 
     async def show_list(
-        self, update: Update, context: Context, message_id: int | None, page: int = 0
+        self,
+        update: Update,
+        context: Context,
+        message_id: int | None,
+        page: int = 0,
+        *,
+        zone_changed: bool = False,
     ) -> None:
         user_id, chat_id = self.ids(update)
         storage = self.services.storage
         reminders = await self._current(user_id)
         user = await storage.get_user(user_id)
         zone = user.time_zone if user else None
-        screen = rv.reminder_list(self.locale(update).content, reminders, zone, page)
+        content = self.locale(update).content
+        screen = rv.reminder_list(content, reminders, zone, page, zone_changed=zone_changed)
         await edit_or_send(context.bot, chat_id, message_id, screen)
 
     async def _current(self, user_id: int) -> list[Reminder]:
@@ -212,7 +219,7 @@ class ReminderHandlers(HandlerBase):
                 "tz",
                 draft,
                 message_id,
-                rv.ask_zone(content),
+                rv.ask_zone(content, change=True),
                 {"after_zone": "list"},
             )
         elif action == "x":
@@ -248,7 +255,7 @@ class ReminderHandlers(HandlerBase):
             await self._replan(user_id, zone, lambda r: r.enabled)
             if state.data.get("after_zone") == "list":
                 await storage.clear_state(user_id)
-                await self.show_list(update, context, message_id)
+                await self.show_list(update, context, message_id, zone_changed=True)
             else:
                 await self._show_step(
                     update, context, "time", draft, message_id, rv.time_picker(content, draft)
@@ -360,7 +367,7 @@ class ReminderHandlers(HandlerBase):
     async def _reminder_press(self, update: Update, context: Context, parsed: Callback) -> None:
         query = update.callback_query
         assert query is not None
-        user_id, chat_id = self.ids(update)
+        user_id, _ = self.ids(update)
         content = self._content(update)
         texts = content.reminders
         assert texts is not None
@@ -403,27 +410,40 @@ class ReminderHandlers(HandlerBase):
             await self._next_setup_step(update, context, draft, message_id)
         elif action == "done":
             await answer_callback(context.bot, query.id, texts.texts["done_ack"])
-            await self._drop_buttons(update, context)
+            await self._answer_in_place(update, context, "done_note")
         elif action == "snz":
             if not reminder.enabled:  # stopped (or paused) since this message was sent
                 await answer_callback(context.bot, query.id, texts.texts["snooze_stopped"])
-                await self._drop_buttons(update, context)
+                await self._answer_in_place(update, context, "stopped_note", reminder.id)
                 return
             # One snooze per reminder message: a double tap queues nothing more.
             await storage.queue_delivery(
                 reminder.id, now + SNOOZE_SECONDS, snooze_of=message_id or 0
             )
             await answer_callback(context.bot, query.id, texts.texts["snoozed"])
-            await self._drop_buttons(update, context)
+            user = await storage.get_user(user_id)
+            until = local_now(
+                zone_from_name(user.time_zone) if user and user.time_zone else UTC,
+                now + SNOOZE_SECONDS,
+            )
+            await self._answer_in_place(update, context, "snoozed_note", time=f"{until:%H:%M}")
         elif action == "stop":
             await storage.set_reminder_enabled(
                 reminder.id, user_id, enabled=False, next_fire_utc=None, now=now, reason="stopped"
             )
             await answer_callback(context.bot, query.id)
-            await edit_or_send(context.bot, chat_id, message_id, rv.stopped(content))
+            await self._answer_in_place(update, context, "stopped_note", reminder.id)
 
-    async def _drop_buttons(self, update: Update, context: Context) -> None:
-        """The reminder stays in the chat as a routine to follow; its buttons go."""
+    async def _answer_in_place(
+        self,
+        update: Update,
+        context: Context,
+        note: str,
+        resume_id: int | None = None,
+        **values: str,
+    ) -> None:
+        """The reminder stays in the chat as a routine to follow, with a line under it saying
+        what the press did; its Done / Snooze / Pause buttons go."""
         query = update.callback_query
         if query is None or query.message is None:
             return
@@ -431,9 +451,8 @@ class ReminderHandlers(HandlerBase):
         text = getattr(message, "text_html", None) or ""
         if text:
             _, chat_id = self.ids(update)
-            await edit_or_send(
-                context.bot, chat_id, message.message_id, rv.message_without_buttons(text)
-            )
+            screen = rv.answered(self._content(update), text, note, resume_id, **values)
+            await edit_or_send(context.bot, chat_id, message.message_id, screen)
 
     # --- after a block ------------------------------------------------------------------
 
