@@ -157,7 +157,7 @@ def problems(screens: list[NamedScreen], back_label: str = "") -> list[str]:
                 not emoji
                 and target_bare
                 and not any(target_bare in _bare(label) for label in labels)
-            ):  # "tap ⏰"
+            ):  # "tap ⏰" needs a ⏰ button; "tap “Start again”" a button saying so
                 found.append(f"{named.name}: says tap {target!r} but has no such button")
         if _BELOW.search(text) and not labels:
             found.append(f"{named.name}: says 'below' but has no buttons")
@@ -176,9 +176,9 @@ def problems(screens: list[NamedScreen], back_label: str = "") -> list[str]:
                 emoji = _emoji(button.label)
                 if emoji:
                     meanings.setdefault(emoji, set()).add(_bare(button.label))
-    for action, labels in sorted(labels_of.items()):
-        if len(labels) > 1 and not action.startswith("f:helped"):
-            found.append(f"one action {action!r} has several labels: {sorted(labels)}")
+    for action, names in sorted(labels_of.items()):
+        if len(names) > 1 and not action.startswith("f:helped"):
+            found.append(f"one action {action!r} has several labels: {sorted(names)}")
     for emoji, bare in sorted(meanings.items()):
         if len(bare) > 1 and emoji not in EMOJI_FAMILIES:
             found.append(f"one emoji {emoji!r} leads different labels: {sorted(bare)}")
