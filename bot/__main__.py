@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("migrate", help="create or upgrade the database, then exit")
     sub.add_parser("check", help="load and validate the content, then exit")
+    sub.add_parser("tour", help="write docs/TOUR.md: every screen of the main journeys")
     return parser
 
 
@@ -176,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ):
             command = "playground"
         settings = load_settings(env, require_token=command == "run")
-        if command == "playground" and not env.get("LOG_LEVEL"):
+        if command in ("playground", "tour") and not env.get("LOG_LEVEL"):
             # The chat shares the terminal with the log: keep the log to what matters.
             settings = dataclasses.replace(settings, log_level="WARNING")
         setup_logging(settings)
@@ -191,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif command == "migrate":
             version = asyncio.run(_migrate(settings))
             print(f"database {settings.db_path} is at schema version {version}")
+        elif command == "tour":
+            from bot.sandbox.tour import write_tour
+
+            print(f"wrote {write_tour()}")
         elif command == "check":
             from bot.emergency import EmergencyNumbers
             from bot.screen_check import all_screens, dead_ends, problems

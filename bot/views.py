@@ -164,7 +164,9 @@ def flow_screen(
             parts.append(texts.texts["last_time_next"].format(method=texts.methods[helped]))
     if step is None:  # DONE: the thank-you after "What helped?"
         if state.helped:
-            parts.append(texts.texts["thanks"].format(method=texts.methods[state.helped]))
+            first = engine.flows[state.flow].methods[:1]
+            key = "thanks_stretch" if (state.helped,) == tuple(first) else "thanks"
+            parts.append(texts.texts[key].format(method=texts.methods[state.helped]))
         else:
             parts.append(texts.texts["thanks_not_sure"])
     else:

@@ -176,6 +176,22 @@ async def test_personal_order_after_feedback(user: SimUser) -> None:
     assert "right after the stretch" in second.text
 
 
+async def test_cancel_during_the_countdown_leaves_it_still_with_live_buttons(
+    user: SimUser, sleep: ManualSleep
+) -> None:
+    await user.command("/cramp")
+    [stretch] = await user.press(BED)
+    assert "30 s left" in stretch.text
+    await user.command("/cancel")
+    await sleep.release_all()  # the countdown's next tick finds the flow cancelled
+    [still] = [m for m in user.chat if m.message_id == stretch.message_id]
+    assert "s left" not in still.text
+    assert "Stopped" in still.text
+    assert still.labels == ["↩️ Start again", "🏠 Menu"]
+    [again] = await user.press("↩️ Start again", message_id=still.message_id)
+    assert EASED in again.labels  # the buttons were live: the flow starts over
+
+
 async def test_cancel_ends_a_flow(user: SimUser, services: Services) -> None:
     await user.command("/cramp")
     [reply] = await user.command("/cancel")

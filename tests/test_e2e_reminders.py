@@ -405,3 +405,16 @@ async def test_typing_another_city_at_the_zone_question_searches_again(
     user_row = await services.storage.get_user(user.user_id)
     assert user_row is not None
     assert user_row.time_zone == "Asia/Tokyo"
+
+
+async def test_done_says_so_in_the_reminder_itself(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T12:00:00")
+    await subscribe_bedtime(user)
+    at(clock, "2026-01-10T22:30:20")
+    await tick(services)
+    [done] = await user.press("✅ Done")
+    assert "Done for today" in done.text
+    assert "massage" in done.text.lower()  # the routine stays to follow
+    assert done.labels == []
