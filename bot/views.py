@@ -164,8 +164,8 @@ def flow_screen(
             parts.append(texts.texts["last_time_next"].format(method=texts.methods[helped]))
     if step is None:  # DONE: the thank-you after "What helped?"
         if state.helped:
-            first = engine.flows[state.flow].methods[:1]
-            key = "thanks_stretch" if (state.helped,) == tuple(first) else "thanks"
+            stretch_first = engine.flows[state.flow].methods[:1] == (state.helped,)
+            key = "thanks_stretch" if stretch_first else "thanks"
             parts.append(texts.texts[key].format(method=texts.methods[state.helped]))
         else:
             parts.append(texts.texts["thanks_not_sure"])
