@@ -118,6 +118,24 @@ async def test_restart_mid_flow_continues(
         assert (state.flow, state.step) == ("bed", "eased")
 
 
+async def test_a_restart_during_the_countdown_leaves_it_still_with_live_buttons(
+    api: FakeBotApi, make_app: AppFactory
+) -> None:
+    user = api.user(user_id=2003, first_name="Kim")
+    async with polling(make_app()):
+        await user.command("/cramp")
+        [stretch] = await user.press(BED)
+        assert "30 s left" in stretch.text
+    # The bot stopped mid-countdown: the message no longer counts, and says what to do.
+    [still] = [m for m in user.chat if m.message_id == stretch.message_id]
+    assert "s left" not in still.text
+    assert "timer stopped" in still.text
+    assert EASED in still.labels
+    async with polling(make_app()):  # after the restart its buttons still work
+        [eased] = await user.press(EASED, message_id=still.message_id)
+        assert "eased" in eased.text.lower()
+
+
 async def test_double_tap_is_harmless(user: SimUser) -> None:
     await user.command("/cramp")
     [stretch] = await user.press(BED)
