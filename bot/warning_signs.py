@@ -52,6 +52,10 @@ _WORD_CACHE_LIMIT = 50_000
 FULL_CHARS = 1000
 _STRIP = ".,;:!?()[]\"“”‘’'*-–—…/\\<>😀😭😫😣🙏"
 _CRAMPISH = frozenset({"cramp", "pain"})
+# After a colour word, words that keep it about the skin: "blue patches", "white colour".
+_COLOUR_NOUNS = frozenset(
+    {"colour", "color", "patch", "patches", "spots", "blotches", "tinge", "ish", "now", "rn"}
+)
 _LOOK_BACK = 3  # words an activity may stand before its duration ("sat cross legged for")
 _HOW_OFTEN = frozenset({"frequent", "long_period", "many_times"})
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(am|pm)?$")
@@ -105,6 +109,8 @@ class WarningSpec:
     suffixes: tuple[str, ...]
     activities: frozenset[str]
     pseudo_negations: frozenset[str]
+    colour_concepts: frozenset[str]
+    copulas: frozenset[str]
     aliases: Mapping[str, str]
     long_minutes: float
     minute_units: frozenset[str]
@@ -190,6 +196,8 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
             sorted(_strings("matching.suffixes", matching.get("suffixes", [])), key=len)[::-1]
         ),
         activities=frozenset(_strings("matching.activities", matching.get("activities", []))),
+        colour_concepts=frozenset(matching.get("colour_concepts", [])),
+        copulas=frozenset(_strings("matching.copulas", matching.get("copulas", []))),
         pseudo_negations=frozenset(
             _strings("matching.pseudo_negations", matching.get("pseudo_negations", []))
         ),
@@ -262,6 +270,8 @@ class WarningDetector:
             if entries
         }
         self._word_cache: dict[str, str] = {}
+        self._folded_forms = frozenset(self._words) | {w for p in self._phrases for w in p}
+        self._folded_forms |= {w for e in self._phrases.values() for p, _ in e for w in p}
         self._starts = frozenset(self._words) | frozenset(self._phrases) | frozenset(self._ignored)
         controls = spec.negations | spec.boundaries | _LIST_JOINERS
         self._controls = controls | {k for k, v in spec.aliases.items() if v in controls}
@@ -318,6 +328,8 @@ class WarningDetector:
         word = self.spec.aliases.get(word, word)
         if any(c.isdigit() for c in word):
             return word
+        if word in self._folded_forms:  # already a form the content uses ("breathles")
+            return word
         folded = self._fold(word)
         if folded in self._words or folded in self._phrases or self._speller.known(word):
             return folded
@@ -325,7 +337,10 @@ class WarningDetector:
         if single != word and (self._fold(single) in self._words or self._speller.known(single)):
             return self._fold(single)
         corrected = self._speller.correct(word) or self._speller.correct(folded)
-        return self._fold(corrected) if corrected else folded
+        if corrected is None:
+            return folded
+        # The vocabulary holds whole and folded forms: fold only a whole one.
+        return corrected if corrected in self._folded_forms else self._fold(corrected)
 
     def concepts(self, text: str) -> set[str]:
         """The concepts the message mentions and does not deny."""
@@ -377,7 +392,11 @@ class WarningDetector:
                 found: list[str] = list(singles or ())
                 # Phrases starting here, only when the next words hold a second word of one.
                 if phrase_here:
-                    found += [c for p, c in self._phrases[word] if _in_order(words, i, p, gap)]
+                    allowed = 0 if said == "no" else gap  # "no swelling, colour normal"
+                    found += [c for p, c in self._phrases[word] if _in_order(words, i, p, allowed)]
+                if singles and not self.spec.colour_concepts.isdisjoint(singles):
+                    if not self._describes_leg(words, clause, i):
+                        found = [c for c in found if c not in self.spec.colour_concepts]
                 if found and not DURATIONS.isdisjoint(found) and self._activity_before(clause, i):
                     found = [c for c in found if c not in DURATIONS]  # "danced all night"
                 negated = negated_from >= 0 and i - negated_from <= self.spec.window
@@ -422,6 +441,24 @@ class WarningDetector:
             j += 1
         return value, j, None
 
+    def _describes_leg(self, words: list[str], raw: list[str], i: int) -> bool:
+        """A colour word about the leg: after "is", "gone", "turned"..., before a body part, or
+        ending the clause ("foot gone white", "a white foot", "toes blue"); not "a blue roller"."""
+        aliases = self.spec.aliases
+        before = {aliases.get(w, w) for w in raw[max(0, i - 3) : i]}
+        if not before.isdisjoint(self.spec.copulas):
+            return True
+        if i + 1 >= len(words):
+            return True
+        after = aliases.get(raw[i + 1], raw[i + 1])
+        next_concepts = self._words.get(words[i + 1], set())
+        return (
+            after in self.spec.copulas
+            or after in _COLOUR_NOUNS
+            or "leg" in next_concepts
+            or not self.spec.colour_concepts.isdisjoint(next_concepts)
+        )
+
     def _activity_before(self, raw: list[str], i: int) -> bool:
         """Whether the duration or frequency at word i belongs to an activity, not the cramp:
         "after 5 hours of tennis", "sat cross legged for hours", "I run every day", "on statins
@@ -445,12 +482,7 @@ class WarningDetector:
         folded = self._fold(word)
         if word in self._activities or folded in self._activities or folded in self._medicines:
             return True
-        return (
-            len(word) > 4
-            and word.endswith("ing")
-            and word not in _STILL_THE_CRAMP
-            and not self._words.get(folded)
-        )
+        return False
 
     def _quantities(self, words: list[str], raw: list[str]) -> set[str]:
         """Concepts read from numbers with units: a long duration ("25 minutes", "an hour"),
@@ -460,9 +492,22 @@ class WarningDetector:
         numbers = self.spec.numbers
         for i in range(len(words)):
             word = words[i]
-            if not (word[:1].isdigit() or word in numbers or word == "since"):
+            if not (
+                word[:1].isdigit()
+                or word in numbers
+                or word == "since"
+                or word in self._minute_units
+            ):
                 continue
-            if words[i] == "since" and i + 1 < len(words) and _SINCE_TIME.match(raw[i + 1]):
+            if word in self._minute_units and i + 1 < len(words) and words[i + 1].isdigit():
+                if float(words[i + 1]) > spec.long_minutes:  # "on minute 25 of this cramp"
+                    found.add(LONG_DURATION)
+                continue
+            if (
+                words[i] == "since"
+                and i + 1 < len(words)
+                and (_SINCE_TIME.match(raw[i + 1]) or _SINCE_TIME.match(words[i + 1]))
+            ):
                 if not self._activity_before(raw, i):  # "since 4am", "since lunchtime"
                     found.add(LONG_DURATION)
                 continue

@@ -46,6 +46,8 @@ def tier(detector: WarningDetector, text: str) -> str | None:
         # emergency: blood supply cut off
         ("my foot has gone white after the cramp", "emergency"),
         ("toes turned blue and feel like ice", "emergency"),
+        ("his leg has gone a dusky purple colour and feels cold", "emergency"),
+        ("my dad's calf is puffy and now he can't catch his breath", "emergency"),
         ("suddenly my whole leg went numb", "emergency"),
         ("i can't find a pulse in my foot", "emergency"),
         # emergency: a swimmer in trouble
@@ -125,6 +127,10 @@ def test_a_denied_sign_does_not_hide_another(detector: WarningDetector) -> None:
         "warm bath after a cramp?",
         "i'm doing my usual lengths in the lane",
         "remind me to stretch every night",
+        "bought a blue foam roller for my calves",  # a colour that is not the leg's
+        "left calf cramp, no swelling, colour normal",
+        "breathing fine, just a quick cramp while swimming",
+        "my foot cramped while treading water",
         "hi",
         "",
         "😀😀",
