@@ -394,9 +394,9 @@ class WarningDetector:
                 if phrase_here:
                     allowed = 0 if said == "no" else gap  # "no swelling, colour normal"
                     found += [c for p, c in self._phrases[word] if _in_order(words, i, p, allowed)]
-                if singles and not self.spec.colour_concepts.isdisjoint(singles):
-                    if not self._describes_leg(words, clause, i):
-                        found = [c for c in found if c not in self.spec.colour_concepts]
+                colour = singles and not self.spec.colour_concepts.isdisjoint(singles)
+                if colour and not self._describes_leg(words, clause, i):
+                    found = [c for c in found if c not in self.spec.colour_concepts]
                 if found and not DURATIONS.isdisjoint(found) and self._activity_before(clause, i):
                     found = [c for c in found if c not in DURATIONS]  # "danced all night"
                 negated = negated_from >= 0 and i - negated_from <= self.spec.window
@@ -480,9 +480,7 @@ class WarningDetector:
     def _is_activity(self, word: str) -> bool:
         """An activity or medicine word ("walking", "sat", "statins"), not a cramp word."""
         folded = self._fold(word)
-        if word in self._activities or folded in self._activities or folded in self._medicines:
-            return True
-        return False
+        return word in self._activities or folded in self._activities or folded in self._medicines
 
     def _quantities(self, words: list[str], raw: list[str]) -> set[str]:
         """Concepts read from numbers with units: a long duration ("25 minutes", "an hour"),
