@@ -19,7 +19,7 @@ from bot.services import load_locales
 FLOORS: dict[str, dict[str, float]] = {
     "tune": {
         "accuracy": 0.87,
-        "off_topic_kept": 0.90,
+        "off_topic_kept": 0.88,
         "warning_emergency_recall": 0.99,
         "warning_today_recall": 0.99,
         "warning_soon_recall": 0.99,
