@@ -8,18 +8,14 @@ chat really received.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
 from bot.outbox import Outbox
 from bot.sandbox.serve import (
-    DEFAULT_TOKEN,
     send_command,
     server_stats,
     start_server,
@@ -27,6 +23,7 @@ from bot.sandbox.serve import (
 )
 from bot.services import load_locales
 from bot.storage import Storage
+from tests.processes import bot_process, wait_for
 
 USERS = 1200
 WRITERS = USERS // 2  # how many of them write to the bot during the fan-out
@@ -34,41 +31,6 @@ WRITERS = USERS // 2  # how many of them write to the bot during the fan-out
 REMINDER = "🌙 Time for"
 SWIM_REPLY = "A swimmer can't read a phone"
 RATE = 300  # reminders per second: the fan-out takes a few seconds, long enough to kill it in
-
-
-def _bot(port: int, db: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(
-        {
-            "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
-            "BOT_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
-            "BOT_API_FILE_URL": f"http://127.0.0.1:{port}/file/bot",
-            "DATABASE_PATH": str(db),
-            "REMINDER_SWEEP_SECONDS": "0.2",
-            "REMINDER_RATE": str(RATE),
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(PROJECT_ROOT),
-        }
-    )
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            env=env,
-            cwd=db.parent,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-        )
-
-
-def _wait_for(condition: object, timeout: float) -> None:
-    assert callable(condition)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
 
 
 async def _prepare(db: Path) -> None:
@@ -100,25 +62,25 @@ def test_kill_mid_fan_out_then_restart(tmp_path: Path) -> None:
     asyncio.run(_prepare(db))
     server, port = start_server(USERS)
     try:
-        first = _bot(port, db, log)
-        _wait_for(lambda: server_stats(server)["bot_messages"] >= USERS // 8, timeout=60)
+        first = bot_process(port, db, log, rate=RATE)
+        wait_for(lambda: server_stats(server)["bot_messages"] >= USERS // 8, timeout=60)
         # People write while the fan-out runs: the kill lands in the middle of both.
         send_command(server, f"say {WRITERS} cramp in bed")
-        _wait_for(lambda: server_stats(server)["bot_messages"] >= USERS // 4, timeout=60)
+        wait_for(lambda: server_stats(server)["bot_messages"] >= USERS // 4, timeout=60)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
         at_kill = server_stats(server, REMINDER)["bot_messages"]
         assert at_kill < USERS, "the fan-out finished before the kill; the test proves nothing"
 
-        second = _bot(port, db, log)
+        second = bot_process(port, db, log, rate=RATE)
         try:
             # Everything that was not in flight at the kill arrives; in flight is at most one
             # outbox batch (see Outbox and Storage.take_deliveries).
-            _wait_for(lambda: asyncio.run(_settled(db)), timeout=60)
+            wait_for(lambda: asyncio.run(_settled(db)), timeout=60)
             # The restarted bot answers everyone. (Updates the killed bot had already fetched
             # and confirmed but not yet handled are gone: Telegram's polling works that way.)
             send_command(server, f"say {WRITERS} cramp in the pool")
-            _wait_for(
+            wait_for(
                 lambda: server_stats(server, SWIM_REPLY)["chats_reached"] == WRITERS, timeout=60
             )
         finally:
