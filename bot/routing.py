@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ RED_FLAG_PHRASE_SCORE = 90
 MIN_FUZZY_WORD = 4
 ALTERNATIVES = 3
 STEM_CACHE = 50_000
+_REPEATS = re.compile(r"(.)\1+")
 # Only the intents whose words explain most of the message are scored in full.
 MAX_INTENTS = 10
 # An intent's score mixes its best phrase's fuzzy score with the evidence of the message's words
@@ -223,6 +225,10 @@ class Router:
             folded = self._stem(word)
             if folded in self._weight or folded in self._stop or self._speller.known(word):
                 out.append(folded)
+                continue
+            single = _REPEATS.sub(r"\1", word)  # "byeee", "okk", "crampinggg"
+            if single != word and (self._stem(single) in self._weight or single in self._stop):
+                out.append(self._stem(single))
                 continue
             corrected = self._speller.correct(word) or self._speller.correct(folded)
             out.append(self._stem(corrected) if corrected else folded)
