@@ -1,6 +1,7 @@
 """Intent ids: the stable contract between the router, the content and the evaluation files.
 
-See shared/design/intents.md. These are identifiers, not texts; the texts live in content/.
+The meaning of each id is in docs/EDITING.md. These are identifiers, not texts; the texts live
+in content/.
 """
 
 from __future__ import annotations
