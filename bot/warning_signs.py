@@ -106,6 +106,7 @@ class WarningSpec:
     context: frozenset[str]
     window: int
     phrase_gap: int
+    rewrites: Mapping[str, str]
     suffixes: tuple[str, ...]
     activities: frozenset[str]
     pseudo_negations: frozenset[str]
@@ -192,6 +193,7 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
         context=frozenset(matching.get("context", [])),
         window=int(matching.get("negation_window", 3)),
         phrase_gap=int(matching.get("phrase_gap", 1)),
+        rewrites={str(k).lower(): str(v).lower() for k, v in data.get("rewrites", {}).items()},
         suffixes=tuple(
             sorted(_strings("matching.suffixes", matching.get("suffixes", [])), key=len)[::-1]
         ),
@@ -270,6 +272,11 @@ class WarningDetector:
             if entries
         }
         self._word_cache: dict[str, str] = {}
+        self._rewrite = (
+            re.compile(r"\b(?:" + "|".join(map(re.escape, spec.rewrites)) + r")\b")
+            if spec.rewrites
+            else None
+        )
         self._folded_forms = frozenset(self._words) | {w for p in self._phrases for w in p}
         self._folded_forms |= {w for e in self._phrases.values() for p, _ in e for w in p}
         self._starts = frozenset(self._words) | frozenset(self._phrases) | frozenset(self._ignored)
@@ -307,11 +314,15 @@ class WarningDetector:
         self._medicines = {w for w, cs in self._words.items() if "medicine" in cs}
 
     def _fold(self, word: str) -> str:
-        """The word without its ending ("swelling" -> "swell"), for the content's words and
-        the message's alike."""
-        for suffix in self.spec.suffixes:
-            if len(word) > len(suffix) + 3 and word.endswith(suffix):
-                return word[: -len(suffix)]
+        """The word without its endings ("swelling" -> "swell", "evenings" -> "even"), for the
+        content's words and the message's alike; folding again changes nothing."""
+        for _ in range(3):
+            for suffix in self.spec.suffixes:
+                if len(word) > len(suffix) + 3 and word.endswith(suffix):
+                    word = word[: -len(suffix)]
+                    break
+            else:
+                return word
         return word
 
     def _word(self, word: str) -> str:
@@ -441,6 +452,10 @@ class WarningDetector:
             j += 1
         return value, j, None
 
+    @staticmethod
+    def _mentions_medicine(present: set[str]) -> bool:
+        return "medicine" in present or "statin" in present
+
     def _describes_leg(self, words: list[str], raw: list[str], i: int) -> bool:
         """A colour word about the leg: after "is", "gone", "turned"..., before a body part, or
         ending the clause ("foot gone white", "a white foot", "toes blue"); not "a blue roller"."""
@@ -553,7 +568,12 @@ class WarningDetector:
         """Every sign the message mentions, most urgent first (empty: none). The first
         FULL_CHARS characters are read in full; in the rest of a long message each word still
         counts, without phrases or negation (over-warning is the safe side)."""
-        present = self.concepts(text[:FULL_CHARS])
+        lowered = text[:FULL_CHARS].lower()
+        if self._rewrite is not None:  # "can not" -> "cannot", whole words only
+            lowered = self._rewrite.sub(lambda m: self.spec.rewrites[m.group(0)], lowered)
+        present = self.concepts(lowered)
+        if self._mentions_medicine(present):  # "I take it many years": the medicine's years
+            present.discard(LONG_PERIOD)
         if len(text) > FULL_CHARS:
             for word in {w.strip(_STRIP) for w in text[FULL_CHARS:].lower().split()}:
                 if word:

@@ -61,7 +61,8 @@ def test_medical_texts_carry_the_disclaimer(content: Content) -> None:
         assert "not medical advice" in topic.body or "not a diagnosis" in topic.body, topic.id
 
 
-# Claims the fact base (docs/EDITING.md) rules out: the seed's errors and anything that recommends a supplement.
+# Claims the fact base (docs/EDITING.md) rules out: the seed's errors and anything that
+# recommends a supplement.
 UNSAFE = [
     r"most common (direct )?cause",
     r"acid(ic)? (waste|metabolite)",
