@@ -35,7 +35,7 @@ _NOT_A_SPAN = frozenset(
      "postnatal", "later", "before", "since", "back"}
 )  # fmt: skip
 # Concepts an activity before them takes over ("danced all night", "I run every day").
-DURATIONS = frozenset({LONG_DURATION, "lasting", "frequent", LONG_PERIOD, MANY_TIMES})
+HOW_LONG_OR_OFTEN = frozenset({LONG_DURATION, "lasting", "frequent", LONG_PERIOD, MANY_TIMES})
 # -ing words that go on describing the cramp itself ("it has been going 25 minutes").
 _STILL_THE_CRAMP = frozenset(
     {"going", "lasting", "happening", "continuing", "ongoing", "cramping", "hurting", "aching",
@@ -408,8 +408,8 @@ class WarningDetector:
                 colour = singles and not self.spec.colour_concepts.isdisjoint(singles)
                 if colour and not self._describes_leg(words, clause, i):
                     found = [c for c in found if c not in self.spec.colour_concepts]
-                if found and not DURATIONS.isdisjoint(found) and self._activity_before(clause, i):
-                    found = [c for c in found if c not in DURATIONS]  # "danced all night"
+                if found and not HOW_LONG_OR_OFTEN.isdisjoint(found) and self._activity_before(clause, i):
+                    found = [c for c in found if c not in HOW_LONG_OR_OFTEN]  # "danced all night"
                 negated = negated_from >= 0 and i - negated_from <= self.spec.window
                 for concept in found:
                     if on_medicine and concept in _HOW_OFTEN:
