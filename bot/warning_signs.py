@@ -408,8 +408,9 @@ class WarningDetector:
                 colour = singles and not self.spec.colour_concepts.isdisjoint(singles)
                 if colour and not self._describes_leg(words, clause, i):
                     found = [c for c in found if c not in self.spec.colour_concepts]
-                if found and not HOW_LONG_OR_OFTEN.isdisjoint(found) and self._activity_before(clause, i):
-                    found = [c for c in found if c not in HOW_LONG_OR_OFTEN]  # "danced all night"
+                timed = found and not HOW_LONG_OR_OFTEN.isdisjoint(found)
+                if timed and self._activity_before(clause, i):  # "danced all night"
+                    found = [c for c in found if c not in HOW_LONG_OR_OFTEN]
                 negated = negated_from >= 0 and i - negated_from <= self.spec.window
                 for concept in found:
                     if on_medicine and concept in _HOW_OFTEN:
