@@ -23,6 +23,8 @@ IGNORE = "ignore"  # the concept of phrases that only look like a sign ("once in
 LONG_DURATION = "long_duration"
 LONG_PERIOD = "long_period"
 MANY_TIMES = "many_times"
+RECENT_SPAN = "recent_span"  # weeks, not years: "been on it 3 weeks"
+RECENT_WEEKS = 12
 _FILLERS = frozenset({"of", "a", "an", "and", "more", "or", "plus", "odd", "ish", "over"})
 # Words between an activity and its duration ("sitting for about 2 hours").
 _LEAD_INS = frozenset(
@@ -146,7 +148,7 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
     if not isinstance(raw_concepts, dict) or not raw_concepts:
         raise ValueError("concepts: table is missing")
     concepts = {name: _strings(f"concepts.{name}", v) for name, v in raw_concepts.items()}
-    known = set(concepts) | {LONG_DURATION, LONG_PERIOD, MANY_TIMES}
+    known = set(concepts) | {LONG_DURATION, LONG_PERIOD, MANY_TIMES, RECENT_SPAN}
     signs = []
     seen: set[str] = set()
     for n, raw in enumerate(data.get("sign", [])):
@@ -413,8 +415,6 @@ class WarningDetector:
                     found = [c for c in found if c not in HOW_LONG_OR_OFTEN]
                 negated = negated_from >= 0 and i - negated_from <= self.spec.window
                 for concept in found:
-                    if on_medicine and concept in _HOW_OFTEN:
-                        continue
                     if not negated or concept in self.spec.context:
                         present.add(concept)
                 pseudo = i + 1 < len(words) and clause[i + 1] in self.spec.pseudo_negations
@@ -561,6 +561,9 @@ class WarningDetector:
                     found.add(LONG_DURATION)
             elif unit in self._period_units and value >= 1 and after not in _NOT_A_SPAN:
                 found.add(LONG_PERIOD)
+                weeks = value * (4.3 if unit.startswith("m") else 1)
+                if unit.startswith(("w", "m", "f")) and weeks <= RECENT_WEEKS:
+                    found.add(RECENT_SPAN)  # "on Lipitor 3 weeks": a medicine started lately
             elif unit in self._count_units and value >= spec.many_times:
                 found.add(MANY_TIMES)
         return found
