@@ -108,6 +108,7 @@ class WarningSpec:
     context: frozenset[str]
     window: int
     phrase_gap: int
+    no_gap_after: frozenset[str]
     rewrites: Mapping[str, str]
     suffixes: tuple[str, ...]
     activities: frozenset[str]
@@ -195,6 +196,7 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
         context=frozenset(matching.get("context", [])),
         window=int(matching.get("negation_window", 3)),
         phrase_gap=int(matching.get("phrase_gap", 1)),
+        no_gap_after=frozenset(_strings("matching.no_gap_after", matching.get("no_gap_after", []))),
         rewrites={str(k).lower(): str(v).lower() for k, v in data.get("rewrites", {}).items()},
         suffixes=tuple(
             sorted(_strings("matching.suffixes", matching.get("suffixes", [])), key=len)[::-1]
@@ -405,7 +407,7 @@ class WarningDetector:
                 found: list[str] = list(singles or ())
                 # Phrases starting here, only when the next words hold a second word of one.
                 if phrase_here:
-                    allowed = 0 if said == "no" else gap  # "no swelling, colour normal"
+                    allowed = 0 if said in self.spec.no_gap_after else gap
                     found += [c for p, c in self._phrases[word] if _in_order(words, i, p, allowed)]
                 colour = singles and not self.spec.colour_concepts.isdisjoint(singles)
                 if colour and not self._describes_leg(words, clause, i):
