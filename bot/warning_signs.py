@@ -79,7 +79,7 @@ def _clock(word: str) -> int | None:
 
 
 # After "20 minute": words that leave it a duration ("20 minute now"), not a describing word.
-_ADVERBS = frozenset({"now", "already", "and", "so", "plus", "straight", "long", "or", "ago"})
+_ADVERBS = frozenset({"now", "already", "and", "so", "plus", "straight", "or", "ago"})
 _SINGULAR_UNITS = frozenset({"hour", "minute", "week", "month", "year", "day", "night"})
 _DOUBLED = re.compile(r"(.)\1+")
 _NUMBER_UNIT = re.compile(r"^(\d+(?:[.,]\d+)?)([a-z]+)$")  # "20min", "2hrs"
@@ -540,7 +540,8 @@ class WarningDetector:
             every = i > 0 and raw[i - 1] in ("every", "each", "once")  # "once every few months"
             # "a 5 hour hike", "a 30 minute walk": the unit describes something else.
             adjectival = (
-                j < len(raw) and raw[j] in _SINGULAR_UNITS and value > 1 and after != ""
+                j < len(raw) and raw[j] in _SINGULAR_UNITS and after != ""
+                and (value > 1 or after == "long")  # "a 5 hour hike", "an hour-long walk"
                 and after not in _ADVERBS and not _CRAMPISH & self._words.get(after, set())
             )  # fmt: skip
             if adjectival or every:

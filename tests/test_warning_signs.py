@@ -71,6 +71,8 @@ def tier(detector: WarningDetector, text: str) -> str | None:
         ("calf hurts when i walk and eases when i rest", "soon"),
         ("cramps since starting statins", "soon"),
         ("stretching doesn't help my cramps at all", "soon"),
+        ("the leg below the knee feels cold as stone and won't lift", "emergency"),
+        ("forty minutes now and still locked", "today"),
     ],
 )
 def test_each_kind_of_red_flag_gets_its_tier(
@@ -131,6 +133,10 @@ def test_a_denied_sign_does_not_hide_another(detector: WarningDetector) -> None:
         "left calf cramp, no swelling, colour normal",
         "breathing fine, just a quick cramp while swimming",
         "my foot cramped while treading water",
+        "my heart sank when the cramp hit at the pool",  # figures of speech
+        "i was out of breath from laughing and then my calf cramped",
+        "pins and needles in my arm from sleeping on it",
+        "an hour-long hike then a short cramp",
         "hi",
         "",
         "😀😀",
