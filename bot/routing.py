@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.intents import CRAMP_NOW, FALLBACK, SAFETY
 from bot.routing_cues import Cue
-from bot.spelling import Speller
+from bot.spelling import Speller, remembered, strip_endings
 from bot.warning_signs import Warning, WarningDetector, WarningSpec
 
 # A message routes to an intent when its best phrase scores at least this.
@@ -32,12 +32,7 @@ MAX_CANDIDATES = 24
 # Fuzzy matching looks at the start of a message only, so a 4,096-character message costs about
 # what a short one does; warning signs are still searched for in the whole text.
 MATCH_CHARS = 240
-# How close a word or phrase must be to a warning sign to count (typos allowed).
-RED_FLAG_WORD_SCORE = 86
-RED_FLAG_PHRASE_SCORE = 90
-MIN_FUZZY_WORD = 4
 ALTERNATIVES = 3
-STEM_CACHE = 50_000
 _REPEATS = re.compile(r"(.)\1+")
 # Only the intents whose words explain most of the message are scored in full.
 MAX_INTENTS = 10
@@ -204,19 +199,7 @@ class Router:
         return " ".join(self._stem(w) for w in normalise(text).split())
 
     def _stem(self, word: str) -> str:
-        stem = self._stems.get(word)
-        if stem is None:
-            stem = self._stem_uncached(word)
-            if len(self._stems) >= STEM_CACHE:
-                self._stems.clear()
-            self._stems[word] = stem
-        return stem
-
-    def _stem_uncached(self, word: str) -> str:
-        for suffix in self._suffixes:
-            if len(word) > len(suffix) + 3 and word.endswith(suffix):
-                return word[: -len(suffix)]
-        return word
+        return remembered(self._stems, word, lambda w: strip_endings(w, self._suffixes))
 
     def _query_words(self, text: str) -> list[str]:
         """The message's words, folded and typo-corrected against the keywords' words."""

@@ -11,8 +11,9 @@ millisecond.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from typing import TypeVar
 
 from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
@@ -30,6 +31,36 @@ _TOKEN = re.compile(
 )
 _PUNCTUATION = frozenset(".,;:!?\n()[]")
 _CACHE_LIMIT = 50_000
+V = TypeVar("V")
+_MISSING = object()
+
+
+def remembered(cache: dict[str, V], key: str, compute: Callable[[str], V]) -> V:
+    """`compute(key)`, kept in `cache`; the cache is emptied when it is full, so it stays small."""
+    found = cache.get(key, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[return-value]
+    value = compute(key)
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def strip_endings(word: str, suffixes: Iterable[str], *, repeat: bool = False) -> str:
+    """The word without the first ending of `suffixes` it has (longest first), only for words
+    longer than the ending plus three letters; with `repeat`, until none is left (so folding
+    again changes nothing: "evenings" -> "evening" -> "even")."""
+    for _ in range(3 if repeat else 1):
+        for suffix in suffixes:
+            if len(word) > len(suffix) + 3 and word.endswith(suffix):
+                word = word[: -len(suffix)]
+                break
+        else:
+            return word
+    return word
+
+
 # A word seen at least this often in pyspellchecker's word-frequency list is a real word, and
 # is never "corrected" into a keyword ("sweet" is not a typo of "swept", nor "lane" of "plane").
 KNOWN_WORD_MIN_COUNT = 200
@@ -113,14 +144,7 @@ class Speller:
             return word if word in self.vocabulary else None
         if len(word) < MIN_CORRECTABLE - 1:
             return None
-        cached = self._cache.get(word, "")
-        if cached != "":
-            return cached
-        best = self._lookup(word)
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[word] = best
-        return best
+        return remembered(self._cache, word, self._lookup)
 
     def _lookup(self, word: str) -> str | None:
         if len(word) < MIN_CORRECTABLE:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.spelling import Speller, clauses
+from bot.spelling import Speller, clauses, remembered, strip_endings
 
 TIERS = ("emergency", "today", "soon")  # most urgent first
 IGNORE = "ignore"  # the concept of phrases that only look like a sign ("once in a blue moon")
@@ -49,7 +49,6 @@ _SINCE_TIME = re.compile(
     r"^(\d{1,2}([:.]\d{2})?(am|pm)?|lunchtime|lunch|breakfast|dinner|midnight|bedtime|yesterday|morning|teatime|noon)$"
 )
 _LIST_JOINERS = frozenset({"or", "nor"})
-_WORD_CACHE_LIMIT = 50_000
 # Read in full (phrases, negation, numbers); past this, a long message is read word by word.
 FULL_CHARS = 1000
 _STRIP = ".,;:!?()[]\"“”‘’'*-–—…/\\<>😀😭😫😣🙏"
@@ -320,24 +319,11 @@ class WarningDetector:
     def _fold(self, word: str) -> str:
         """The word without its endings ("swelling" -> "swell", "evenings" -> "even"), for the
         content's words and the message's alike; folding again changes nothing."""
-        for _ in range(3):
-            for suffix in self.spec.suffixes:
-                if len(word) > len(suffix) + 3 and word.endswith(suffix):
-                    word = word[: -len(suffix)]
-                    break
-            else:
-                return word
-        return word
+        return strip_endings(word, self.spec.suffixes, repeat=True)
 
     def _word(self, word: str) -> str:
         """The word folded, typo-corrected and read as its alias, remembered."""
-        cached = self._word_cache.get(word)
-        if cached is None:
-            cached = self._read_word(word)
-            if len(self._word_cache) >= _WORD_CACHE_LIMIT:
-                self._word_cache.clear()
-            self._word_cache[word] = cached
-        return cached
+        return remembered(self._word_cache, word, self._read_word)
 
     def _read_word(self, word: str) -> str:
         word = self.spec.aliases.get(word, word)
