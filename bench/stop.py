@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,8 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT
-from bot.sandbox.serve import DEFAULT_TOKEN, server_stats, start_server, stop_server
+from bot.sandbox.serve import bot_environment, server_stats, start_server, stop_server
 from bot.storage import Storage
 
 REMINDER = "🌙 Time for"
@@ -42,19 +40,7 @@ async def _counts(db: Path) -> dict[str, int]:
 
 
 def _bot(port: int, db: Path, rate: float) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(
-        {
-            "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
-            "BOT_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
-            "BOT_API_FILE_URL": f"http://127.0.0.1:{port}/file/bot",
-            "DATABASE_PATH": str(db),
-            "REMINDER_SWEEP_SECONDS": "0.2",
-            "REMINDER_RATE": str(rate),
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(PROJECT_ROOT),
-        }
-    )
+    env = bot_environment(port, db, rate)
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], env=env, cwd=db.parent, stdin=subprocess.DEVNULL
     )

@@ -4,15 +4,13 @@ tests that send signals (SIGTERM, SIGKILL) or restart the bot."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT
-from bot.sandbox.serve import DEFAULT_TOKEN
+from bot.sandbox.serve import bot_environment
 from bot.storage import Storage
 
 # How reminder messages start, to count them apart from replies.
@@ -22,20 +20,7 @@ REMINDER = "🌙 Time for"
 def bot_process(
     port: int, db: Path, log: Path, *, rate: float = 300, **extra: str
 ) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(
-        {
-            "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
-            "BOT_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
-            "BOT_API_FILE_URL": f"http://127.0.0.1:{port}/file/bot",
-            "DATABASE_PATH": str(db),
-            "REMINDER_SWEEP_SECONDS": "0.2",
-            "REMINDER_RATE": str(rate),
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(PROJECT_ROOT),
-            **extra,
-        }
-    )
+    env = bot_environment(port, db, rate, **extra)
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],

@@ -22,16 +22,38 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.config import PROJECT_ROOT
 from bot.sandbox.server import FakeBotApi
 from bot.sandbox.store import ChatState, UserInfo
 from bot.sandbox.user import ButtonNotFoundError, SimUser, command_entities
 
 DEFAULT_TOKEN = "123456789:SANDBOX-token-for-local-tests-only"
+
+
+def bot_environment(port: int, db: Path, rate: float, **extra: str) -> dict[str, str]:
+    """The environment for `python -m bot run` against the server on `port`: this process's
+    environment without any Telegram setting, the sandbox token, a fast reminder sweep."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+            "BOT_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+            "BOT_API_FILE_URL": f"http://127.0.0.1:{port}/file/bot",
+            "DATABASE_PATH": str(db),
+            "REMINDER_SWEEP_SECONDS": "0.2",
+            "REMINDER_RATE": str(rate),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(PROJECT_ROOT),
+            **extra,
+        }
+    )
+    return env
 
 
 def add_started_chats(api: FakeBotApi, count: int) -> None:
