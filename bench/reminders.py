@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.outbox import BotApiClient, Outbox
-from bot.reminder_views import reminder_message
-from bot.reminders import ReminderScheduler
+from bot.reminders.outbox import BotApiClient, Outbox
+from bot.reminders.screens import reminder_message
+from bot.reminders.sweep import ReminderScheduler
 from bot.sandbox.serve import DEFAULT_TOKEN, server_stats, start_server, stop_server
 from bot.services import load_locales
 from bot.storage import Delivery, Storage

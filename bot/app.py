@@ -24,16 +24,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot import reminder_views, schedule, views
+from bot import views
+from bot.reminders import schedule
+from bot.reminders import screens as reminder_views
 from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Settings
 from bot.handlers.core import CoreHandlers, IntentAction
 from bot.handlers.flows import FlowHandlers
-from bot.handlers.reminders import ReminderHandlers
+from bot.reminders.handlers import ReminderHandlers
 from bot.handlers.telegram_io import send
 from bot.http import AiohttpRequest
-from bot.outbox import BotApiClient, Outbox, Render
-from bot.reminders import ReminderScheduler
+from bot.reminders.outbox import BotApiClient, Outbox, Render
+from bot.reminders.sweep import ReminderScheduler
 from bot.services import Clock, Services, load_locales
 from bot.storage import Delivery, Storage
 

@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot import reminder_views, views
+from bot import views
+from bot.reminders import screens as reminder_views
 from bot.callbacks import decode
 from bot.content import Content
 from bot.flows import DONE, FlowEngine, FlowState

@@ -20,7 +20,7 @@ from bot.spelling import dictionary_words
 from bot.storage import Storage
 
 if TYPE_CHECKING:
-    from bot.reminders import ReminderScheduler
+    from bot.reminders.sweep import ReminderScheduler
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
-from bot.outbox import Outbox
+from bot.reminders.outbox import Outbox
 from bot.sandbox.serve import (
     send_command,
     server_stats,

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.outbox import BotApiClient, Outbox, classify
-from bot.reminders import ReminderScheduler
+from bot.reminders.outbox import BotApiClient, Outbox, classify
+from bot.reminders.sweep import ReminderScheduler
 from bot.sandbox.serve import add_started_chats
 from bot.sandbox.server import FakeBotApi
 from bot.storage import Delivery, Storage

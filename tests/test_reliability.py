@@ -28,7 +28,7 @@ from bot.content import load_content
 from bot.runner import polling
 from bot.sandbox.server import FakeBotApi
 from bot.sandbox.user import SimUser
-from bot.schedule import parse_time, resolve_zone
+from bot.reminders.schedule import parse_time, resolve_zone
 from bot.services import Services, load_locales
 from tests.conftest import FAKE_TOKEN, AppFactory
 

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import schedule
-from bot.schedule import (
+from bot.reminders import schedule
+from bot.reminders.schedule import (
     ALIASES_PATH,
     ALL_DAYS,
     MIN_SCORE,

@@ -15,14 +15,14 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import reminder_views as rv
+from bot.reminders import screens as rv
 from bot import views
 from bot.callbacks import Callback
 from bot.content import Content
 from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit_or_send
-from bot.reminders import parse_hhmm, plan_next, plan_reminder
-from bot.schedule import (
+from bot.reminders.sweep import parse_hhmm, plan_next, plan_reminder
+from bot.reminders.schedule import (
     format_time,
     local_now,
     parse_time,
