@@ -6,6 +6,7 @@ same handlers in the same order.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, TypeAlias
 
@@ -25,15 +26,15 @@ from telegram.ext import (
 )
 
 from bot import views
-from bot.reminders import schedule
-from bot.reminders import screens as reminder_views
 from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Settings
 from bot.handlers.core import CoreHandlers, IntentAction
 from bot.handlers.flows import FlowHandlers
-from bot.reminders.handlers import ReminderHandlers
 from bot.handlers.telegram_io import send
 from bot.http import AiohttpRequest
+from bot.reminders import screens as reminder_views
+from bot.reminders import zones
+from bot.reminders.handlers import ReminderHandlers
 from bot.reminders.outbox import BotApiClient, Outbox, Render
 from bot.reminders.sweep import ReminderScheduler
 from bot.services import Clock, Services, load_locales
@@ -89,6 +90,7 @@ def _wire(
     )  # fmt: skip
     core.button_actions.update({"f": flows.press, "r": reminders.press})
     core.text_interceptors.append(reminders.on_text)
+    core.media_interceptors.append(reminders.on_location)
     core.after_start.append(reminders.offer_resume)
     core.on_forget.append(flows.stop_timer)
 
@@ -149,7 +151,13 @@ def build_application(
 
     async def post_init(app: BotApp) -> None:
         # Builds the time-zone index once, and checks its alias file.
-        schedule.warm_up(settings.content_dir / "timezones.toml")
+        # The zone index takes about two seconds to build: in a thread, so start-up does not
+        # wait; its alias file is checked now, so a mistake there still stops the start.
+        aliases = settings.content_dir / "timezones.toml"
+        zones.check_aliases(aliases)
+        services.zone_index = asyncio.get_running_loop().run_in_executor(
+            None, zones.warm_up, aliases
+        )
         storage = await Storage.open(settings.db_path)
         services.attach_storage(storage)
         interrupted = await storage.abandon_in_flight()
@@ -173,6 +181,8 @@ def build_application(
         log.info("bot started as @%s", app.bot.username)
 
     async def post_stop(app: BotApp) -> None:
+        if services.zone_index is not None:
+            await asyncio.gather(services.zone_index, return_exceptions=True)
         if services.scheduler is not None:
             await services.scheduler.stop()
         await flows.stop_all()

@@ -100,7 +100,16 @@ class ReminderTexts:
 
 
 REMINDER_KINDS = ("bedtime", "preswim")
-REMINDER_TOASTS = ("paused", "resumed", "deleted", "done_ack", "snoozed", "stale", "no_days")
+REMINDER_TOASTS = (
+    "paused",
+    "resumed",
+    "deleted",
+    "done_ack",
+    "snoozed",
+    "stale",
+    "no_days",
+    "undo_late",
+)
 
 
 # The button names a flow step may use; each is an action the flow engine knows.

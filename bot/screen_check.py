@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot import views
-from bot.reminders import screens as reminder_views
 from bot.callbacks import decode
 from bot.content import Content
 from bot.flows import DONE, FlowEngine, FlowState
+from bot.reminders import screens as reminder_views
 from bot.warning_signs import Warning
 
 # Words that promise what a bot that has shipped a feature must not say.

@@ -88,6 +88,8 @@ class Services:
     _storage: Storage | None = field(default=None, repr=False)
     # The reminder sweep, running while the application runs (tests tick it by hand).
     scheduler: ReminderScheduler | None = field(default=None, repr=False)
+    # The time-zone index being built in a thread at start-up (bot/reminders/zones.py).
+    zone_index: asyncio.Future[None] | None = field(default=None, repr=False)
     # Set to stop the running bot (by a signal, or by `fail`); `fatal` says why it failed.
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     fatal: str | None = None

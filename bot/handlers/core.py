@@ -34,8 +34,12 @@ TOUCH_CACHE_SIZE = 100_000
 
 IntentAction = Callable[[Update, Context], Awaitable[None]]
 ButtonAction = Callable[[Update, Context, Callback], Awaitable[None]]
-# Gets typed text first while a step waits for it (a time, a city); True: it was handled.
-TextInterceptor = Callable[[Update, Context, ConversationState], Awaitable[bool]]
+# Gets typed text before its intent is answered (a set-up waiting for a time or a city, a
+# reminder typed in one message). True: it was handled; False: not its business; a callable:
+# not its business, but it has something to add after the answer ("carry on setting up").
+TextInterceptor = Callable[
+    [Update, Context, ConversationState | None, Route], Awaitable[bool | IntentAction]
+]
 
 
 class CoreHandlers(HandlerBase):
@@ -47,6 +51,8 @@ class CoreHandlers(HandlerBase):
         # /start <payload> deep links -> intent, so a shared link opens a flow.
         self.deep_links: dict[str, str] = {}
         self.text_interceptors: list[TextInterceptor] = []
+        # Get a non-text message (a shared location) first; True: it was handled.
+        self.media_interceptors: list[Callable[[Update, Context], Awaitable[bool]]] = []
         self.after_start: list[IntentAction] = []
         self.on_forget: list[Callable[[int], None]] = [self._touched_forget]
         # user id -> when touch_user last wrote their row (saves a write on most updates)
@@ -158,11 +164,16 @@ class CoreHandlers(HandlerBase):
             await self.show_warning(update, context, route)
             return
         state = await self.services.storage.get_state(user_id)
-        if state is not None:
-            for intercept in self.text_interceptors:
-                if await intercept(update, context, state):
-                    return
+        after: list[IntentAction] = []
+        for intercept in self.text_interceptors:
+            taken = await intercept(update, context, state, route)
+            if taken is True:
+                return
+            if callable(taken):
+                after.append(taken)
         await self.show_intent(update, context, route.intent, [i for i, _ in route.alternatives])
+        for action in after:
+            await action(update, context)
 
     async def show_warning(self, update: Update, context: Context, route: Route) -> None:
         user_id, chat_id = self.ids(update)
@@ -200,6 +211,9 @@ class CoreHandlers(HandlerBase):
         await send(context.bot, chat_id, screen)
 
     async def non_text(self, update: Update, context: Context) -> None:
+        for intercept in self.media_interceptors:
+            if await intercept(update, context):
+                return
         _, chat_id = self.ids(update)
         content = self.locale(update).content
         await send(context.bot, chat_id, views.main_menu(content, content.text("non_text")))

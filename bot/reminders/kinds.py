@@ -58,6 +58,7 @@ class Act(StrEnum):
     ZONE_PICK = "zp"  # arg: index into the draft's choices
     ZONE_KEEP = "zk"  # keep a fixed offset
     ZONE_AGAIN = "tzn"  # search again
+    NEXT = "ok"  # the time shown (after -15/+15), or the days ticked, are right
     SAVE = "sv"
     CHANGE = "ch"  # arg (optional): the part to change: time | days | lead | tz | kind
     CANCEL = "x"
@@ -82,7 +83,7 @@ class Act(StrEnum):
 
 # Actions that only make sense on the set-up message they were shown on.
 SETUP_ACTS = frozenset({
-    Act.KIND, Act.TIME, Act.ADJUST, Act.DAY, Act.DAY_SET, Act.DAYS_DONE, Act.LEAD,
+    Act.KIND, Act.TIME, Act.ADJUST, Act.NEXT, Act.DAY, Act.DAY_SET, Act.DAYS_DONE, Act.LEAD,
     Act.ZONE_PICK, Act.ZONE_KEEP, Act.ZONE_AGAIN, Act.SAVE, Act.CHANGE,
 })  # fmt: skip
 # Actions on one reminder, by id.

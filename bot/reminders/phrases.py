@@ -219,10 +219,10 @@ def _read_lead(vocab: Vocabulary, tokens: _Tokens, swim: bool) -> int | None:
             continue
         minutes, end = found
         gap = [j for j in before if end <= j <= end + 3]
-        if gap or swim or tokens.at(i - 1) in _flat(vocab, "lead"):
-            if 0 < minutes <= MAX_LEAD and tokens.at(i - 1) != "in":
-                tokens.take(i, (gap[0] + 1) if gap else end)
-                return minutes
+        meant = gap or swim or tokens.at(i - 1) in _flat(vocab, "lead")
+        if meant and 0 < minutes <= MAX_LEAD and tokens.at(i - 1) != "in":
+            tokens.take(i, (gap[0] + 1) if gap else end)
+            return minutes
     for i in range(len(tokens.items)):
         if tokens.at(i) in _flat(vocab, "lead") and tokens.at(i + 1).isdigit():
             tokens.take(i, i + 2)
@@ -348,7 +348,7 @@ def _read_spoken(vocab: Vocabulary, tokens: _Tokens) -> _Clock | None:
 def _read_digits(vocab: Vocabulary, tokens: _Tokens) -> _Clock | None:
     """'22:30', '7', '2215', '10 30 pm', '7 oclock' (a bare number needs 'at', a.m./p.m.
     or "o'clock" beside it)."""
-    ats, oclock = _flat(vocab, "at"), {p for p in vocab.words.get("oclock", ())}
+    ats, oclock = _flat(vocab, "at"), set(vocab.words.get("oclock", ()))
     for i, token in enumerate(tokens.items):
         if not tokens.free(i):
             continue
@@ -363,12 +363,12 @@ def _read_digits(vocab: Vocabulary, tokens: _Tokens) -> _Clock | None:
         if len(token) in (3, 4) and (told or len(token) == 4):
             tokens.take(i, i + 1)
             return _Clock(int(token[:-2]), int(token[-2:]))
-        if len(token) <= 2 and (told or _hour_word(vocab, tokens, i) is not None and marked):
+        if len(token) <= 2 and (told or (_hour_word(vocab, tokens, i) is not None and marked)):
             tokens.take(i, i + 1)
-            minute = tokens.at(i + 1)
-            if minute.isdigit() and len(minute) == 2 and tokens.free(i + 1):
+            following = tokens.at(i + 1)
+            if following.isdigit() and len(following) == 2 and tokens.free(i + 1):
                 tokens.take(i + 1, i + 2)
-                return _Clock(int(token), int(minute))
+                return _Clock(int(token), int(following))
             return _Clock(int(token), 0)
     return None
 
@@ -402,7 +402,9 @@ def _read_words_hour(vocab: Vocabulary, tokens: _Tokens) -> _Clock | None:
     return None
 
 
-def _read_clock(vocab: Vocabulary, tokens: _Tokens, family: Family | None) -> tuple[int, int] | None:
+def _read_clock(
+    vocab: Vocabulary, tokens: _Tokens, family: Family | None
+) -> tuple[int, int] | None:
     clock = (
         _read_named(vocab, tokens)
         or _read_spoken(vocab, tokens)
@@ -455,21 +457,24 @@ def _family(vocab: Vocabulary, tokens: Sequence[str]) -> Family | None:
 
 
 def _corrected(vocab: Vocabulary, raw: list[str]) -> list[str]:
-    out = []
-    for token in raw:
-        if token.isalpha() and len(token) > 3 and not vocab.speller.known(token):
-            token = vocab.speller.correct(token) or token
-        out.append(token)
-    return out
+    return [
+        (vocab.speller.correct(token) or token)
+        if token.isalpha() and len(token) > 3 and not vocab.speller.known(token)
+        else token
+        for token in raw
+    ]
 
 
-def parse(text: str, vocab: Vocabulary, today: date) -> Request:
-    """Read one message; `today` is the person's local date (for 'tomorrow', 'on friday')."""
+def parse(text: str, vocab: Vocabulary, today: date, *, fragment: bool = False) -> Request:
+    """Read one message; `today` is the person's local date (for 'tomorrow', 'on friday').
+
+    `fragment`: the message answers a set-up's question ("mon wed fri", "7am"), so it need
+    not say "remind" or name a kind to be read."""
     raw = _corrected(vocab, _tokens(text[:500]))
     tokens = _Tokens(raw)
     family = _family(vocab, raw)
-    remind = vocab.has("remind", raw)
-    if vocab.has("stop", raw) and (remind or family is not None):
+    remind = vocab.has("remind", raw) or fragment
+    if not fragment and vocab.has("stop", raw) and (remind or family is not None):
         return Request(Action.STOP, kind=family)
     if not remind and (family is None or vocab.has("not_request", raw)):
         return UNKNOWN
@@ -488,6 +493,13 @@ def parse(text: str, vocab: Vocabulary, today: date) -> Request:
         return Request(Action.CREATE, kind=family, at=at, date=days.once, lead=lead)
     mask = days.mask or (ALL_DAYS if family is Family.BEDTIME else None)
     return Request(Action.CREATE, kind=family, at=at, days=mask, lead=lead)
+
+
+def duration_of(text: str, vocab: Vocabulary) -> int | None:
+    """Minutes in a typed duration ('45 min', '1 h 30', 'an hour'); None if it is none."""
+    tokens = _Tokens(_corrected(vocab, _tokens(text[:100])))
+    found = _duration(vocab, tokens, 0)
+    return found[0] if found is not None and found[1] == len(tokens.items) else None
 
 
 _VOCABULARIES: dict[int, Vocabulary] = {}

