@@ -53,6 +53,7 @@ ALIASES_PATH = Path(__file__).resolve().parent.parent.parent / "content" / "time
 
 # Fuzzy scores (0..100) below this are noise; real typos ("londn" 91, "tokio" 80) reach it.
 MIN_SCORE = 80
+SHORT_WORD, SHORT_MIN_SCORE = 6, 85
 # A typo is looked up only among places at least this big (see the module docstring).
 FUZZY_POPULATION = 100_000
 # Another place with the same name scores this much lower when it is much smaller.
@@ -396,9 +397,11 @@ def _fuzzy(key: str, pool: _Pool) -> list[tuple[float, str, int]]:
     if len(key) < 4:
         return []  # two or three letters match half the world fuzzily
     keys = pool.fuzzy_keys.get(key[0], [])
+    # A short word is a few letters from many names ('home' / 'Homyel'): it needs more.
+    cutoff = MIN_SCORE if len(key) >= SHORT_WORD else SHORT_MIN_SCORE
     out: list[tuple[float, str, int]] = []
     for name, score, _ in process.extract(
-        key, keys, scorer=fuzz.ratio, processor=None, score_cutoff=MIN_SCORE, limit=5
+        key, keys, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=5
     ):
         out += [(min(score, 99.0), zone, w) for zone, w in pool.candidates(name)[:3]]
     return out
@@ -467,9 +470,13 @@ def resolve_zone(text: str, *, limit: int = 3) -> list[ZoneMatch]:
     if query in index.full_names:
         name = index.full_names[query]
         return [ZoneMatch(name, name, 100)]
-    if query.startswith(("st ", "ste ")):
-        query = "saint " + query.split(" ", 1)[1]
-    found = _search(query, index.places) or _search(query, index.legacy)
+    variants = [query]
+    if query.startswith(("st ", "ste ")):  # 'St. John's' is written both ways
+        variants.append("saint " + query.split(" ", 1)[1])
+    found = sorted(
+        (hit for variant in variants for hit in _search(variant, index.places)),
+        key=lambda hit: (-hit[0], -hit[2]),
+    ) or _search(query, index.legacy)
     best: dict[str, int] = {}
     for score, zone, _ in found:
         best.setdefault(zone, round(score))  # `found` is sorted: the first score is the best
