@@ -250,12 +250,17 @@ class ReminderHandlers(HandlerBase):
         if text.strip() == cancel:
             await self._apply(update, context, Outcome(draft, Effect.CANCEL), None)
             return True
+        ctx = await self._ctx(user_id)
+        vocabulary = phrases.vocabulary(content)
+        if phrases.parse(text, vocabulary, ctx.local().date()).action is phrases.Action.STOP:
+            await self.services.storage.clear_state(user_id)
+            return await self._typed_request(update, context, text)
         other = route.intent not in NOT_OTHER
-        outcome = self._engine(update).typed(draft, text, await self._ctx(user_id), other=other)
+        outcome = self._engine(update).typed(draft, text, ctx, other=other)
         if outcome.effect is Effect.NOT_MINE:
-            if draft.step is Step.CARD:
+            if draft.step is Step.CARD:  # the card was only open: the message is a new one
                 await self.services.storage.clear_state(user_id)
-                return False
+                return await self._typed_request(update, context, text)
 
             async def offer(update: Update, context: Context) -> None:
                 _, chat_id = self.ids(update)

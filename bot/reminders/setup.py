@@ -183,6 +183,12 @@ def fire_utc(draft: Draft, ctx: Context) -> int | None:
     )  # fmt: skip
 
 
+def _swim_past(draft: Draft, ctx: Context) -> bool:
+    if draft.kind is not Kind.SWIM_ONCE or draft.time is None or ctx.zone is None:
+        return False
+    return fire_utc(replace(draft, lead=0), ctx) is None
+
+
 def future_times(times: tuple[str, ...], ctx: Context) -> tuple[str, ...]:
     """The quick-pick times still ahead today (for "I'm swimming today")."""
     now = ctx.local()
@@ -250,6 +256,9 @@ class SetupEngine:
         return Step.CONFIRM
 
     def _advance(self, draft: Draft, ctx: Context) -> Outcome:
+        if _swim_past(draft, ctx):
+            # A swim today that has begun already: a later time, please.
+            return Outcome(replace(draft, step=Step.TIME, time=None), error="once_past")
         step = self._missing(draft, ctx)
         if step is not Step.CONFIRM:
             return Outcome(replace(draft, step=step))
@@ -367,7 +376,7 @@ class SetupEngine:
         plain = self._plain(draft, text)
         if plain is not None:
             return self._advance(plain, ctx)
-        if other:
+        if other or draft.step is Step.CARD:  # a card takes a new time, nothing else
             return Outcome(draft, Effect.NOT_MINE)
         today = ctx.local().date()
         request = phrases.parse(text, self.vocabulary, today, fragment=True)
