@@ -167,7 +167,7 @@ async def test_card_pause_resume_change_delete_undo(
     [listing] = await user.press("🗑 Delete")
     assert "Deleted" in listing.text
     assert await services.storage.reminders_of(user.user_id) == []
-    [restored] = await user.press("↩️ Undo")
+    [restored] = await user.press("⏪ Undo")
     assert "Brought back" in restored.text
     [back] = await services.storage.reminders_of(user.user_id)
     assert (back.kind, back.local_time, back.enabled) == ("bedtime", "21:00", True)
@@ -183,7 +183,7 @@ async def test_undo_is_refused_once_the_while_is_over(
     await user.press(OPEN_FIRST)
     await user.press("🗑 Delete")
     clock.advance(3600)
-    [late] = await user.press("↩️ Undo")
+    [late] = await user.press("⏪ Undo")
     assert "Too late" in late.text
     assert await services.storage.reminders_of(user.user_id) == []
 

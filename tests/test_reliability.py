@@ -25,10 +25,11 @@ from bot.app import build_application
 from bot.callbacks import decode
 from bot.config import PROJECT_ROOT, Secret, Settings, setup_logging
 from bot.content import load_content
+from bot.reminders.schedule import parse_time
+from bot.reminders.zones import resolve_zone
 from bot.runner import polling
 from bot.sandbox.server import FakeBotApi
 from bot.sandbox.user import SimUser
-from bot.reminders.schedule import parse_time, resolve_zone
 from bot.services import Services, load_locales
 from tests.conftest import FAKE_TOKEN, AppFactory
 

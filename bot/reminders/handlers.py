@@ -375,7 +375,8 @@ class ReminderHandlers(HandlerBase):
         if act is Act.LIST:
             await storage.clear_state(user_id)
             await self.show_list(update, context, message_id)
-        elif act is Act.PAGE:
+        elif act is Act.PAGE:  # also "My reminders" on a card: the card is left
+            await storage.clear_state(user_id)
             page = parsed.int_arg(1) or 0
             await self.show_list(update, context, message_id, min(page, 10_000))
         elif act is Act.ADD:

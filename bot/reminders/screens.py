@@ -207,7 +207,7 @@ def card(content: Content, reminder: Reminder, ctx: Context, header: str = "card
     rows = (
         tuple(parts),
         (toggle, Button(b["delete"], _r(Act.DELETE, rid))),
-        (Button(b["my_reminders"], _r(Act.LIST)),),
+        (Button(b["my_reminders"], _r(Act.LIST, "back")),),
     )
     return Screen("\n".join(line for line in lines if line is not None), rows)
 
@@ -369,7 +369,7 @@ def setup_waiting(content: Content, draft: Draft) -> Screen:
 
 def stopped(content: Content, paused: Sequence[Reminder], ctx: Context) -> Screen:
     t = texts_of(content)
-    back = ((Button(t.buttons["my_reminders"], _r(Act.LIST)),), menu_row(content))
+    back = ((Button(t.buttons["my_reminders"], _r(Act.LIST, "back")),), menu_row(content))
     if not paused:
         return Screen(t.texts["nothing_to_stop"], back)
     items = "\n".join(f"• {reminder_summary(content, r, ctx)}" for r in paused)
@@ -439,8 +439,8 @@ def all_screens(content: Content) -> list[tuple[str, Screen]]:
         ("list", reminder_list(content, samples, ctx)),
         ("list, zone changed",
          reminder_list(content, [], ctx, note=zone_changed_note(content, "Europe/Lisbon"))),
-        ("list, deleted", reminder_list(content, samples[1:], ctx,
-                                        note=deleted_note(content, samples[0], ctx), undo=True)),
+        ("list, deleted", reminder_list(content, samples[:2], ctx,
+                                        note=deleted_note(content, samples[2], ctx), undo=True)),
         ("list, page 2", reminder_list(content, many, ctx, page=1)),
         ("limit reached", limit_reached(content)),
         ("zone set", zone_set(content, "Europe/Lisbon", ctx)),
