@@ -498,6 +498,9 @@ def parse(text: str, vocab: Vocabulary, today: date, *, fragment: bool = False) 
 def duration_of(text: str, vocab: Vocabulary) -> int | None:
     """Minutes in a typed duration ('45 min', '1 h 30', 'an hour'); None if it is none."""
     tokens = _Tokens(_corrected(vocab, _tokens(text[:100])))
+    if len(tokens.items) == 1 and re.fullmatch(r"\d{1,2}:\d{2}", tokens.items[0]):
+        hours, minutes = tokens.items[0].split(":")  # '1h30' alone, as an answer to "how long"
+        return int(hours) * 60 + int(minutes)
     found = _duration(vocab, tokens, 0)
     return found[0] if found is not None and found[1] == len(tokens.items) else None
 
