@@ -538,7 +538,7 @@ class ReminderHandlers(HandlerBase):
         )
         ctx = await self._ctx(user_id)
         until = local_now(zone_from_name(ctx.zone or "UTC"), now + SNOOZE_SECONDS)
-        time = wording.moment(rv.texts_of(content), until, wording.Form.TIME)
+        time = wording.moment(rv.texts_of(content).babel_locale, until, wording.Form.TIME)
         await answer_callback(context.bot, query_id, rv.toast(content, "snoozed", time=time))
         await self._answer_in_place(update, context, "snoozed_note", time=time)
 

@@ -49,10 +49,11 @@ def summary(
 ) -> str:
     """'🏊 every Mon, Wed, Fri at <b>06:15</b>, 45 min before your 07:00 swim'."""
     hour, minute = int(time[:2]), int(time[3:])
+    at = wording.clock(t, hour, minute)
     if kind is Kind.BEDTIME:
-        return t.texts["summary_bedtime"].format(days=wording.days_phrase(t, days), time=time)
-    send = "{:02d}:{:02d}".format(*wording.minus(hour, minute, lead))
-    values = {"send": send, "lead": wording.duration(t, lead), "time": time}
+        return t.texts["summary_bedtime"].format(days=wording.days_phrase(t, days), time=at)
+    send = wording.clock(t, *wording.minus(hour, minute, lead))
+    values = {"send": send, "lead": wording.duration(t, lead), "time": at}
     if kind is Kind.PRESWIM:
         return t.texts["summary_preswim"].format(days=wording.days_phrase(t, days), **values)
     return t.texts["summary_once"].format(date=_date_words(t, once, ctx), **values)
@@ -65,7 +66,7 @@ def _date_words(t: ReminderTexts, once: str | None, ctx: Context) -> str:
         return t.texts["date_today"]
     if ahead == 1:
         return t.texts["date_tomorrow"]
-    return wording.moment(t, day, Form.DAY)
+    return wording.moment(t.babel_locale, day, Form.DAY)
 
 
 def _next_line(t: ReminderTexts, fire: int | None, ctx: Context) -> str:
@@ -78,7 +79,7 @@ def _next_line(t: ReminderTexts, fire: int | None, ctx: Context) -> str:
 
 def _zone_line(t: ReminderTexts, ctx: Context) -> str:
     zone = ctx.zone or "UTC"
-    here = wording.moment(t, ctx.local(), Form.TIME)
+    here = wording.moment(t.babel_locale, ctx.local(), Form.TIME)
     return t.texts["zone_line"].format(zone=zone, local_time=here)
 
 
@@ -273,7 +274,8 @@ def _time(t: ReminderTexts, draft: Draft, ctx: Context) -> Screen:
     key = {Kind.BEDTIME: "ask_time_bedtime", Kind.PRESWIM: "ask_time_preswim"}.get(
         kind, "ask_time_once"
     )
-    text = t.texts[key].format(time=shown, date=_date_words(t, draft.date, ctx))
+    at = wording.clock(t, int(shown[:2]), int(shown[3:]))
+    text = t.texts[key].format(time=at, date=_date_words(t, draft.date, ctx))
     buttons = [Button(p, _r(Act.TIME, p.replace(":", ""))) for p in presets]
     rows: list[tuple[Button, ...]] = [tuple(buttons[i : i + 4]) for i in range(0, len(buttons), 4)]
     rows.append((Button(b["minus"], _r(Act.ADJUST, "-15")),
@@ -353,7 +355,9 @@ _STEPS = {
 def zone_set(content: Content, zone: str, ctx: Context) -> Screen:
     """Said once the zone is found; also takes the 📍 keyboard away."""
     t = texts_of(content)
-    here = wording.moment(t, wording.local(ctx.now_utc, zone_from_name(zone)), Form.TIME)
+    here = wording.moment(
+        t.babel_locale, wording.local(ctx.now_utc, zone_from_name(zone)), Form.TIME
+    )
     return Screen(t.texts["tz_set"].format(zone=zone, local_time=here),
                   reply=ReplyKeyboard(remove=True))  # fmt: skip
 
@@ -384,8 +388,9 @@ def reminder_message(content: Content, kind: str, local_time: str, reminder_id: 
     t = texts_of(content)
     template = t.messages["bedtime" if kind == Kind.BEDTIME else "preswim"]
     rid = str(reminder_id)
+    at = wording.clock(t, int(local_time[:2]), int(local_time[3:5])) if local_time else ""
     return Screen(
-        template.format(time=local_time),
+        template.format(time=at),
         ((Button(t.buttons["done"], _r(Act.DONE, rid)),
           Button(t.buttons["snooze"], _r(Act.SNOOZE, rid))),
          (Button(t.buttons["stop"], _r(Act.STOP, rid)),)),

@@ -8,7 +8,7 @@ own words and Babel writes its dates.
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from enum import StrEnum
 
 from babel.dates import format_skeleton
@@ -31,25 +31,31 @@ class Form(StrEnum):
     DATE = "yMMMEd"  # Wed 26 Nov 2026
 
 
-def moment(texts: ReminderTexts, value: datetime | date, form: Form) -> str:
-    """The one place that writes a date or a time for a person (Babel)."""
-    return format_skeleton(form.value, value, locale=texts.babel_locale)
+def moment(locale: str, value: datetime | date | time, form: Form) -> str:
+    """The one place that writes a date or a time for a person: Babel, in `locale` (the
+    language's [wording] babel_locale)."""
+    return format_skeleton(form.value, value, locale=locale)
+
+
+def clock(texts: ReminderTexts, hour: int, minute: int) -> str:
+    """A wall time ('06:15') in the language's way."""
+    return moment(texts.babel_locale, time(hour, minute), Form.TIME)
 
 
 def when(texts: ReminderTexts, fire: datetime, now: datetime) -> str:
     """'tonight at 22:30', 'today at 09:00', 'tomorrow at 06:15', 'Wed at 06:15', 'Wed 9 Dec
     at 06:15': a send time in the words a person uses. Both in the person's zone."""
-    t = texts.texts
-    clock = moment(texts, fire, Form.TIME)
+    t, locale = texts.texts, texts.babel_locale
+    at = moment(locale, fire, Form.TIME)
     ahead = (fire.date() - now.date()).days
     if ahead == 0:
         key = "when_tonight" if fire.hour >= EVENING_HOUR else "when_today"
-        return t[key].format(time=clock)
+        return t[key].format(time=at)
     if ahead == 1:
-        return t["when_tomorrow"].format(time=clock)
+        return t["when_tomorrow"].format(time=at)
     if 1 < ahead < 7:
-        return t["when_week"].format(day=moment(texts, fire, Form.WEEKDAY), time=clock)
-    return t["when_later"].format(day=moment(texts, fire, Form.DAY), time=clock)
+        return t["when_week"].format(day=moment(locale, fire, Form.WEEKDAY), time=at)
+    return t["when_later"].format(day=moment(locale, fire, Form.DAY), time=at)
 
 
 def day_names(texts: ReminderTexts, days: int) -> str:
