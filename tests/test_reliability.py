@@ -412,7 +412,7 @@ async def test_forget_leaves_no_byte_in_any_file(
     await services.storage.set_time_zone(person.user_id, zone)
     await person.command("/reminders")
     await person.press("⏰ Bedtime stretch")
-    await person.press("✅ Save")
+    await person.press("22:30")
     await person.command("/cramp")
     await person.press("🛏 Cramp in bed / on land")
     await person.press("✅ It eased")
