@@ -18,10 +18,10 @@ from bench import seed
 from bot.outbox import BotApiClient, Outbox
 from bot.reminder_views import reminder_message
 from bot.reminders import ReminderScheduler
-from bot.sandbox.serve import DEFAULT_TOKEN, server_stats, start_server, stop_server
 from bot.services import load_locales
 from bot.storage import Delivery, Storage
 from bot.views import Screen
+from sandbox.serve import DEFAULT_TOKEN, server_stats, start_server, stop_server
 
 BASE = 1_767_225_600  # 2026-01-01T00:00Z
 DUE_AT = BASE + 22 * 3600  # 22:00 UTC

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from bench import seed
-from bot.sandbox.serve import bot_environment, server_stats, start_server, stop_server
 from bot.storage import Storage
+from sandbox.serve import bot_environment, server_stats, start_server, stop_server
 
 REMINDER = "🌙 Time for"
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import seed
-from bot.sandbox.serve import bot_environment
 from bot.storage import Storage
+from sandbox.serve import bot_environment
 from tests import peek
 
 # How reminder messages start, to count them apart from replies.

@@ -16,14 +16,14 @@ from pathlib import Path
 from bench import seed
 from bot.config import PROJECT_ROOT
 from bot.outbox import Outbox
-from bot.sandbox.serve import (
+from bot.services import load_locales
+from bot.storage import Storage
+from sandbox.serve import (
     send_command,
     server_stats,
     start_server,
     stop_server,
 )
-from bot.services import load_locales
-from bot.storage import Storage
 from tests import peek
 from tests.processes import bot_process, wait_for
 

@@ -4,8 +4,8 @@ sends, taps and reads. Real SQLite file, real content, real router."""
 from __future__ import annotations
 
 from bot.app import BotApp
-from bot.sandbox.user import SimUser
 from bot.services import Services
+from sandbox.user import SimUser
 from tests import peek
 
 MAIN_MENU = ["🆘 Cramp now!", "⏰ Reminders", "ℹ️ About"]

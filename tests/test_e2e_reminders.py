@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 from bench import seed
 from bot.runner import polling
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.user import SimUser
 from bot.services import Services
+from sandbox.server import FakeBotApi
+from sandbox.user import SimUser
 from tests import peek
 from tests.conftest import AppFactory, ManualClock
 

@@ -10,10 +10,10 @@ import pytest
 from bench import seed
 from bot.outbox import BotApiClient, Outbox, classify
 from bot.reminders import ReminderScheduler
-from bot.sandbox.serve import add_started_chats
-from bot.sandbox.server import FakeBotApi
 from bot.storage import Delivery, Storage
 from bot.views import Screen
+from sandbox.serve import add_started_chats
+from sandbox.server import FakeBotApi
 from tests import peek
 from tests.conftest import ManualClock
 

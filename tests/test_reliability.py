@@ -26,10 +26,10 @@ from bot.callbacks import decode
 from bot.config import PROJECT_ROOT, Secret, Settings, setup_logging
 from bot.content import load_content
 from bot.runner import polling
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.user import SimUser
 from bot.schedule import parse_time, resolve_zone
 from bot.services import Services, load_locales
+from sandbox.server import FakeBotApi
+from sandbox.user import SimUser
 from tests import peek
 from tests.conftest import FAKE_TOKEN, AppFactory
 

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from bench import seed
-from bot.sandbox.serve import send_command, server_stats, start_server, stop_server
 from bot.storage import Storage
+from sandbox.serve import send_command, server_stats, start_server, stop_server
 from tests import peek
 from tests.processes import REMINDER, bot_process, delivery_counts, reap, wait_for
 

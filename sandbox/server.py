@@ -19,8 +19,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 
+from bot.telegram_html import HtmlParseError, parse_html, utf16_len
+
 from .faults import Fault, FaultInjector
-from .html import HtmlParseError, parse_html, utf16_len
 from .store import (
     Button,
     CallbackAnswer,

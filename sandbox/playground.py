@@ -15,8 +15,8 @@ from typing import TextIO
 from bot.app import build_application
 from bot.config import Secret, Settings
 from bot.runner import polling
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.user import ChatMessage, SimUser, render_html_as_text
+from sandbox.server import FakeBotApi
+from sandbox.user import ChatMessage, SimUser, render_html_as_text
 
 BANNER = (
     "Offline playground: the real bot on a local Bot API server, nothing reaches Telegram. "

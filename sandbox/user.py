@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .html import render_html_as_text, utf16_len
+from bot.telegram_html import render_html_as_text, utf16_len
+
 from .store import Button, CallbackAnswer, ChatMessage, ChatState, StoredMessage
 
 if TYPE_CHECKING:
