@@ -109,7 +109,7 @@ class Driver:
         chat = user.api.chat_state(user.user_id)
         assert chat is not None
         for message in reversed(list(chat.messages.values())):
-            if message.from_bot and not message.deleted:
+            if message.from_bot:
                 for row in message.buttons:
                     for button in row:
                         if button.text == label and button.callback_data:

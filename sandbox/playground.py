@@ -91,7 +91,7 @@ class ChatPrinter:
             self.out.write(note + "\n")
         for message_id in changed:
             message = self.chat.messages.get(message_id)
-            if message is not None and message.from_bot and not message.deleted:
+            if message is not None and message.from_bot:
                 render(message.view(), self.numbers, self.out)
         self.out.flush()
 
