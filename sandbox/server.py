@@ -149,7 +149,6 @@ class FakeBotApi:
             "getupdates": self._get_updates,
             "deletewebhook": self._delete_webhook,
             "setwebhook": self._set_webhook,
-            "getwebhookinfo": self._get_webhook_info,
             "setmycommands": self._set_my_commands,
             "getmycommands": self._get_my_commands,
             "sendmessage": self._send_message,
@@ -611,16 +610,6 @@ class FakeBotApi:
         if _loose_bool(params.get("drop_pending_updates")):
             self._pending.clear()
         return True
-
-    async def _get_webhook_info(self, params: Params) -> dict[str, Any]:
-        info: dict[str, Any] = {
-            "url": self._webhook_url,
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._pending),
-        }
-        if self._allowed_updates is not None:
-            info["allowed_updates"] = sorted(self._allowed_updates)
-        return info
 
     def _commands_key(self, params: Params) -> tuple[str, str]:
         scope = _json_param(params, "scope", "Bad Request: can't parse BotCommandScope JSON object")
