@@ -26,12 +26,14 @@ from telegram.ext import (
 )
 
 from bot import views
+from bot.callbacks import Kind
 from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Settings
 from bot.handlers.core import CoreHandlers, IntentAction
 from bot.handlers.flows import FlowHandlers
 from bot.handlers.telegram_io import send
 from bot.http import AiohttpRequest
+from bot.intents import CRAMP_NOW, FLOW_OF_INTENT, REMINDERS
 from bot.reminders import screens as reminder_views
 from bot.reminders import zones
 from bot.reminders.handlers import ReminderHandlers
@@ -77,18 +79,15 @@ def _wire(
         await reminders.show_list(update, context, None)
 
     core.intent_actions.update(
-        {
-            "cramp_now": opener("now"),
-            "flow_bed": opener("bed"),
-            "flow_swim": opener("swim"),
-            "reminders": open_reminders,
-        }
+        {intent: opener(flow) for intent, flow in FLOW_OF_INTENT.items()}
+        | {REMINDERS: open_reminders}
     )
+    # /start <payload>: a flow's id opens it ("now", "bed", "swim"), as do "cramp" and "reminders".
     core.deep_links.update(
-        {"cramp": "cramp_now", "now": "cramp_now", "bed": "flow_bed", "swim": "flow_swim",
-         "reminders": "reminders"}
-    )  # fmt: skip
-    core.button_actions.update({"f": flows.press, "r": reminders.press})
+        {flow: intent for intent, flow in FLOW_OF_INTENT.items()}
+        | {"cramp": CRAMP_NOW, REMINDERS: REMINDERS}
+    )
+    core.button_actions.update({Kind.FLOW: flows.press, Kind.REMINDERS: reminders.press})
     core.text_interceptors.append(reminders.on_text)
     core.media_interceptors.append(reminders.on_location)
     core.after_start.append(reminders.offer_resume)

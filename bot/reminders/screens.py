@@ -13,7 +13,7 @@ from bot.reminders.kinds import Act, Kind, Step
 from bot.reminders.schedule import ALL_DAYS, zone_from_name
 from bot.reminders.setup import DEFAULT_TIME, LEADS, Context, Draft, fire_utc, future_times
 from bot.reminders.wording import Form
-from bot.storage import Reminder
+from bot.storage.records import Reminder
 from bot.views import Button, ReplyKeyboard, Screen, menu_row
 
 # Quick-pick times (clock times, not words: they need no translation).
