@@ -614,3 +614,19 @@ async def test_snooze_says_until_when_at_once(
     await tick(services)
     await user.press("😴 Snooze 10 min")
     assert user.callback_answers[-1].text == "Snoozed until 22:40."
+
+
+async def test_an_hour_reads_the_same_on_the_button_and_in_the_summary(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-11-24T12:00:00")
+    await user.send("swim reminder thursdays 18:00")
+    _, lead = await user.send("Lisbon")
+    assert "1 h" in lead.labels
+    [confirm] = await user.press("1 h")
+    assert "17:00, 1 h before your 18:00 swim" in confirm.text
+    assert "60 min" not in confirm.text
+    [saved] = await user.press(SAVE)
+    assert "1 h before" in saved.text
+    [reminder] = await services.storage.reminders_of(user.user_id)
+    assert reminder.lead_minutes == 60

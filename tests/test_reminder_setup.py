@@ -182,6 +182,8 @@ def test_a_card_takes_a_typed_time_and_one_part_at_a_time() -> None:
     assert typed.effect is Effect.SAVE
     assert (typed.draft.edit_id, typed.draft.time, typed.draft.lead) == (7, "23:00", 45)
     assert e.typed(card, "what is a cramp", KNOWN).effect is Effect.NOT_MINE
+    assert e.typed(card, "1", KNOWN).effect is Effect.NOT_MINE  # not 01:00
+    assert e.typed(card, "11pm", KNOWN).draft.time == "23:00"
     days = e.press(card, Act.CHANGE, "days", KNOWN)
     assert days.draft.step is Step.DAYS
     toggled = e.press(days.draft, Act.DAY, "1", KNOWN)

@@ -273,8 +273,12 @@ class ReminderHandlers(HandlerBase):
     async def _typed_request(self, update: Update, context: Context, text: str) -> bool:
         """'swim reminder mon wed fri 7am 45 min before', 'stop my swim reminder'."""
         user_id, _ = self.ids(update)
+        vocabulary = phrases.vocabulary(self._content(update))
+        utc_today = datetime.fromtimestamp(self.services.now(), UTC).date()
+        if not phrases.parse(text, vocabulary, utc_today).understood:
+            return False  # most messages: no need to read the person's zone
         ctx = await self._ctx(user_id)
-        request = phrases.parse(text, phrases.vocabulary(self._content(update)), ctx.local().date())
+        request = phrases.parse(text, vocabulary, ctx.local().date())  # "tomorrow" is local
         if request.action is phrases.Action.STOP:
             await self._stop_request(update, context, request.kind, ctx)
             return True

@@ -40,6 +40,7 @@ DAY_SETS = {"all": ALL_DAYS, "wk": WEEKDAYS, "we": WEEKENDS, "none": 0}
 PARTS: Mapping[str, Step] = {
     "time": Step.TIME, "days": Step.DAYS, "lead": Step.LEAD, "tz": Step.ZONE, "kind": Step.KIND,
 }  # fmt: skip
+_CLOCK_LIKE = re.compile(r"\d[:.h]\d\d|\d\s*[ap]\.?\s*m|\d{3}|noon|midnight|midday", re.I)
 _KIND_CODES = {Kind.BEDTIME: "b", Kind.PRESWIM: "p", Kind.SWIM_ONCE: "o"}
 _STEP_CODES = {step: n for n, step in enumerate(Step)}
 
@@ -389,6 +390,9 @@ class SetupEngine:
         """The text is exactly what this step asks for: a time ('22:30', '7am') at the time
         step or on a card, minutes ('45', '1 h') at the lead step."""
         if draft.step in (Step.TIME, Step.CARD, Step.CONFIRM):
+            # Where no time was asked for, a bare '1' is not taken for 01:00.
+            if draft.step is not Step.TIME and not _CLOCK_LIKE.search(text):
+                return None
             parsed = parse_time(text)
             return replace(draft, time=format_time(*parsed)) if parsed else None
         if draft.step is Step.LEAD:
