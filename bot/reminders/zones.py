@@ -215,34 +215,51 @@ def _country_names() -> dict[str, set[str]]:
 
 
 class _Builder:
-    """Collects name -> {zone: weight} while the index is built."""
+    """Collects name -> packed candidates (see _Pool) while the index is built: one int for
+    a name with one zone (most of them), a list otherwise; never a dict per name, which
+    would triple the memory the build needs."""
 
     def __init__(self, known: frozenset[str]) -> None:
         self.known = known
-        self.names: dict[str, dict[str, int]] = defaultdict(dict)
+        self.zones = tuple(sorted(known))
+        self.number = {zone: n for n, zone in enumerate(self.zones)}
+        self.names: dict[str, int | list[int]] = {}
         self.fuzzy: set[str] = set()
 
     def add(self, raw: str, zone: str, weight: int, *, fuzzy: bool) -> None:
         key = norm(raw)
         if len(key) < 2 or zone not in self.known or not _LETTER.search(key):
             return
-        zones = self.names[key]
-        zones[zone] = max(zones.get(zone, 0), weight)
+        self.put(key, zone, weight)
         if fuzzy and len(key) > 3:
             self.fuzzy.add(key)
 
+    def put(self, key: str, zone: str, weight: int) -> None:
+        """Keep the heaviest weight of each zone a name stands for."""
+        number = self.number[zone]
+        packed = weight * _ZONE_SLOTS + number
+        found = self.names.get(key)
+        if found is None:
+            self.names[key] = packed
+            return
+        items = [found] if isinstance(found, int) else found
+        for n, item in enumerate(items):
+            if item % _ZONE_SLOTS == number:
+                items[n] = max(item, packed)
+                break
+        else:
+            items.append(packed)
+        self.names[key] = items[0] if len(items) == 1 else items
+
     def pool(self) -> _Pool:
-        zones = tuple(sorted(self.known))
-        number = {zone: n for n, zone in enumerate(zones)}
-        exact: dict[str, int | tuple[int, ...]] = {}
-        for key, found in self.names.items():
-            ranked = sorted(found.items(), key=lambda item: -item[1])
-            packed = tuple(w * _ZONE_SLOTS + number[z] for z, w in ranked)
-            exact[key] = packed[0] if len(packed) == 1 else packed
+        exact: dict[str, int | tuple[int, ...]] = {
+            key: found if isinstance(found, int) else tuple(sorted(found, reverse=True))
+            for key, found in self.names.items()
+        }
         buckets: dict[str, list[str]] = defaultdict(list)
         for key in sorted(self.fuzzy):
             buckets[key[0]].append(key)
-        return _Pool(zones, exact, dict(buckets))
+        return _Pool(self.zones, exact, dict(buckets))
 
 
 def _add_cities(builder: _Builder, by_country: dict[str, dict[str, int]]) -> None:
@@ -322,7 +339,9 @@ def _build_index() -> _Index:
     # An alias wins over the data for its key, in its own order ('kiev' -> Europe/Kyiv).
     top = 10**12
     for key, zones in aliases.items():
-        builder.names[key] = {zone: top - n for n, zone in enumerate(zones)}
+        builder.names.pop(key, None)
+        for n, zone in enumerate(zones):
+            builder.put(key, zone, top - n)
         if len(key) > 3:
             builder.fuzzy.add(key)
     return _Index(builder.pool(), legacy.pool(), full_names, fillers)
