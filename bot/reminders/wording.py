@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, tzinfo
 from enum import StrEnum
+from functools import lru_cache
 
 from babel.dates import format_skeleton
 
@@ -39,7 +40,14 @@ def moment(locale: str, value: datetime | date | time, form: Form) -> str:
 
 def clock(texts: ReminderTexts, hour: int, minute: int) -> str:
     """A wall time ('06:15') in the language's way."""
-    return moment(texts.babel_locale, time(hour, minute), Form.TIME)
+    return _clock(texts.babel_locale, hour, minute)
+
+
+@lru_cache(maxsize=4096)
+def _clock(locale: str, hour: int, minute: int) -> str:
+    # Every reminder message names its time: Babel's ~50 us a call, once per time and
+    # language, keeps a 100,000-reminder fan-out at full speed.
+    return moment(locale, time(hour, minute), Form.TIME)
 
 
 def when(texts: ReminderTexts, fire: datetime, now: datetime) -> str:
