@@ -482,6 +482,7 @@ async def test_bedtime_in_a_typed_city_takes_three_actions(
     at(clock, "2026-11-24T12:00:00")
     [ask] = await user.send("bedtime reminder 22:30")  # 1
     assert "time zone" in ask.text.lower()
+    assert "📍 Share my location (location)" in ask.keyboard  # the phone's location button
     zone_line, confirm = await user.send("Lisbon")  # 2
     assert "Europe/Lisbon" in zone_line.text
     assert "every day at 22:30" in confirm.text
