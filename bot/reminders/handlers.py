@@ -8,6 +8,7 @@ nothing, and a tap on an old set-up message is answered as out of date.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ DAY_SECONDS = 86_400
 UNDO_SECONDS = 600
 # Intents that are no answer of their own: typed text with these goes to the set-up.
 NOT_OTHER = frozenset({FALLBACK, SMALLTALK, "reminders", "help"})
+ZONE_STEPS = frozenset({Step.ZONE, Step.ZONE_PICK, Step.ZONE_OFFSET})
 # Called after the rest of the bot answered a message that interrupted a set-up.
 After = Callable[[Update, Context], Awaitable[None]]
 
@@ -255,6 +257,11 @@ class ReminderHandlers(HandlerBase):
         if phrases.parse(text, vocabulary, ctx.local().date()).action is phrases.Action.STOP:
             await self.services.storage.clear_state(user_id)
             return await self._typed_request(update, context, text)
+        building = self.services.zone_index
+        if draft.step in ZONE_STEPS and building is not None and not zones.ready():
+            # Right after a start the index may still be building: wait here, not in the
+            # search itself, which would hold up every other chat.
+            await asyncio.shield(building)
         other = route.intent not in NOT_OTHER
         outcome = self._engine(update).typed(draft, text, ctx, other=other)
         if outcome.effect is Effect.NOT_MINE:
@@ -318,8 +325,7 @@ class ReminderHandlers(HandlerBase):
             return False
         user_id, _ = self.ids(update)
         state = await self.services.storage.get_state(user_id)
-        zone_steps = (Step.ZONE.value, Step.ZONE_PICK.value, Step.ZONE_OFFSET.value)
-        if state is None or state.flow != FLOW or state.step not in zone_steps:
+        if state is None or state.flow != FLOW or state.step not in ZONE_STEPS:
             return False
         draft = Draft.from_data(state.step, state.data)
         zone = zones.zone_at(message.location.latitude, message.location.longitude)

@@ -363,6 +363,11 @@ def warm_up(aliases_path: Path | None = None) -> None:
     _index()
 
 
+def ready() -> bool:
+    """The index is built: a search will not wait for it."""
+    return _build_index.cache_info().currsize > 0
+
+
 def check_aliases(aliases_path: Path) -> None:
     """Validate content/timezones.toml alone (fast): a bad alias stops the bot at start-up,
     while the index itself is built in the background."""
