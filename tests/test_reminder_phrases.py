@@ -8,16 +8,19 @@ checked here (and printed).
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import subprocess
+import sys
 from datetime import date
 from functools import cache
 
 import pytest
 
-from bot.__main__ import main
 from bot.config import PROJECT_ROOT
 from bot.content import Content, load_content
-from bot.reminders import phrases
+from bot.reminders import cli, phrases
 from bot.reminders.kinds import Family
 from tests.reminder_tables import NOW, parsed, rows
 
@@ -77,13 +80,22 @@ def test_long_junk_is_quick_to_refuse() -> None:
     assert phrases.parse(text, vocab, NOW.date()).action is phrases.Action.UNKNOWN
 
 
-def test_remind_command_prints_one_json_line(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([
+def _run(*args: str) -> list[str]:
+    """`python -m bot ...` as a person runs it: no token, no network."""
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=PROJECT_ROOT,
+        env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_remind_command_prints_one_json_line() -> None:
+    out = _run(
         "remind", "--tz", "Europe/Lisbon", "--now", "2026-11-24T12:00",
         "swim reminder mon wed fri 7am 45 min before",
-    ])  # fmt: skip
-    assert code == 0
-    out = capsys.readouterr().out.splitlines()
+    )  # fmt: skip
     assert len(out) == 1
     assert json.loads(out[0]) == {
         "action": "create", "kind": "swim", "at": "07:00", "days": ["mon", "wed", "fri"],
@@ -91,21 +103,25 @@ def test_remind_command_prints_one_json_line(capsys: pytest.CaptureFixture[str])
     }  # fmt: skip
 
 
-def test_remind_command_nulls_and_stop(capsys: pytest.CaptureFixture[str]) -> None:
-    main(["remind", "--tz", "Europe/Lisbon", "--now", "2026-11-24T12:00", "stop my swim reminder"])
-    stop = json.loads(capsys.readouterr().out)
+def _remind(text: str, zone: str = "Europe/Lisbon") -> dict[str, object]:
+    out = io.StringIO()
+    cli.remind(content(), text, zone, "2026-11-24T12:00", out)
+    found: dict[str, object] = json.loads(out.getvalue())
+    return found
+
+
+def test_remind_nulls_and_stop() -> None:
+    stop = _remind("stop my swim reminder")
     assert stop["action"] == "stop"
     assert stop["kind"] == "swim"
     assert stop["at"] is None
     assert stop["next"] is None
-    main(["remind", "--tz", "America/New_York", "--now", "2026-11-24T12:00", "bedtime 22:30"])
-    bedtime = json.loads(capsys.readouterr().out)
+    bedtime = _remind("bedtime 22:30", "America/New_York")
     assert bedtime["next"] == "2026-11-24T22:30-05:00"  # tonight, in New York's own offset
 
 
-def test_zone_command_prints_zones_best_first(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["zone", "nueva york"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "America/New_York\t100"
-    assert main(["zone", "asdfgh"]) == 0
-    assert capsys.readouterr().out == ""
+def test_zone_command_prints_zones_best_first() -> None:
+    assert _run("zone", "nueva york")[0] == "America/New_York\t100"
+    out = io.StringIO()
+    cli.zone(["asdfgh"], out)
+    assert out.getvalue() == ""
