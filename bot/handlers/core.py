@@ -36,6 +36,8 @@ IntentAction = Callable[[Update, Context], Awaitable[None]]
 ButtonAction = Callable[[Update, Context, Callback], Awaitable[None]]
 # Gets typed text first while a step waits for it (a time, a city); True: it was handled.
 TextInterceptor = Callable[[Update, Context, ConversationState], Awaitable[bool]]
+# Sees routed text (no warning sign) before the intent's answer; True: it answered.
+RouteHook = Callable[[Update, Context, Route], Awaitable[bool]]
 
 
 class CoreHandlers(HandlerBase):
@@ -47,6 +49,7 @@ class CoreHandlers(HandlerBase):
         # /start <payload> deep links -> intent, so a shared link opens a flow.
         self.deep_links: dict[str, str] = {}
         self.text_interceptors: list[TextInterceptor] = []
+        self.route_hooks: list[RouteHook] = []
         self.after_start: list[IntentAction] = []
         self.on_forget: list[Callable[[int], None]] = [self._touched_forget]
         # user id -> when touch_user last wrote their row (saves a write on most updates)
@@ -162,6 +165,9 @@ class CoreHandlers(HandlerBase):
             for intercept in self.text_interceptors:
                 if await intercept(update, context, state):
                     return
+        for hook in self.route_hooks:
+            if await hook(update, context, route):
+                return
         await self.show_intent(update, context, route.intent, [i for i, _ in route.alternatives])
 
     async def show_warning(self, update: Update, context: Context, route: Route) -> None:
