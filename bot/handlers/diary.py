@@ -111,6 +111,8 @@ class DiaryHandlers(HandlerBase):
         if settings is not None and settings.status == "on":
             await self._save(user_id, draft, "flow", zone)
         elif settings is None and end.calm:
+            # Asked once: the choice row says only that the question went out.
+            await self.services.storage.set_diary_status(user_id, "asked", self.services.now())
             await send(context.bot, chat_id, ds.consent(self._content(update), draft))
 
     # --- the reminder's Done on a bedtime stretch ---------------------------------------
@@ -180,7 +182,7 @@ class DiaryHandlers(HandlerBase):
         assert content.diary is not None
         user_id, chat_id = self.ids(update)
         settings = await self._settings(user_id)
-        if settings is not None and settings.status != "on":
+        if settings is not None and settings.status in ("no", "off"):
             return False  # said no, or stopped: the router's answer stands
         zone = await self._zone(user_id)
         past = parse_past(message.text, content.diary.words, self._local_now(zone))
@@ -190,7 +192,7 @@ class DiaryHandlers(HandlerBase):
             utc=int(past.when.timestamp()), place=past.place, side=past.side, muscle=past.muscle,
             severe=past.severe, minutes=past.minutes,
         )  # fmt: skip
-        if settings is None:
+        if settings is None or settings.status != "on":
             screen = ds.consent(content, draft)
             screen = replace(screen, text=ds.text(content, "past_no_diary"))
         else:

@@ -1,0 +1,157 @@
+"""The cramp diary end to end through the local Bot API server: consent first (nothing stored
+before Yes), logging from both relief flows, past cramps in words and by buttons, /diary with
+its chart, the doctor note, the PDF and CSV for the doctor, /diary off and /forget."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from bot.sandbox.server import FakeBotApi
+from bot.sandbox.user import SimUser
+from bot.services import Services
+from tests.conftest import ManualClock
+
+BED = "🛏 Cramp in bed / on land"
+EASED = "✅ It eased"
+NEXT = "➡️ Try something else"
+SEVERE = "🚨 Over 10 min or severe"
+YES = "✅ Yes, keep a diary"
+NO = "No, thanks"
+WHAT = "ℹ️ What is stored"
+
+
+async def diary_rows(services: Services, user_id: int) -> int:
+    return await services.storage.count_diary_entries(user_id)
+
+
+async def bed_flow_to_the_end(user: SimUser, clock: ManualClock, minutes: int = 3) -> list:
+    await user.command("/cramp")
+    await user.press(BED)
+    await user.press(NEXT)
+    clock.advance(minutes * 60)
+    await user.press(EASED)
+    return await user.press("Rubbing the calf")
+
+
+async def test_consent_is_asked_once_and_nothing_is_stored_before_yes(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    shown = await bed_flow_to_the_end(user, clock)
+    ask = [m for m in shown if YES in m.labels]
+    assert len(ask) == 1 and "private cramp diary" in ask[0].text
+    assert {NO, WHAT} <= set(ask[0].labels)
+    assert await diary_rows(services, user.user_id) == 0
+    assert await services.storage.diary_settings(user.user_id) is not None  # asked, no answer
+    # A second flow does not ask again, and still stores nothing.
+    shown = await bed_flow_to_the_end(user, clock)
+    assert not [m for m in shown if YES in m.labels]
+    assert await diary_rows(services, user.user_id) == 0
+    # Yes on the question saves the cramp that ended the first flow.
+    [what] = await user.press(WHAT, message_id=ask[0].message_id)
+    assert "minutes until it eased" in what.text
+    [done] = await user.press(YES, message_id=ask[0].message_id)
+    assert "Diary on" in done.text
+    [entry] = await services.storage.diary_entries(user.user_id, None)
+    assert entry.helped == "massage"
+    assert entry.tried == ("stretch", "massage")
+    assert entry.minutes_to_ease == 3
+    assert entry.source == "flow"
+
+
+async def say_yes(user: SimUser, clock: ManualClock) -> None:
+    """Turn the diary on from /diary (nothing logged by that)."""
+    [intro] = await user.command("/diary")
+    assert "Nothing is kept unless you say yes" in intro.text
+    [on] = await user.press(YES)
+    assert "Diary on" in on.text
+
+
+def at(clock: ManualClock, iso: str) -> None:
+    clock.now = datetime.fromisoformat(iso).replace(tzinfo=UTC).timestamp()
+
+
+async def test_no_means_nothing_kept_and_no_second_question(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    shown = await bed_flow_to_the_end(user, clock)
+    [ask] = [m for m in shown if YES in m.labels]
+    [no] = await user.press(NO, message_id=ask.message_id)
+    assert "nothing was kept" in no.text
+    shown = await bed_flow_to_the_end(user, clock)
+    assert not [m for m in shown if YES in m.labels]
+    # A past cramp in words is left to the router: no diary offer.
+    replies = await user.send("cramp in my left calf last night around 3")
+    assert not any(YES in m.labels for m in replies)
+    assert await diary_rows(services, user.user_id) == 0
+
+
+async def test_both_flows_log_once_the_diary_is_on(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T03:00:00")
+    await say_yes(user, clock)
+    assert await diary_rows(services, user.user_id) == 0  # saying yes logs nothing by itself
+    await bed_flow_to_the_end(user, clock, minutes=4)
+    [bed] = await services.storage.diary_entries(user.user_id, None)
+    assert (bed.place, bed.helped, bed.minutes_to_ease, bed.severe) == ("bed", "massage", 4, False)
+    # The swim flow, an hour later: one more entry, in the water.
+    clock.advance(3600)
+    await user.send("got a cramp in the pool")
+    await user.press("🚶 I'm out of the water")
+    entries = await services.storage.diary_entries(user.user_id, None)
+    assert [e.place for e in entries] == ["water", "bed"]
+    # A severe press, hours later, is noted as severe.
+    clock.advance(5 * 3600)
+    await user.command("/cramp")
+    await user.press(SEVERE)
+    newest = (await services.storage.diary_entries(user.user_id, None))[0]
+    assert newest.severe and newest.place == "land"  # 09:00: daytime, so on land
+
+
+async def test_a_past_cramp_in_words_is_confirmed_then_saved(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T09:30:00")
+    await say_yes(user, clock)
+    [confirm] = await user.send("cramp in my left calf last night around 3")
+    assert "Add this cramp" in confirm.text
+    assert "03:00" in confirm.text and "left calf" in confirm.text and "in bed" in confirm.text
+    [later] = await user.press("+1 h")
+    assert "04:00" in later.text
+    assert await diary_rows(services, user.user_id) == 0  # a draft lives in its buttons
+    [saved] = await user.press("✅ Save")
+    assert "Saved" in saved.text
+    [entry] = await services.storage.diary_entries(user.user_id, None)
+    assert entry.local().isoformat() == "2026-01-10T04:00:00+00:00"
+    assert (entry.side, entry.muscle, entry.place, entry.source) == ("left", "calf", "bed", "typed")
+
+
+async def test_a_past_cramp_by_buttons_and_its_edit_and_delete(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T09:30:00")
+    await say_yes(user, clock)
+    await user.command("/diary")
+    [pick] = await user.press("➕ Add a past cramp")
+    assert "When was the cramp" in pick.text
+    [confirm] = await user.press("🌙 Last night")
+    assert "(time guessed)" in confirm.text
+    [land] = await user.press("Place: 🛏 in bed")
+    assert "on land" in land.text
+    [water] = await user.press("Place: 🚶 on land")
+    assert "in the water" in water.text
+    await user.press("✅ Save")
+    [entry] = await services.storage.diary_entries(user.user_id, None)
+    assert (entry.place, entry.source) == ("water", "buttons")
+    await user.command("/diary")
+    [listing] = await user.press("✏️ Change or delete")
+    [label] = [x for x in listing.labels if "in the water" in x]
+    [shown] = await user.press(label)
+    assert "Tried: -" in shown.text
+    [severe] = await user.press("Mark as severe")
+    assert "severe" in severe.text
+    assert (await services.storage.diary_entries(user.user_id, None))[0].severe
+    await user.press("🗑 Delete this entry")
+    assert await diary_rows(services, user.user_id) == 0
