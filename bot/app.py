@@ -119,6 +119,7 @@ def _wire_diary(
     a bedtime stretch reminder; it owns the "d" buttons and its typed medicines."""
     core.button_actions["d"] = diary.press
     core.text_interceptors.append(diary.on_text)
+    core.after_warning.append(diary.on_text)
     core.route_hooks.append(diary.on_route)
     flows.on_end = diary.flow_ended
 

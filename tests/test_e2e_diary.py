@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from bot.sandbox.server import FakeBotApi
 from bot.sandbox.user import SimUser
 from bot.services import Services
+from bot.storage import NewEntry
 from tests.conftest import ManualClock
 
 BED = "🛏 Cramp in bed / on land"
@@ -155,3 +156,85 @@ async def test_a_past_cramp_by_buttons_and_its_edit_and_delete(
     assert (await services.storage.diary_entries(user.user_id, None))[0].severe
     await user.press("🗑 Delete this entry")
     assert await diary_rows(services, user.user_id) == 0
+
+
+def entry(when: str, place: str = "bed", **extra: object) -> NewEntry:
+    moment = datetime.fromisoformat(when).replace(tzinfo=UTC)
+    values: dict[str, object] = {
+        "occurred_utc": int(moment.timestamp()), "zone": "UTC", "place": place,
+        "tried": ("stretch",), "helped": None, "minutes_to_ease": 2, "severe": False,
+        "source": "typed", "side": None, "muscle": None,
+    }  # fmt: skip
+    values.update(extra)
+    return NewEntry(**values)  # type: ignore[arg-type]
+
+
+async def test_diary_shows_the_month_and_the_doctor_note_when_the_rule_fires(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-20T10:00:00")
+    await say_yes(user, clock)
+    # Three nights in each of the last two weeks: frequent, and sleep disturbed.
+    nights = ["2026-01-08", "2026-01-10", "2026-01-12", "2026-01-15", "2026-01-17", "2026-01-19"]
+    await services.storage.add_diary_entries(
+        user.user_id, [entry(f"{d}T03:00:00", helped="massage") for d in nights], clock.now
+    )
+    replies = await user.command("/diary")
+    photo, summary = replies
+    assert photo.kind == "photo" and photo.file is not None
+    assert photo.file.startswith(b"\x89PNG")
+    assert "Cramps per day" in photo.text
+    assert "This week: 3" in summary.text and "the week before: 3" in summary.text
+    assert "rubbing the calf" in summary.text
+    assert "see a doctor soon" in summary.text
+    assert "3 or more days a week, 2 weeks running" in summary.text
+    assert "not a diagnosis" in summary.text
+    assert {"📄 Share with your doctor", "⏹ Stop the diary"} <= set(summary.labels)
+
+
+async def test_no_doctor_note_below_the_rule(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-20T10:00:00")
+    await say_yes(user, clock)
+    nights = ["2026-01-08", "2026-01-10", "2026-01-15", "2026-01-17", "2026-01-19"]
+    await services.storage.add_diary_entries(
+        user.user_id, [entry(f"{d}T14:00:00", place="land") for d in nights], clock.now
+    )
+    _, summary = await user.command("/diary")
+    assert "doctor soon" not in summary.text
+    assert "This week: 3" in summary.text
+
+
+async def test_share_sends_a_one_page_pdf_and_a_csv(
+    user: SimUser, services: Services, clock: ManualClock, api: FakeBotApi
+) -> None:
+    at(clock, "2026-01-20T10:00:00")
+    await say_yes(user, clock)
+    await services.storage.add_diary_entries(
+        user.user_id,
+        [entry("2026-01-19T03:10:00", helped="massage", side="left", muscle="calf"),
+         entry("2026-01-18T15:00:00", place="water", severe=True, minutes_to_ease=None)],
+        clock.now,
+    )  # fmt: skip
+    await user.command("/diary")
+    [meds] = await user.press("💊 Medicines")
+    assert "Never stop a medicine" in meds.text
+    # A warning sign in the answer is shown first, and the answer is still kept.
+    warning, noted = await user.send("atorvastatin 20 mg since October")
+    assert "doctor" in warning.text.lower()
+    assert "atorvastatin" in noted.text
+    pdf, table = await user.press("📄 Share with your doctor")
+    assert pdf.kind == table.kind == "document"
+    assert pdf.file is not None and pdf.file.startswith(b"%PDF")
+    assert pdf.file.count(b"/Type /Page\n") + pdf.file.count(b"/Type /Page ") == 1
+    assert pdf.file_name == "cramp-diary-2026-01-20.pdf"
+    assert "For your doctor" in pdf.text
+    assert table.file is not None
+    rows = list(csv.reader(io.StringIO(table.file.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["date", "time", "time_zone", "place"]
+    assert rows[1][:6] == ["2026-01-18", "15:00", "UTC", "water", "", ""]
+    assert rows[1][9] == "yes"
+    assert rows[2][:7] == ["2026-01-19", "03:10", "UTC", "bed", "left", "calf", "stretch"]
+    assert rows[2][7] == "massage"
+    assert len(rows) == 3

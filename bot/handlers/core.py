@@ -50,6 +50,9 @@ class CoreHandlers(HandlerBase):
         self.deep_links: dict[str, str] = {}
         self.text_interceptors: list[TextInterceptor] = []
         self.route_hooks: list[RouteHook] = []
+        # Get typed text the person was asked for even when it holds a warning sign, after
+        # the warning is shown (the diary's medicines: "statin since October" is kept).
+        self.after_warning: list[TextInterceptor] = []
         self.after_start: list[IntentAction] = []
         self.on_forget: list[Callable[[int], None]] = [self._touched_forget]
         # user id -> when touch_user last wrote their row (saves a write on most updates)
@@ -159,6 +162,11 @@ class CoreHandlers(HandlerBase):
         if route.warnings:
             # A warning sign comes first, before any relief steps or set-up in progress.
             await self.show_warning(update, context, route)
+            if self.after_warning:
+                waiting = await self.services.storage.get_state(user_id)
+                for keep in self.after_warning if waiting is not None else ():
+                    if await keep(update, context, waiting):
+                        break
             return
         state = await self.services.storage.get_state(user_id)
         if state is not None:

@@ -349,8 +349,9 @@ class DiaryHandlers(HandlerBase):
             await self.share(update, context)
         elif action == "md":
             await answer_callback(context.bot, query.id)
+            # A new message: the month's buttons stay where they are.
             shown = await edit_or_send(
-                context.bot, chat_id, message_id, ds.plain(content, "medicines_ask")
+                context.bot, chat_id, None, ds.plain(content, "medicines_ask")
             )
             await storage.save_state(user_id, FLOW, MEDICINES_STEP, shown, now, new=True)
         elif action == "wk":
