@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from bot.sandbox.server import FakeBotApi
 from bot.sandbox.user import SimUser
 from bot.services import Services
 from bot.storage import NewEntry
 from tests.conftest import ManualClock
+from tests.test_e2e_reminders import subscribe_bedtime
 
 BED = "🛏 Cramp in bed / on land"
 EASED = "✅ It eased"
@@ -238,3 +239,71 @@ async def test_share_sends_a_one_page_pdf_and_a_csv(
     assert rows[2][:7] == ["2026-01-19", "03:10", "UTC", "bed", "left", "calf", "stretch"]
     assert rows[2][7] == "massage"
     assert len(rows) == 3
+
+
+async def test_diary_off_stops_and_offers_to_delete(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T03:00:00")
+    await say_yes(user, clock)
+    await bed_flow_to_the_end(user, clock)
+    assert await diary_rows(services, user.user_id) == 1
+    [off] = await user.command("/diary", "off")
+    assert "Delete the 1 entries" in off.text
+    # Stopped: a new flow is not noted.
+    await bed_flow_to_the_end(user, clock)
+    assert await diary_rows(services, user.user_id) == 1
+    [gone] = await user.press("🗑 Delete my diary", message_id=off.message_id)
+    assert "deleted" in gone.text
+    assert await diary_rows(services, user.user_id) == 0
+    [again] = await user.command("/diary", "off")
+    assert "The diary is off" in again.text
+
+
+async def test_forget_deletes_the_diary_with_everything_else(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T03:00:00")
+    await say_yes(user, clock)
+    await bed_flow_to_the_end(user, clock)
+    await services.storage.add_stretch_night(user.user_id, date(2026, 1, 9), clock.now)
+    await services.storage.set_diary_medicines(user.user_id, "atorvastatin")
+    [ask] = await user.command("/forget")
+    assert "cramp diary" in ask.text
+    await user.press("🗑 Yes, delete my data")
+    assert await services.storage.rows_mentioning_user(user.user_id) == 0
+    # Starting afresh: the diary asks again, as for someone new.
+    [intro] = await user.command("/diary")
+    assert YES in intro.labels
+
+
+async def test_done_on_the_bedtime_reminder_marks_the_night_and_the_weekly_note(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-08T12:00:00")  # a Thursday
+    await say_yes(user, clock)
+    await subscribe_bedtime(user)
+    at(clock, "2026-01-08T22:30:20")
+    assert services.scheduler is not None
+    await services.scheduler.tick()
+    await user.press("✅ Done")
+    assert await services.storage.stretch_nights(user.user_id, date(2026, 1, 1)) == {
+        date(2026, 1, 8)
+    }
+    await services.storage.add_diary_entries(
+        user.user_id, [entry("2026-01-09T02:00:00"), entry("2026-01-10T02:00:00")], clock.now
+    )
+    [month] = [m for m in await user.command("/diary") if m.kind == "text"]
+    [turned_on] = await user.press("🗓 Weekly note: turn on", message_id=month.message_id)
+    assert "🗓 Weekly note: turn off" in turned_on.labels
+    assert services.weekly is not None
+    at(clock, "2026-01-11T18:59:00")  # Sunday, 18:59 in London
+    assert (await services.weekly.tick()).sent == 0
+    at(clock, "2026-01-11T19:00:30")
+    assert (await services.weekly.tick()).sent == 1
+    assert (await services.weekly.tick()).sent == 0  # never twice
+    note = user.chat[-1]
+    assert "Your week" in note.text and "2 cramp(s)" in note.text
+    assert "🧘" in note.text  # Thursday's stretch is marked
+    assert "📓 My diary" in note.labels
+    assert await services.storage.weekly_counts() == {"sent": 1}
