@@ -9,6 +9,7 @@ import io
 from datetime import UTC, date, datetime
 
 from bot.sandbox.server import FakeBotApi
+from bot.sandbox.store import ChatMessage
 from bot.sandbox.user import SimUser
 from bot.services import Services
 from bot.storage import NewEntry
@@ -28,7 +29,9 @@ async def diary_rows(services: Services, user_id: int) -> int:
     return await services.storage.count_diary_entries(user_id)
 
 
-async def bed_flow_to_the_end(user: SimUser, clock: ManualClock, minutes: int = 3) -> list:
+async def bed_flow_to_the_end(
+    user: SimUser, clock: ManualClock, minutes: int = 3
+) -> list[ChatMessage]:
     await user.command("/cramp")
     await user.press(BED)
     await user.press(NEXT)
@@ -42,7 +45,8 @@ async def test_consent_is_asked_once_and_nothing_is_stored_before_yes(
 ) -> None:
     shown = await bed_flow_to_the_end(user, clock)
     ask = [m for m in shown if YES in m.labels]
-    assert len(ask) == 1 and "private cramp diary" in ask[0].text
+    assert len(ask) == 1
+    assert "private cramp diary" in ask[0].text
     assert {NO, WHAT} <= set(ask[0].labels)
     assert await diary_rows(services, user.user_id) == 0
     assert await services.storage.diary_settings(user.user_id) is not None  # asked, no answer
@@ -109,7 +113,8 @@ async def test_both_flows_log_once_the_diary_is_on(
     await user.command("/cramp")
     await user.press(SEVERE)
     newest = (await services.storage.diary_entries(user.user_id, None))[0]
-    assert newest.severe and newest.place == "land"  # 09:00: daytime, so on land
+    assert newest.severe
+    assert newest.place == "land"
 
 
 async def test_a_past_cramp_in_words_is_confirmed_then_saved(
@@ -119,7 +124,9 @@ async def test_a_past_cramp_in_words_is_confirmed_then_saved(
     await say_yes(user, clock)
     [confirm] = await user.send("cramp in my left calf last night around 3")
     assert "Add this cramp" in confirm.text
-    assert "03:00" in confirm.text and "left calf" in confirm.text and "in bed" in confirm.text
+    assert "03:00" in confirm.text
+    assert "left calf" in confirm.text
+    assert "in bed" in confirm.text
     [later] = await user.press("+1 h")
     assert "04:00" in later.text
     assert await diary_rows(services, user.user_id) == 0  # a draft lives in its buttons
@@ -178,14 +185,16 @@ async def test_diary_shows_the_month_and_the_doctor_note_when_the_rule_fires(
     # Three nights in each of the last two weeks: frequent, and sleep disturbed.
     nights = ["2026-01-08", "2026-01-10", "2026-01-12", "2026-01-15", "2026-01-17", "2026-01-19"]
     await services.storage.add_diary_entries(
-        user.user_id, [entry(f"{d}T03:00:00", helped="massage") for d in nights], clock.now
+        user.user_id, [entry(f"{d}T03:00:00", helped="massage") for d in nights], int(clock.now)
     )
     replies = await user.command("/diary")
     photo, summary = replies
-    assert photo.kind == "photo" and photo.file is not None
+    assert photo.kind == "photo"
+    assert photo.file is not None
     assert photo.file.startswith(b"\x89PNG")
     assert "Cramps per day" in photo.text
-    assert "This week: 3" in summary.text and "the week before: 3" in summary.text
+    assert "This week: 3" in summary.text
+    assert "the week before: 3" in summary.text
     assert "rubbing the calf" in summary.text
     assert "see a doctor soon" in summary.text
     assert "3 or more days a week, 2 weeks running" in summary.text
@@ -200,7 +209,7 @@ async def test_no_doctor_note_below_the_rule(
     await say_yes(user, clock)
     nights = ["2026-01-08", "2026-01-10", "2026-01-15", "2026-01-17", "2026-01-19"]
     await services.storage.add_diary_entries(
-        user.user_id, [entry(f"{d}T14:00:00", place="land") for d in nights], clock.now
+        user.user_id, [entry(f"{d}T14:00:00", place="land") for d in nights], int(clock.now)
     )
     _, summary = await user.command("/diary")
     assert "doctor soon" not in summary.text
@@ -216,7 +225,7 @@ async def test_share_sends_a_one_page_pdf_and_a_csv(
         user.user_id,
         [entry("2026-01-19T03:10:00", helped="massage", side="left", muscle="calf"),
          entry("2026-01-18T15:00:00", place="water", severe=True, minutes_to_ease=None)],
-        clock.now,
+        int(clock.now),
     )  # fmt: skip
     await user.command("/diary")
     [meds] = await user.press("💊 Medicines")
@@ -227,7 +236,8 @@ async def test_share_sends_a_one_page_pdf_and_a_csv(
     assert "atorvastatin" in noted.text
     pdf, table = await user.press("📄 Share with your doctor")
     assert pdf.kind == table.kind == "document"
-    assert pdf.file is not None and pdf.file.startswith(b"%PDF")
+    assert pdf.file is not None
+    assert pdf.file.startswith(b"%PDF")
     assert pdf.file.count(b"/Type /Page\n") + pdf.file.count(b"/Type /Page ") == 1
     assert pdf.file_name == "cramp-diary-2026-01-20.pdf"
     assert "For your doctor" in pdf.text
@@ -266,7 +276,7 @@ async def test_forget_deletes_the_diary_with_everything_else(
     at(clock, "2026-01-10T03:00:00")
     await say_yes(user, clock)
     await bed_flow_to_the_end(user, clock)
-    await services.storage.add_stretch_night(user.user_id, date(2026, 1, 9), clock.now)
+    await services.storage.add_stretch_night(user.user_id, date(2026, 1, 9), int(clock.now))
     await services.storage.set_diary_medicines(user.user_id, "atorvastatin")
     [ask] = await user.command("/forget")
     assert "cramp diary" in ask.text
@@ -291,7 +301,7 @@ async def test_done_on_the_bedtime_reminder_marks_the_night_and_the_weekly_note(
         date(2026, 1, 8)
     }
     await services.storage.add_diary_entries(
-        user.user_id, [entry("2026-01-09T02:00:00"), entry("2026-01-10T02:00:00")], clock.now
+        user.user_id, [entry("2026-01-09T02:00:00"), entry("2026-01-10T02:00:00")], int(clock.now)
     )
     [month] = [m for m in await user.command("/diary") if m.kind == "text"]
     [turned_on] = await user.press("🗓 Weekly note: turn on", message_id=month.message_id)
@@ -303,7 +313,8 @@ async def test_done_on_the_bedtime_reminder_marks_the_night_and_the_weekly_note(
     assert (await services.weekly.tick()).sent == 1
     assert (await services.weekly.tick()).sent == 0  # never twice
     note = user.chat[-1]
-    assert "Your week" in note.text and "2 cramp(s)" in note.text
+    assert "Your week" in note.text
+    assert "2 cramp(s)" in note.text
     assert "🧘" in note.text  # Thursday's stretch is marked
     assert "📓 My diary" in note.labels
     assert await services.storage.weekly_counts() == {"sent": 1}

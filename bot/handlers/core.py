@@ -162,9 +162,9 @@ class CoreHandlers(HandlerBase):
         if route.warnings:
             # A warning sign comes first, before any relief steps or set-up in progress.
             await self.show_warning(update, context, route)
-            if self.after_warning:
-                waiting = await self.services.storage.get_state(user_id)
-                for keep in self.after_warning if waiting is not None else ():
+            waiting = await self.services.storage.get_state(user_id) if self.after_warning else None
+            if waiting is not None:
+                for keep in self.after_warning:
                     if await keep(update, context, waiting):
                         break
             return
