@@ -259,7 +259,7 @@ async def test_diary_off_stops_and_offers_to_delete(
     await bed_flow_to_the_end(user, clock)
     assert await diary_rows(services, user.user_id) == 1
     [off] = await user.command("/diary", "off")
-    assert "Delete the 1 entries" in off.text
+    assert "Cramps noted so far: 1. Delete them too?" in off.text
     # Stopped: a new flow is not noted.
     await bed_flow_to_the_end(user, clock)
     assert await diary_rows(services, user.user_id) == 1
