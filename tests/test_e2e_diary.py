@@ -74,6 +74,14 @@ async def say_yes(user: SimUser, clock: ManualClock) -> None:
     assert "Diary on" in on.text
 
 
+async def open_diary(user: SimUser) -> ChatMessage:
+    """/diary: the chart is drawn in the drawing process, then the month's summary comes;
+    wait for the summary (its signal, not a sleep)."""
+    await user.command("/diary", expect_reply=False)
+    chat = await user.wait_for(lambda chat: "Your cramp diary" in chat[-1].text, timeout=30)
+    return chat[-1]
+
+
 def at(clock: ManualClock, iso: str) -> None:
     clock.now = datetime.fromisoformat(iso).replace(tzinfo=UTC).timestamp()
 
@@ -142,7 +150,7 @@ async def test_a_past_cramp_by_buttons_and_its_edit_and_delete(
 ) -> None:
     at(clock, "2026-01-10T09:30:00")
     await say_yes(user, clock)
-    await user.command("/diary")
+    await open_diary(user)
     [pick] = await user.press("➕ Add a past cramp")
     assert "When was the cramp" in pick.text
     [confirm] = await user.press("🌙 Last night")
@@ -154,7 +162,7 @@ async def test_a_past_cramp_by_buttons_and_its_edit_and_delete(
     await user.press("✅ Save")
     [entry] = await services.storage.diary_entries(user.user_id, None)
     assert (entry.place, entry.source) == ("water", "buttons")
-    await user.command("/diary")
+    await open_diary(user)
     [listing] = await user.press("✏️ Change or delete")
     [label] = [x for x in listing.labels if "in the water" in x]
     [shown] = await user.press(label)
@@ -187,8 +195,8 @@ async def test_diary_shows_the_month_and_the_doctor_note_when_the_rule_fires(
     await services.storage.add_diary_entries(
         user.user_id, [entry(f"{d}T03:00:00", helped="massage") for d in nights], int(clock.now)
     )
-    replies = await user.command("/diary")
-    photo, summary = replies
+    summary = await open_diary(user)
+    photo = user.chat[-2]
     assert photo.kind == "photo"
     assert photo.file is not None
     assert photo.file.startswith(b"\x89PNG")
@@ -211,7 +219,7 @@ async def test_no_doctor_note_below_the_rule(
     await services.storage.add_diary_entries(
         user.user_id, [entry(f"{d}T14:00:00", place="land") for d in nights], int(clock.now)
     )
-    _, summary = await user.command("/diary")
+    summary = await open_diary(user)
     assert "doctor soon" not in summary.text
     assert "This week: 3" in summary.text
 
@@ -227,14 +235,18 @@ async def test_share_sends_a_one_page_pdf_and_a_csv(
          entry("2026-01-18T15:00:00", place="water", severe=True, minutes_to_ease=None)],
         int(clock.now),
     )  # fmt: skip
-    await user.command("/diary")
+    await open_diary(user)
     [meds] = await user.press("💊 Medicines")
     assert "Never stop a medicine" in meds.text
     # A warning sign in the answer is shown first, and the answer is still kept.
     warning, noted = await user.send("atorvastatin 20 mg since October")
     assert "doctor" in warning.text.lower()
     assert "atorvastatin" in noted.text
-    pdf, table = await user.press("📄 Share with your doctor")
+    await user.press("📄 Share with your doctor", expect_reply=False)
+    chat = await user.wait_for(
+        lambda chat: sum(m.kind == "document" for m in chat) == 2, timeout=30
+    )
+    pdf, table = (m for m in chat if m.kind == "document")
     assert pdf.kind == table.kind == "document"
     assert pdf.file is not None
     assert pdf.file.startswith(b"%PDF")
@@ -303,7 +315,7 @@ async def test_done_on_the_bedtime_reminder_marks_the_night_and_the_weekly_note(
     await services.storage.add_diary_entries(
         user.user_id, [entry("2026-01-09T02:00:00"), entry("2026-01-10T02:00:00")], int(clock.now)
     )
-    [month] = [m for m in await user.command("/diary") if m.kind == "text"]
+    month = await open_diary(user)
     [turned_on] = await user.press("🗓 Weekly note: turn on", message_id=month.message_id)
     assert "🗓 Weekly note: turn off" in turned_on.labels
     assert services.weekly is not None

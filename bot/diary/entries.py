@@ -7,6 +7,7 @@ entry was made, so "last night at 3" stays 3 o'clock at home even after they tra
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timedelta
 
 from bot.schedule import local_now, zone_from_name
@@ -37,13 +38,18 @@ class Entry:
     muscle: str | None = None
 
     def local(self) -> datetime:
+        return self._local
+
+    # Worked out once per entry: the month's figures ask for it many times.
+    @cached_property
+    def _local(self) -> datetime:
         return local_time(self.occurred_utc, self.zone)
 
     def day(self) -> date:
-        return self.local().date()
+        return self._local.date()
 
     def night(self) -> date | None:
-        return night_of(self.local())
+        return night_of(self._local)
 
     @property
     def at_night(self) -> bool:

@@ -1,6 +1,6 @@
 """For the doctor: a one-page PDF (chart, table of entries, what helped, medicines the person
 chose to note) and a CSV of every entry, both built in memory. Blocking: the handler runs them
-through `chart.off_loop`.
+in the drawing process (`chart.off_loop`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from bot.callbacks import Callback, cb
 from bot.content import Content
 from bot.diary import doctor, export
 from bot.diary import screens as ds
-from bot.diary.chart import off_loop, render
+from bot.diary.chart import off_loop, render, warm_up
 from bot.diary.entries import PLACES, Entry, local_time, place_for_flow, stretch_night
 from bot.diary.parse import parse_past
 from bot.diary.summary import WINDOW_DAYS, Summary, summarise
@@ -259,6 +259,7 @@ class DiaryHandlers(HandlerBase):
         on = settings is not None and settings.status == "on"
 
         if action == "y":
+            warm_up()
             draft = ds.Draft.from_args(args, methods) if args else None
             was_off = settings is not None and settings.status == "off"
             await storage.set_diary_status(user_id, "on", now)
@@ -458,7 +459,7 @@ class DiaryHandlers(HandlerBase):
         labels = ds.chart_labels(content, summary, language)
         pdf = await off_loop(export.pdf_bytes, page, summary.days, labels)
         csv = await off_loop(
-            export.csv_bytes, content.diary.csv_columns, everything, content.diary.names
+            export.csv_bytes, content.diary.csv_columns, everything, dict(content.diary.names)
         )
         stamp = today.isoformat()
         await send_document(
