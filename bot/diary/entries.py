@@ -7,8 +7,8 @@ entry was made, so "last night at 3" stays 3 o'clock at home even after they tra
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from bot.schedule import local_now, zone_from_name
 
