@@ -23,17 +23,18 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import seed
 from bot.app import build_application
 from bot.config import load_settings
 from bot.diary import screens as ds
 from bot.diary.chart import render
 from bot.diary.summary import summarise
 from bot.runner import polling
-from bot.sandbox.playground import pointed_at
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.user import SimUser
 from bot.services import Services, load_locales
 from bot.storage import NewEntry
+from sandbox.playground import pointed_at
+from sandbox.server import FakeBotApi
+from sandbox.user import SimUser
 
 USER = 4242
 DAY = 86_400
@@ -100,7 +101,9 @@ async def run_async(entries: int, renders: int, rounds: int) -> dict[str, object
                 [intro] = await user.command("/diary")
                 await user.press(intro.labels[0])  # Yes, keep a diary
                 now = services.now()
-                await services.storage.add_diary_entries(USER, fake_entries(now, entries), now)
+                await seed.add_diary_entries(
+                    services.storage, USER, fake_entries(now, entries), now
+                )
                 content = services.locales["en"].content
 
                 # 1. Drawing, and the loop while drawing.

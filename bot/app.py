@@ -25,7 +25,7 @@ from telegram.ext import (
 )
 
 from bot import reminder_views, schedule, views
-from bot.callbacks import Callback
+from bot.callbacks import Callback, Kind
 from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Settings
 from bot.diary.weekly import WeeklyNotes
@@ -35,6 +35,7 @@ from bot.handlers.flows import FlowHandlers
 from bot.handlers.reminders import ReminderHandlers
 from bot.handlers.telegram_io import send
 from bot.http import AiohttpRequest
+from bot.intents import CRAMP_NOW, FLOW_OF_INTENT, REMINDERS
 from bot.outbox import BotApiClient, Outbox, Render
 from bot.reminders import ReminderScheduler
 from bot.services import Clock, Services, load_locales
@@ -81,18 +82,15 @@ def _wire(
         await reminders.show_list(update, context, None)
 
     core.intent_actions.update(
-        {
-            "cramp_now": opener("now"),
-            "flow_bed": opener("bed"),
-            "flow_swim": opener("swim"),
-            "reminders": open_reminders,
-        }
+        {intent: opener(flow) for intent, flow in FLOW_OF_INTENT.items()}
+        | {REMINDERS: open_reminders}
     )
+    # /start <payload>: a flow's id opens it ("now", "bed", "swim"), as do "cramp" and "reminders".
     core.deep_links.update(
-        {"cramp": "cramp_now", "now": "cramp_now", "bed": "flow_bed", "swim": "flow_swim",
-         "reminders": "reminders"}
-    )  # fmt: skip
-    core.button_actions.update({"f": flows.press, "r": reminders.press})
+        {flow: intent for intent, flow in FLOW_OF_INTENT.items()}
+        | {"cramp": CRAMP_NOW, REMINDERS: REMINDERS}
+    )
+    core.button_actions.update({Kind.FLOW: flows.press, Kind.REMINDERS: reminders.press})
     core.text_interceptors.append(reminders.on_text)
     core.after_start.append(reminders.offer_resume)
     core.on_forget.append(flows.stop_timer)
@@ -117,7 +115,7 @@ def _wire_diary(
 ) -> None:
     """The diary hears of relief flows that end, of past cramps told in words, and of Done on
     a bedtime stretch reminder; it owns the "d" buttons and its typed medicines."""
-    core.button_actions["d"] = diary.press
+    core.button_actions[Kind.DIARY] = diary.press
     core.text_interceptors.append(diary.on_text)
     core.after_warning.append(diary.on_text)
     core.route_hooks.append(diary.on_route)
@@ -133,7 +131,7 @@ def _wire_diary(
             if mine and reminder is not None and reminder.kind == "bedtime":
                 await diary.stretch_done(reminder.user_id)
 
-    core.button_actions["r"] = reminder_press
+    core.button_actions[Kind.REMINDERS] = reminder_press
 
 
 def _render_delivery(services: Services) -> Render:

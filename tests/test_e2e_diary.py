@@ -8,11 +8,13 @@ import csv
 import io
 from datetime import UTC, date, datetime
 
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.store import ChatMessage
-from bot.sandbox.user import SimUser
+from bench import seed
 from bot.services import Services
 from bot.storage import NewEntry
+from sandbox.server import FakeBotApi
+from sandbox.store import ChatMessage
+from sandbox.user import SimUser
+from tests import peek
 from tests.conftest import ManualClock
 from tests.test_e2e_reminders import subscribe_bedtime
 
@@ -192,8 +194,11 @@ async def test_diary_shows_the_month_and_the_doctor_note_when_the_rule_fires(
     await say_yes(user, clock)
     # Three nights in each of the last two weeks: frequent, and sleep disturbed.
     nights = ["2026-01-08", "2026-01-10", "2026-01-12", "2026-01-15", "2026-01-17", "2026-01-19"]
-    await services.storage.add_diary_entries(
-        user.user_id, [entry(f"{d}T03:00:00", helped="massage") for d in nights], int(clock.now)
+    await seed.add_diary_entries(
+        services.storage,
+        user.user_id,
+        [entry(f"{d}T03:00:00", helped="massage") for d in nights],
+        int(clock.now),
     )
     summary = await open_diary(user)
     photo = user.chat[-2]
@@ -216,8 +221,11 @@ async def test_no_doctor_note_below_the_rule(
     at(clock, "2026-01-20T10:00:00")
     await say_yes(user, clock)
     nights = ["2026-01-08", "2026-01-10", "2026-01-15", "2026-01-17", "2026-01-19"]
-    await services.storage.add_diary_entries(
-        user.user_id, [entry(f"{d}T14:00:00", place="land") for d in nights], int(clock.now)
+    await seed.add_diary_entries(
+        services.storage,
+        user.user_id,
+        [entry(f"{d}T14:00:00", place="land") for d in nights],
+        int(clock.now),
     )
     summary = await open_diary(user)
     assert "doctor soon" not in summary.text
@@ -229,7 +237,8 @@ async def test_share_sends_a_one_page_pdf_and_a_csv(
 ) -> None:
     at(clock, "2026-01-20T10:00:00")
     await say_yes(user, clock)
-    await services.storage.add_diary_entries(
+    await seed.add_diary_entries(
+        services.storage,
         user.user_id,
         [entry("2026-01-19T03:10:00", helped="massage", side="left", muscle="calf"),
          entry("2026-01-18T15:00:00", place="water", severe=True, minutes_to_ease=None)],
@@ -293,7 +302,7 @@ async def test_forget_deletes_the_diary_with_everything_else(
     [ask] = await user.command("/forget")
     assert "cramp diary" in ask.text
     await user.press("🗑 Yes, delete my data")
-    assert await services.storage.rows_mentioning_user(user.user_id) == 0
+    assert await peek.rows_mentioning_user(services.storage, user.user_id) == 0
     # Starting afresh: the diary asks again, as for someone new.
     [intro] = await user.command("/diary")
     assert YES in intro.labels
@@ -312,8 +321,11 @@ async def test_done_on_the_bedtime_reminder_marks_the_night_and_the_weekly_note(
     assert await services.storage.stretch_nights(user.user_id, date(2026, 1, 1)) == {
         date(2026, 1, 8)
     }
-    await services.storage.add_diary_entries(
-        user.user_id, [entry("2026-01-09T02:00:00"), entry("2026-01-10T02:00:00")], int(clock.now)
+    await seed.add_diary_entries(
+        services.storage,
+        user.user_id,
+        [entry("2026-01-09T02:00:00"), entry("2026-01-10T02:00:00")],
+        int(clock.now),
     )
     month = await open_diary(user)
     [turned_on] = await user.press("🗓 Weekly note: turn on", message_id=month.message_id)
@@ -329,4 +341,4 @@ async def test_done_on_the_bedtime_reminder_marks_the_night_and_the_weekly_note(
     assert "2 cramp(s)" in note.text
     assert "🧘" in note.text  # Thursday's stretch is marked
     assert "📓 My diary" in note.labels
-    assert await services.storage.weekly_counts() == {"sent": 1}
+    assert await peek.weekly_note_counts(services.storage) == {"sent": 1}

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.outbox import IN_DOUBT, BotApiClient
+from bot.outbox import IN_DOUBT, BotApiClient, Outcome
 from bot.schedule import next_fire_utc, zone_from_name
 from bot.storage import Storage, WeeklyDue
 from bot.views import Screen
@@ -125,12 +125,12 @@ class WeeklyNotes:
         result = await self._client.send_message(note.chat_id, screen)
         if result.ok:
             return "sent", None
-        if result.outcome == "retry" and note.attempts < MAX_ATTEMPTS:
+        if result.outcome == Outcome.RETRY and note.attempts < MAX_ATTEMPTS:
             return "pending", f"retry: {result.status}"
-        if result.outcome == "blocked":
+        if result.outcome == Outcome.BLOCKED:
             await self._storage.mark_blocked(note.user_id, int(self._clock()))
             return "failed", "blocked"
-        if result.outcome == "doubt":
+        if result.outcome == Outcome.DOUBT:
             log.warning("weekly note %d may or may not have arrived; not resent", note.note_id)
             return "failed", f"{IN_DOUBT}: {result.status} {result.description}".strip()
         return "failed", f"{result.status} {result.description}".strip()
