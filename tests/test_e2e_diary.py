@@ -342,3 +342,25 @@ async def test_done_on_the_bedtime_reminder_marks_the_night_and_the_weekly_note(
     assert "🧘" in note.text  # Thursday's stretch is marked
     assert "📓 My diary" in note.labels
     assert await peek.weekly_note_counts(services.storage) == {"sent": 1}
+
+
+async def test_a_past_cramp_told_before_any_diary_is_kept_only_on_yes(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T09:30:00")
+    [offer] = await user.send("had a cramp in my right foot yesterday at 5pm")
+    assert "nothing is kept unless you say yes" in offer.text
+    assert await services.storage.diary_settings(user.user_id) is None
+    assert await diary_rows(services, user.user_id) == 0
+    [on] = await user.press(YES)
+    assert "I noted this cramp" in on.text
+    [entry] = await services.storage.diary_entries(user.user_id, None)
+    assert entry.local().isoformat() == "2026-01-09T17:00:00+00:00"
+    assert (entry.side, entry.muscle, entry.place) == ("right", "foot", "land")
+
+
+async def test_a_cramp_now_is_not_taken_for_a_past_one(user: SimUser, clock: ManualClock) -> None:
+    at(clock, "2026-01-10T09:30:00")
+    await say_yes(user, clock)
+    [flow] = await user.send("cramp right now, it started last night")
+    assert "Hold the stretch" in flow.text  # the bed flow's stretch, not a diary draft
