@@ -364,3 +364,25 @@ async def test_a_cramp_now_is_not_taken_for_a_past_one(user: SimUser, clock: Man
     await say_yes(user, clock)
     [flow] = await user.send("cramp right now, it started last night")
     assert "Hold the stretch" in flow.text  # the bed flow's stretch, not a diary draft
+
+
+async def test_weekly_note_in_doubt_is_never_resent_and_one_refused_is_retried(
+    user: SimUser, services: Services, clock: ManualClock, api: FakeBotApi
+) -> None:
+    at(clock, "2026-01-08T12:00:00")
+    await say_yes(user, clock)
+    month = await open_diary(user)
+    await user.press("🗓 Weekly note: turn on", message_id=month.message_id)
+    assert services.weekly is not None
+    # Sunday 19:00 UTC: the front refuses it (502, not processed): tried again next sweep.
+    at(clock, "2026-01-11T19:00:30")
+    api.faults.add("502", method="sendMessage", chat_id=user.user_id)
+    assert (await services.weekly.tick()).sent == 0
+    assert (await services.weekly.tick()).sent == 1
+    # The next Sunday an answer that is not Telegram's: in doubt, never sent again.
+    at(clock, "2026-01-18T19:00:30")
+    api.faults.add("html200", method="sendMessage", chat_id=user.user_id)
+    await services.weekly.tick()
+    await services.weekly.tick()
+    assert await peek.weekly_note_counts(services.storage) == {"sent": 1, "failed": 1}
+    assert sum("Your week" in m.text for m in user.chat) == 1
