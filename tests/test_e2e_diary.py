@@ -91,6 +91,7 @@ def at(clock: ManualClock, iso: str) -> None:
 async def test_no_means_nothing_kept_and_no_second_question(
     user: SimUser, services: Services, clock: ManualClock
 ) -> None:
+    at(clock, "2026-01-10T09:30:00")
     shown = await bed_flow_to_the_end(user, clock)
     [ask] = [m for m in shown if YES in m.labels]
     [no] = await user.press(NO, message_id=ask.message_id)
@@ -101,6 +102,9 @@ async def test_no_means_nothing_kept_and_no_second_question(
     replies = await user.send("cramp in my left calf last night around 3")
     assert not any(YES in m.labels for m in replies)
     assert await diary_rows(services, user.user_id) == 0
+    settings = await services.storage.diary_settings(user.user_id)
+    assert settings is not None
+    assert settings.status == "no"
 
 
 async def test_both_flows_log_once_the_diary_is_on(

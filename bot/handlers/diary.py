@@ -21,7 +21,7 @@ from bot.diary import doctor, export
 from bot.diary import screens as ds
 from bot.diary.chart import off_loop, render, warm_up
 from bot.diary.entries import PLACES, Entry, local_time, place_for_flow, stretch_night
-from bot.diary.parse import parse_past
+from bot.diary.parse import is_past_cramp, parse_past
 from bot.diary.summary import WINDOW_DAYS, Summary, summarise
 from bot.diary.weekly import next_weekly_utc
 from bot.handlers.base import HandlerBase
@@ -180,6 +180,8 @@ class DiaryHandlers(HandlerBase):
             return False
         content = self._content(update)
         assert content.diary is not None
+        if not is_past_cramp(message.text, content.diary.words):
+            return False  # most messages: decided without a database read
         user_id, chat_id = self.ids(update)
         settings = await self._settings(user_id)
         if settings is not None and settings.status in ("no", "off"):
@@ -269,12 +271,13 @@ class DiaryHandlers(HandlerBase):
                 await self._save(user_id, draft, "flow" if draft.tried else "typed", zone)
                 key = "consent_yes"
             else:
-                key = "restarted" if was_off else "consent_yes_plain"
+                kept = was_off and await storage.count_diary_entries(user_id) > 0
+                key = "restarted" if kept else "consent_yes_plain"
             await edit_or_send(context.bot, chat_id, message_id, ds.plain(content, key))
             return
         if action == "n":
-            if settings is None:
-                await storage.set_diary_status(user_id, "no", now)
+            if settings is None or settings.status == "asked":  # "No" to an old question
+                await storage.set_diary_status(user_id, "no", now)  # leaves a stopped one be
             await answer_callback(context.bot, query.id)
             await edit_or_send(context.bot, chat_id, message_id, ds.plain(content, "consent_no"))
             return
@@ -363,7 +366,8 @@ class DiaryHandlers(HandlerBase):
             key = "weekly_on_toast" if weekly else "weekly_off_toast"
             await answer_callback(context.bot, query.id, ds.toast(content, key))
             if message_id is not None:
-                rows = ds.diary_buttons(content, weekly=weekly, entries=True)
+                count = await storage.count_diary_entries(user_id)
+                rows = ds.diary_buttons(content, weekly=weekly, entries=count > 0)
                 await edit_markup(context.bot, chat_id, message_id, rows)
         elif action == "off":
             await answer_callback(context.bot, query.id)
