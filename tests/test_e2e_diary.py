@@ -390,3 +390,19 @@ async def test_weekly_note_in_doubt_is_never_resent_and_one_refused_is_retried(
     await services.weekly.tick()
     assert await peek.weekly_note_counts(services.storage) == {"sent": 1, "failed": 1}
     assert sum("Your week" in m.text for m in user.chat) == 1
+
+
+async def test_times_are_in_utc_until_the_time_zone_is_set(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T09:30:00")
+    await say_yes(user, clock)
+    month = await open_diary(user)
+    assert "Times are in UTC" in month.text
+    [ask] = await user.press("🌍 Change time zone", message_id=month.message_id)
+    assert "time zone" in ask.text.lower()
+    await user.send("Tokyo")
+    await user.press("✅ Yes, that's it")
+    month = await open_diary(user)
+    assert "Times are in UTC" not in month.text
+    assert "🌍 Change time zone" not in month.labels

@@ -217,9 +217,12 @@ def summary_text(
 
 
 def diary_buttons(
-    content: Content, *, weekly: bool, entries: bool
+    content: Content, *, weekly: bool, entries: bool, zone_known: bool = True
 ) -> tuple[tuple[Button, ...], ...]:
     rows: list[tuple[Button, ...]] = [(_b(content, "add", "add"),)]
+    if not zone_known and content.reminders is not None:
+        # The reminders' own time-zone step (and label): one place to set it.
+        rows.append((Button(content.reminders.buttons["timezone"], cb("r", "tz")),))
     if entries:
         rows.append((_b(content, "share", "sh"), _b(content, "edit", "ed")))
     rows.append(
@@ -231,11 +234,21 @@ def diary_buttons(
 
 
 def diary_screen(
-    content: Content, summary: Summary, reasons: Sequence[Reason], language: str, *, weekly: bool
+    content: Content,
+    summary: Summary,
+    reasons: Sequence[Reason],
+    language: str,
+    *,
+    weekly: bool,
+    entries: bool,
+    zone_known: bool,
 ) -> Screen:
+    text = summary_text(content, summary, reasons, language)
+    if not zone_known:  # above the closing line
+        body, _, footer = text.rpartition("\n\n")
+        text = f"{body}\n\n{_diary(content).texts['summary_no_zone']}\n\n{footer}"
     return Screen(
-        summary_text(content, summary, reasons, language),
-        diary_buttons(content, weekly=weekly, entries=summary.total > 0),
+        text, diary_buttons(content, weekly=weekly, entries=entries, zone_known=zone_known)
     )
 
 

@@ -156,7 +156,12 @@ class DiaryHandlers(HandlerBase):
                 raise
             log.warning("diary chart failed: %s", type(exc).__name__)
             await send(context.bot, chat_id, ds.plain(content, "chart_failed"))
-        screen = ds.diary_screen(content, summary, reasons, language, weekly=settings.weekly)
+        user = await self.services.storage.get_user(user_id)
+        screen = ds.diary_screen(
+            content, summary, reasons, language, weekly=settings.weekly,
+            entries=await self.services.storage.count_diary_entries(user_id) > 0,
+            zone_known=user is not None and user.time_zone is not None,
+        )  # fmt: skip
         await send(context.bot, chat_id, screen)
 
     async def _month(
@@ -367,7 +372,9 @@ class DiaryHandlers(HandlerBase):
             await answer_callback(context.bot, query.id, ds.toast(content, key))
             if message_id is not None:
                 count = await storage.count_diary_entries(user_id)
-                rows = ds.diary_buttons(content, weekly=weekly, entries=count > 0)
+                rows = ds.diary_buttons(
+                    content, weekly=weekly, entries=count > 0, zone_known=zone != "UTC"
+                )
                 await edit_markup(context.bot, chat_id, message_id, rows)
         elif action == "off":
             await answer_callback(context.bot, query.id)
