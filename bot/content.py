@@ -546,6 +546,10 @@ def load_content(root: Path, language: str = "en") -> Content:
         reminders=_load_reminders(folder / "reminders.toml"),
         diary=_load_diary(folder / "diary.toml"),
     )
+    short_names = content.diary.names if content.diary is not None else {}
+    for method in content.flows.methods if content.flows is not None else ():
+        if f"method_{method}" not in short_names:
+            raise ContentError(folder / "diary.toml", f"names.method_{method}", "is missing")
     for topic in topics.values():
         page = content.topic_page(topic)
         if visible_length(page) > MAX_TEXT:

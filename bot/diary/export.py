@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,7 +17,11 @@ from bot.diary.summary import Day
 
 # The page has room for this many table rows; older entries are in the CSV.
 TABLE_ROWS = 22
+HELPED_LINES = 5
 A4_IN = (8.27, 11.69)
+LINE = 0.016  # a line of 8.5 pt text, as a fraction of the page height
+ROW = 0.0145  # a table row
+COLUMNS = (0.115, 0.06, 0.09, 0.075, 0.36, 0.16, 0.05, 0.06)
 
 
 @dataclass(frozen=True)
@@ -52,36 +57,43 @@ def pdf_bytes(page: PdfPage, days: Sequence[Day], labels: ChartLabels) -> bytes:
     use_agg()
     from matplotlib.backends.backend_pdf import FigureCanvasPdf
     from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
 
     fig = Figure(figsize=A4_IN)
     FigureCanvasPdf(fig)
-    fig.text(0.07, 0.965, page.title, fontsize=16, weight="bold", va="top")
-    fig.text(0.07, 0.94, page.period, fontsize=10, va="top", color="#333333")
-    draw(fig.add_axes((0.09, 0.70, 0.86, 0.2)), days, labels)
-    y = 0.665
+    fig.text(0.07, 0.97, page.title, fontsize=16, weight="bold", va="top")
+    fig.text(0.07, 0.945, textwrap.fill(page.period, 110), fontsize=8.5, va="top", color="#333")
+    draw(fig.add_axes((0.09, 0.67, 0.86, 0.18)), days, labels)
+    y = 0.625
     for line in page.summary:
-        fig.text(0.07, y, line, fontsize=9, va="top")
-        y -= 0.018
-    table_ax = fig.add_axes((0.07, 0.20, 0.86, y - 0.21))
+        for part in textwrap.wrap(line, 105):
+            fig.text(0.07, y, part, fontsize=8.5, va="top")
+            y -= LINE
+    rows = page.rows[:TABLE_ROWS]
+    top = y - 0.008
+    bottom = top - ROW * (len(rows) + 1)
+    table_ax = fig.add_axes((0.07, bottom, 0.86, top - bottom))
     table_ax.axis("off")
     cells = [
-        [r.date, r.time, r.place, r.where, r.tried, r.helped, r.minutes, r.severe]
-        for r in page.rows[:TABLE_ROWS]
-    ] or [[""] * len(page.columns)]
+        [r.date, r.time, r.place, r.where, r.tried, r.helped, r.minutes, r.severe] for r in rows
+    ]
     table = table_ax.table(
-        cellText=cells, colLabels=list(page.columns), loc="upper center", cellLoc="left",
-        colWidths=[0.12, 0.07, 0.1, 0.12, 0.27, 0.14, 0.09, 0.09],
+        cellText=cells or [[""] * len(page.columns)], colLabels=list(page.columns),
+        cellLoc="left", colLoc="left", bbox=Bbox.from_bounds(0, 0, 1, 1), colWidths=COLUMNS,
     )  # fmt: skip
     table.auto_set_font_size(False)
-    table.set_fontsize(7)
-    table.scale(1, 1.15)
+    table.set_fontsize(6.5)
+    y = bottom - 0.006
     if page.more:
-        fig.text(0.07, 0.195, page.more, fontsize=8, va="top", style="italic")
-    fig.text(0.07, 0.17, page.helped_title, fontsize=10, weight="bold", va="top")
-    fig.text(0.07, 0.15, "\n".join(page.helped) or "-", fontsize=9, va="top", linespacing=1.4)
-    fig.text(0.55, 0.17, page.medicines_title, fontsize=10, weight="bold", va="top")
-    fig.text(0.55, 0.15, page.medicines or "-", fontsize=9, va="top", wrap=True)
-    fig.text(0.07, 0.03, page.footer, fontsize=7, color="#555555", va="bottom", wrap=True)
+        fig.text(0.07, y, page.more, fontsize=7.5, va="top", style="italic")
+        y -= LINE
+    y -= 0.008
+    fig.text(0.07, y, page.helped_title, fontsize=10, weight="bold", va="top")
+    fig.text(0.55, y, page.medicines_title, fontsize=10, weight="bold", va="top")
+    helped = "\n".join(page.helped[:HELPED_LINES]) or "-"
+    fig.text(0.07, y - 0.02, helped, fontsize=8.5, va="top", linespacing=1.4)
+    fig.text(0.55, y - 0.02, textwrap.fill(page.medicines, 48) or "-", fontsize=8.5, va="top")
+    fig.text(0.07, 0.025, textwrap.fill(page.footer, 130), fontsize=7, color="#555", va="bottom")
     out = io.BytesIO()
     fig.savefig(out, format="pdf", metadata={"Title": page.title, "Creator": "cramp-bot"})
     return out.getvalue()

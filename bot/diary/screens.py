@@ -464,8 +464,8 @@ def pdf_page(
             time=format_date(e.local(), language, "time"),
             place=names[e.place],
             where=where(content, e.side, e.muscle),
-            tried=", ".join(method_name(content, m) for m in e.tried),
-            helped=method_name(content, e.helped) if e.helped else "",
+            tried=", ".join(names.get(f"method_{m}", m) for m in e.tried),
+            helped=names.get(f"method_{e.helped}", e.helped) if e.helped else "",
             minutes="" if e.minutes_to_ease is None else str(e.minutes_to_ease),
             severe=names["yes"] if e.severe else "",
         )
