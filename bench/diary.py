@@ -7,7 +7,9 @@ Reports (last line, one JSON object):
   were drawn (drawing runs off the loop, so this stays small);
 - diary_e2e_p99_ms: /diary sent by a simulated person until the month's summary (after its
   chart) is in the chat, p99 of `rounds`, real Application polling the local server;
-- pdf_bytes, csv_rows: the "Share with your doctor" export of that diary.
+- pdf_bytes, csv_rows: the "Share with your doctor" export of that diary;
+- render_cpu_median_ms (CPU time of one drawing) and load_avg_1m: the wall-clock figures
+  include waiting for a CPU, so read them with the machine's load.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import csv
 import dataclasses
 import io
 import json
+import os
 import random
 import tempfile
 import time
@@ -27,7 +30,7 @@ from bench import seed
 from bot.app import build_application
 from bot.config import load_settings
 from bot.diary import screens as ds
-from bot.diary.chart import render
+from bot.diary.chart import render, render_png
 from bot.diary.summary import summarise
 from bot.runner import polling
 from bot.services import Services, load_locales
@@ -126,6 +129,13 @@ async def run_async(entries: int, renders: int, rounds: int) -> dict[str, object
                     times.append((time.perf_counter() - start) * 1000)
                 stop.set()
                 await watcher
+                # CPU time of one drawing, here in this process: what it costs whatever the
+                # load on the machine (the wall-clock figures above include waiting for a CPU).
+                cpu = []
+                for _ in range(10):
+                    start_cpu = time.process_time()
+                    render_png(summary.days, labels)
+                    cpu.append((time.process_time() - start_cpu) * 1000)
 
                 # 2. /diary end to end.
                 chat = api.chat_state(USER)
@@ -152,6 +162,7 @@ async def run_async(entries: int, renders: int, rounds: int) -> dict[str, object
         "renders": renders,
         "render_p99_ms": p99(times),
         "render_median_ms": round(sorted(times)[len(times) // 2], 1),
+        "render_cpu_median_ms": round(sorted(cpu)[len(cpu) // 2], 1),
         "loop_stall_max_ms": round(worst[0], 1),
         "loop_stall_idle_max_ms": round(idle[0], 1),
         "rounds": rounds,
@@ -159,6 +170,8 @@ async def run_async(entries: int, renders: int, rounds: int) -> dict[str, object
         "diary_e2e_median_ms": round(sorted(e2e)[len(e2e) // 2], 1),
         "pdf_bytes": len(pdf.file),
         "csv_rows": len(rows) - 1,
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
     }
 
 
