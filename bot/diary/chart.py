@@ -11,6 +11,7 @@ import asyncio
 import functools
 import io
 import multiprocessing
+import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -113,10 +114,21 @@ def render_png(days: Sequence[Day], labels: ChartLabels) -> bytes:
     return out.getvalue()
 
 
+# The drawing process yields the CPU to the bot's own process when both want it.
+DRAWING_NICENESS = 5
+
+
+def _drawing_process() -> None:
+    os.nice(DRAWING_NICENESS)
+
+
 @functools.cache
 def _pool() -> ProcessPoolExecutor:
     # forkserver: a clean child, never a fork of a process with threads (aiosqlite's).
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+    return ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_drawing_process,
+    )  # fmt: skip
 
 
 async def off_loop(function: Any, *args: Any) -> Any:
