@@ -406,3 +406,18 @@ async def test_times_are_in_utc_until_the_time_zone_is_set(
     month = await open_diary(user)
     assert "Times are in UTC" not in month.text
     assert "🌍 Change time zone" not in month.labels
+
+
+async def test_every_method_tried_is_noted_without_an_ease(
+    user: SimUser, services: Services, clock: ManualClock
+) -> None:
+    at(clock, "2026-01-10T23:00:00")
+    await say_yes(user, clock)
+    await user.command("/cramp")
+    await user.press(BED)
+    for _ in range(7):  # six more methods, then the end of the list
+        [shown] = await user.press(NEXT)
+    assert "tried every method" in shown.text
+    [entry] = await services.storage.diary_entries(user.user_id, None)
+    assert len(entry.tried) == 7
+    assert (entry.minutes_to_ease, entry.helped, entry.place) == (None, None, "bed")
