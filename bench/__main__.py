@@ -1,5 +1,5 @@
-"""Benchmarks: `python -m bench routing | reminders | zones | throughput | stop`. Last line:
-one JSON object."""
+"""Benchmarks: `python -m bench routing | reminders | zones | throughput | stop | diary`. Last
+line: one JSON object."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop.add_argument("--users", type=int, default=600)
     stop.add_argument("--rate", type=float, default=20.0)
     stop.add_argument("--runs", type=int, default=3)
+    diary = sub.add_parser("diary", help="diary chart, loop stalls, /diary end to end, export")
+    diary.add_argument("--entries", type=int, default=1000)
+    diary.add_argument("--renders", type=int, default=100)
+    diary.add_argument("--rounds", type=int, default=50)
     args = parser.parse_args(argv)
     if args.name == "routing":
         from bench.routing import run
@@ -48,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.stop import run as run_stop
 
         run_stop(args.users, args.rate, args.runs)
+    elif args.name == "diary":
+        from bench.diary import run as run_diary
+
+        run_diary(args.entries, args.renders, args.rounds)
     elif args.name == "throughput":
         from bench import throughput as bench_throughput
 

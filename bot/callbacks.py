@@ -28,6 +28,7 @@ class Kind(StrEnum):
     FORGET = "fg"  # forget: an Answer
     FLOW = "f"  # flow: flow id, step id, action [, extra]
     REMINDERS = "r"  # reminders: action [, args]
+    DIARY = "d"  # diary: action [, args] (a draft entry takes five)
 
 
 class Answer(StrEnum):
@@ -50,6 +51,7 @@ KINDS: dict[str, tuple[int, int]] = {
     Kind.FORGET: (1, 1),
     Kind.FLOW: (2, 4),
     Kind.REMINDERS: (1, 4),
+    Kind.DIARY: (1, 6),
 }
 
 

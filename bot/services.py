@@ -20,6 +20,7 @@ from bot.spelling import dictionary_words
 from bot.storage import Storage
 
 if TYPE_CHECKING:
+    from bot.diary.weekly import WeeklyNotes
     from bot.reminders.sweep import ReminderScheduler
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,8 @@ class Services:
     scheduler: ReminderScheduler | None = field(default=None, repr=False)
     # The time-zone index being built in a thread at start-up (bot/reminders/zones.py).
     zone_index: asyncio.Future[None] | None = field(default=None, repr=False)
+    # The diary's weekly notes, ticked by the same sweep job (tests tick it by hand).
+    weekly: WeeklyNotes | None = field(default=None, repr=False)
     # Set to stop the running bot (by a signal, or by `fail`); `fatal` says why it failed.
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     fatal: str | None = None

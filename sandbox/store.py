@@ -74,6 +74,9 @@ class ChatMessage:
     # A reply keyboard sent with the message (under the text field): its labels, a
     # location-sharing button marked with a trailing " (location)".
     keyboard: list[str] = field(default_factory=list)
+    # A photo's or document's bytes and file name, as the bot uploaded them.
+    file: bytes | None = None
+    file_name: str | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -128,6 +131,8 @@ class StoredMessage:
     kind: str = "text"
     # Non-text payload (sticker, photo, ...) merged into the Message JSON as is.
     extra: dict[str, Any] = field(default_factory=dict)
+    file: bytes | None = None  # what the bot uploaded (sendPhoto, sendDocument)
+    file_name: str | None = None
 
     def view(self) -> ChatMessage:
         return ChatMessage(
@@ -138,6 +143,8 @@ class StoredMessage:
             edited=self.edit_date is not None,
             kind=self.kind,
             keyboard=_keyboard_labels(self.reply_markup),
+            file=self.file,
+            file_name=self.file_name,
         )
 
 

@@ -34,12 +34,16 @@ TOUCH_CACHE_SIZE = 100_000
 
 IntentAction = Callable[[Update, Context], Awaitable[None]]
 ButtonAction = Callable[[Update, Context, Callback], Awaitable[None]]
-# Gets typed text before its intent is answered (a set-up waiting for a time or a city, a
-# reminder typed in one message). True: it was handled; False: not its business; a callable:
-# not its business, but it has something to add after the answer ("carry on setting up").
-TextInterceptor = Callable[
-    [Update, Context, ConversationState | None, Route], Awaitable[bool | IntentAction]
+# Gets typed text first while a step waits for it (a time, a city); True: it was handled.
+TextInterceptor = Callable[[Update, Context, ConversationState], Awaitable[bool]]
+# The same, for a set-up that also reads the route: True: handled; False: not its business;
+# a callable: not its business, but it has something to add after the answer ("carry on
+# setting up your reminder").
+SetupInterceptor = Callable[
+    [Update, Context, ConversationState, Route], Awaitable[bool | IntentAction]
 ]
+# Sees routed text (no warning sign) before the intent's answer; True: it answered.
+RouteHook = Callable[[Update, Context, Route], Awaitable[bool]]
 
 
 class CoreHandlers(HandlerBase):
@@ -51,8 +55,13 @@ class CoreHandlers(HandlerBase):
         # /start <payload> deep links -> intent, so a shared link opens a flow.
         self.deep_links: dict[str, str] = {}
         self.text_interceptors: list[TextInterceptor] = []
+        self.setup_interceptors: list[SetupInterceptor] = []
         # Get a non-text message (a shared location) first; True: it was handled.
         self.media_interceptors: list[Callable[[Update, Context], Awaitable[bool]]] = []
+        self.route_hooks: list[RouteHook] = []
+        # Get typed text the person was asked for even when it holds a warning sign, after
+        # the warning is shown (the diary's medicines: "statin since October" is kept).
+        self.after_warning: list[TextInterceptor] = []
         self.after_start: list[IntentAction] = []
         self.on_forget: list[Callable[[int], None]] = [self._touched_forget]
         # user id -> when touch_user last wrote their row (saves a write on most updates)
@@ -162,15 +171,27 @@ class CoreHandlers(HandlerBase):
         if route.warnings:
             # A warning sign comes first, before any relief steps or set-up in progress.
             await self.show_warning(update, context, route)
+            waiting = await self.services.storage.get_state(user_id) if self.after_warning else None
+            if waiting is not None:
+                for keep in self.after_warning:
+                    if await keep(update, context, waiting):
+                        break
             return
         state = await self.services.storage.get_state(user_id)
         after: list[IntentAction] = []
-        for intercept in self.text_interceptors:
-            taken = await intercept(update, context, state, route)
-            if taken is True:
+        if state is not None:
+            for intercept in self.text_interceptors:
+                if await intercept(update, context, state):
+                    return
+            for setup in self.setup_interceptors:
+                taken = await setup(update, context, state, route)
+                if taken is True:
+                    return
+                if callable(taken):
+                    after.append(taken)
+        for hook in self.route_hooks:
+            if await hook(update, context, route):
                 return
-            if callable(taken):
-                after.append(taken)
         await self.show_intent(update, context, route.intent, [i for i, _ in route.alternatives])
         for action in after:
             await action(update, context)

@@ -228,19 +228,23 @@ class ReminderHandlers(HandlerBase):
 
     # --- typed text ---------------------------------------------------------------------
 
-    async def on_text(
-        self, update: Update, context: Context, state: ConversationState | None, route: Route
+    async def on_setup_text(
+        self, update: Update, context: Context, state: ConversationState, route: Route
     ) -> bool | After:
-        """Typed text: a set-up waiting for it, or a reminder request typed in one message.
-        True: handled. False: not ours. A callable: not ours, but a set-up was waiting, so
-        after the rest of the bot has answered, the callable offers to carry on."""
+        """Typed text while a reminder set-up (or a reminder's card) waits for it. True:
+        handled. False: not ours. A callable: not ours, but a set-up was waiting, so after
+        the rest of the bot has answered, the callable offers to carry on."""
+        message = update.effective_message
+        if message is None or not message.text or state.flow != FLOW or state.step == Step.UNDO:
+            return False
+        return await self._typed_in_setup(update, context, state, route, message.text)
+
+    async def on_request(self, update: Update, context: Context, route: Route) -> bool:
+        """A reminder asked for in one message; True: it was one, and is answered."""
         message = update.effective_message
         if message is None or not message.text:
             return False
-        text = message.text
-        if state is not None and state.flow == FLOW and state.step != Step.UNDO:
-            return await self._typed_in_setup(update, context, state, route, text)
-        return await self._typed_request(update, context, text)
+        return await self._typed_request(update, context, message.text)
 
     async def _typed_in_setup(
         self, update: Update, context: Context, state: ConversationState, route: Route, text: str
