@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from bot.app import BotApp, build_application
 from bot.config import Settings, load_settings
 from bot.runner import polling
-from bot.services import Services, load_locales
+from bot.services import Locale, Services, load_locales
 from bot.storage import Storage
 from sandbox.playground import pointed_at
 from sandbox.server import FakeBotApi
@@ -109,19 +110,27 @@ async def api() -> AsyncIterator[FakeBotApi]:
 AppFactory = Callable[[], BotApp]
 
 
+@functools.cache
+def shared_locales(root: Path, default: str) -> Mapping[str, Locale]:
+    """The languages, loaded once per test run (half a second each time otherwise): content,
+    routers and flow engines are read-only, their only state being caches."""
+    return load_locales(root, default)
+
+
 @pytest.fixture
 def services(
     settings: Settings, api: FakeBotApi, clock: ManualClock, sleep: ManualSleep
 ) -> Services:
     """What the handlers see; tests read its storage. Storage is attached while a bot runs."""
     wired = pointed_at(settings, api)
-    return Services(wired, load_locales(wired.content_dir, wired.language), clock, sleep)
+    return Services(wired, shared_locales(wired.content_dir, wired.language), clock, sleep)
 
 
 @pytest.fixture
-def make_app(services: Services) -> AppFactory:
-    """Builds a fresh Application on the same database (for restart tests)."""
-    return lambda: build_application(services.settings, services=services)
+def make_app(services: Services, api: FakeBotApi) -> AppFactory:
+    """Builds a fresh Application on the same database (for restart tests), followed by the
+    server so that simulated users wait for "update handled"."""
+    return lambda: api.follow(build_application(services.settings, services=services))
 
 
 @pytest.fixture

@@ -59,14 +59,14 @@ async def test_token_never_logged_at_debug(tmp_path: Path) -> None:
         )
         setup_logging(settings, stream)
         try:
-            app = build_application(settings)
+            app = api.follow(build_application(settings))
             async with polling(app):
                 user = api.user()
                 await user.command("/start")
                 await user.press("🤔 Why cramps happen")
                 await user.send("cramp in the pool")
                 api.faults.add("500", method="sendMessage")
-                await user.send("hello", expect_reply=False, settle=1.0)
+                await user.send("hello", expect_reply=False)
         finally:
             for handler in list(logging.getLogger().handlers):
                 logging.getLogger().removeHandler(handler)
