@@ -178,6 +178,34 @@ def _need_sandbox(command: str) -> None:
         )
 
 
+def _check(settings: Settings) -> int:
+    """`bot check`: every language's screens, links and text keys (the content schema)."""
+    from bot import text_schema
+    from bot.emergency import EmergencyNumbers
+    from bot.screen_check import all_screens, dead_ends, problems
+    from bot.services import load_locales
+
+    locales = load_locales(settings.content_dir, settings.language)
+    EmergencyNumbers.load(settings.content_dir / "emergency_numbers.toml")
+    schema = text_schema.declarations()  # read once, checked against every folder
+    failed = False
+    for lang, locale in locales.items():
+        # Keys and placeholders first: the screens cannot be drawn without them.
+        found = text_schema.problems(locale.content, schema)
+        screens = [] if found else all_screens(locale.content, locale.flows)
+        if not found:
+            found = problems(screens, locale.content.button("back"))
+            found += dead_ends(screens, locale.content, locale.flows)
+        for problem in found:
+            print(f"{lang}: {problem}", file=sys.stderr)
+        failed = failed or bool(found)
+        if not found:
+            print(
+                f"{lang}: {len(locale.content.topics)} topics, {len(screens)} screens, content OK"
+            )
+    return EXIT_CONFIG if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # Durations from the Bot API (retry_after) as timedeltas: PTB 22's forward-compatible mode.
@@ -214,24 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(f"wrote {write_tour()}")
         elif command == "check":
-            from bot.emergency import EmergencyNumbers
-            from bot.screen_check import all_screens, dead_ends, problems
-            from bot.services import load_locales
-
-            locales = load_locales(settings.content_dir, settings.language)
-            EmergencyNumbers.load(settings.content_dir / "emergency_numbers.toml")
-            for lang, locale in locales.items():
-                screens = all_screens(locale.content, locale.flows)
-                found = problems(screens, locale.content.button("back"))
-                found += dead_ends(screens, locale.content, locale.flows)
-                for problem in found:
-                    print(f"{lang}: {problem}", file=sys.stderr)
-                if found:
-                    return EXIT_CONFIG
-                print(
-                    f"{lang}: {len(locale.content.topics)} topics, {len(screens)} screens, "
-                    "content OK"
-                )
+            return _check(settings)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG

@@ -38,6 +38,9 @@ from bot.outbox import BotApiClient, Outbox, Render
 from bot.reminders import ReminderScheduler
 from bot.services import Clock, Services, load_locales
 from bot.storage import Delivery, Storage
+from bot.text_schema import uses
+
+uses(__name__, "system.toml", "texts", "flood")
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.content import FlowDef, FlowStep, FlowTexts
+from bot.content import FLOW_ACTIONS, FlowDef, FlowStep, FlowTexts
+from bot.text_schema import uses
+
+# A flow step's buttons name these actions; the engine knows each (labels in flows.toml).
+uses(__name__, "flows.toml", "buttons", " ".join(sorted(FLOW_ACTIONS)))
 
 # Steps the engine itself provides (the thank-you after feedback) or names in callback data.
 DONE = "done"

@@ -17,7 +17,10 @@ from bot import reminder_views, views
 from bot.callbacks import Kind, decode
 from bot.content import Content
 from bot.flows import DONE, FlowEngine, FlowState
+from bot.text_schema import uses
 from bot.warning_signs import Warning
+
+uses(__name__, "system.toml", "texts", "welcome(name) help about")
 
 # Words that promise what a bot that has shipped a feature must not say.
 STALE_PROMISES = re.compile(r"coming soon|not yet available|will soon be able|soon i'?ll", re.I)

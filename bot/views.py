@@ -12,7 +12,23 @@ from bot.callbacks import NEW_FLOW, Answer, Kind, cb
 from bot.content import Content, Topic
 from bot.flows import HELPED, FlowEngine, FlowState
 from bot.intents import CRAMP_NOW, FLOW_OF_INTENT
+from bot.text_schema import uses
 from bot.warning_signs import Warning
+
+# The texts these screens show (see bot/text_schema.py); `plain` shows the key it is given.
+uses(__name__, "system.toml", "texts", "menu forget_confirm topic_page(title,body,sources)")
+uses(__name__, "system.toml", "buttons", "cramp_now about menu back forget_yes forget_no")
+uses(__name__, "flows.toml", "buttons", "restart")
+uses(
+    __name__, "flows.toml", "texts",
+    """timer_running(seconds) timer_done countdown_stopped countdown_paused last_time(method)
+    stretch_first(method) last_time_next(method) what_helped thanks(method)
+    thanks_stretch(method) thanks_not_sure restart_offer""",
+)  # fmt: skip
+uses(
+    __name__, "warning_signs.toml", "texts",
+    "mentioned(mention) also(mention) footer(number) unknown_number",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

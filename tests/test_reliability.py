@@ -259,7 +259,7 @@ async def test_webhook_refuses_missing_or_wrong_secret(
             good = {"X-Telegram-Bot-Api-Secret-Token": "right-secret"}
             async with http.post(url, json=update, headers=good) as response:
                 assert response.status == 200
-        assert await api.wait_handled([update["update_id"]], within=10)
+        assert await api.wait_handled([999_001], within=10)
         welcomes = [m for m in person.chat if m.from_bot and "Hi W" in m.text]
         assert len(welcomes) == 1  # only the request with the right secret was handled
     finally:
@@ -455,6 +455,6 @@ async def test_webhook_mode_through_the_runner(api: FakeBotApi, make_app: AppFac
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
         async with http.post(url, json=update, headers=headers) as response:
             assert response.status == 200
-        assert await api.wait_handled([update["update_id"]], within=10)
+        assert await api.wait_handled([999_101], within=10)
     assert len([m for m in person.chat if m.from_bot and "Hi V" in m.text]) == 1
     assert api.stats.calls["setWebhook"] == 1

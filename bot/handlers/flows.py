@@ -22,6 +22,9 @@ from bot.flows import NEW, STARTS_FLOW, FlowError, FlowState
 from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit, edit_or_send
 from bot.services import Locale, Services
+from bot.text_schema import uses
+
+uses(__name__, "flows.toml", "texts", "already stale")  # toasts
 
 log = logging.getLogger(__name__)
 
