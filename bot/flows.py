@@ -159,21 +159,20 @@ class FlowEngine:
             return Outcome(None, hand_off=button)
         if button == "not_sure":
             return Outcome(replace(state, step=DONE, helped=None), feedback=("any", "not_sure"))
-        if button == "restart":
-            return Outcome(self.start(state.flow, helpful))
-        if button in ("bed", "still"):
-            return Outcome(self.start("bed", helpful))
-        if button == "swim":
-            return Outcome(self.start("swim", helpful))
-        if button == "out":
-            return Outcome(replace(state, step="after"))
-        if button == "eased":
-            return Outcome(replace(state, step="eased"))
+        return Outcome(self._move(state, button, helpful))
+
+    def _move(self, state: FlowState, button: str, helpful: Sequence[str]) -> FlowState:
+        """Where a button without feedback or hand-off leads."""
+        restart = {"restart": state.flow, "bed": "bed", "still": "bed", "swim": "swim"}
+        if button in restart:
+            return self.start(restart[button], helpful)
+        if button in ("out", "eased"):
+            return replace(state, step={"out": "after", "eased": "eased"}[button])
         if button == "severe":
             flow = state.flow if "severe" in self.flows[state.flow].steps else "bed"
-            return Outcome(replace(state, flow=flow, step="severe"))
+            return replace(state, flow=flow, step="severe")
         if button == "next":
-            return Outcome(self._next_method(state))
+            return self._next_method(state)
         raise FlowError(f"unhandled button {button!r}")
 
     # --- helpers ------------------------------------------------------------------------

@@ -146,7 +146,7 @@ class FakeBotApi:
         # (see follow()); simulated users then wait for that instead of for a quiet moment.
         self.following = False
         self._handled: set[int] = set()
-        self.handled_signal = Signal()
+        self._handled_waiters: dict[int, asyncio.Future[None]] = {}
 
         self._queries: dict[str, PendingQuery] = {}
         self._next_query = 1
@@ -238,23 +238,37 @@ class FakeBotApi:
 
     def _mark_handled(self, update_id: int) -> None:
         self._handled.add(update_id)
-        self.handled_signal.fire()
+        waiter = self._handled_waiters.pop(update_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def is_handled(self, update_id: int) -> bool:
         return update_id in self._handled
 
     async def wait_handled(self, update_ids: Iterable[int], within: float) -> bool:
         """Wait until the followed bot has handled every one of ``update_ids``; False if
-        ``within`` seconds passed first."""
+        ``within`` seconds passed first. One future per update: a crowd of waiting users
+        costs nothing while other people's updates are handled."""
         if not self.following:
             raise RuntimeError("no bot is followed (FakeBotApi.follow) to report handled updates")
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        waiting = set(update_ids) - self._handled
-        while waiting:
-            if not await self.handled_signal.wait(deadline - loop.time()):
-                return False
-            waiting -= self._handled
+        waiting = []
+        for update_id in update_ids:
+            if update_id in self._handled:
+                continue
+            waiter = self._handled_waiters.get(update_id)
+            if waiter is None:
+                waiter = self._handled_waiters[update_id] = loop.create_future()
+            waiting.append(waiter)
+        if not waiting:
+            return True
+        if within <= 0:
+            return False
+        try:
+            async with asyncio.timeout(within):
+                await asyncio.gather(*(asyncio.shield(w) for w in waiting))
+        except TimeoutError:
+            return False
         return True
 
     async def wait_calls(self, method: str, count: int, within: float) -> bool:

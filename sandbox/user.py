@@ -348,12 +348,6 @@ class SimUser:
         update_id = push()
         who = f"{self.first_name} (user {self.user_id})"
 
-        while api.delivered_upto < update_id:
-            if not await api.delivered_signal.wait(deadline - loop.time()):
-                raise TimeoutError(
-                    f"{who} sent {description}, but the bot did not fetch the update "
-                    f"within {timeout:g}s. Is the Application polling this FakeBotApi?"
-                )
         if api.following:
             await self._handled(update_id, deadline, f"{who} sent {description}", timeout)
             if expect_reply and chat.action_seq == start_seq:
@@ -362,6 +356,9 @@ class SimUser:
                     + _failure_note(chat.failure_total - start_failures, chat.failures)
                 )
         else:
+            while api.delivered_upto < update_id:
+                if not await api.delivered_signal.wait(deadline - loop.time()):
+                    raise TimeoutError(self._not_fetched(f"{who} sent {description}", timeout))
             await self._quiet(description, start_seq, start_failures, expect_reply, deadline)
             await self._settle(timeout, settle)
         result: list[ChatMessage] = []
@@ -381,11 +378,19 @@ class SimUser:
         """Wait for the bot's "update handled" signal (a bot followed by the server)."""
         within = deadline - asyncio.get_running_loop().time()
         if not await self._api.wait_handled((update_id,), within):
+            if self._api.delivered_upto < update_id:
+                raise TimeoutError(self._not_fetched(what, timeout))
             chat = self._chat
             raise TimeoutError(
                 f"{what}; the bot fetched it but did not finish handling it within "
                 f"{timeout:g}s" + _failure_note(chat.failure_total, chat.failures)
             )
+
+    def _not_fetched(self, what: str, timeout: float) -> str:
+        return (
+            f"{what}, but the bot did not fetch the update within {timeout:g}s. "
+            "Is the Application polling this FakeBotApi?"
+        )
 
     async def _quiet(
         self,

@@ -142,3 +142,16 @@ async def running_bot(make_app: AppFactory) -> AsyncIterator[BotApp]:
 @pytest.fixture
 async def user(api: FakeBotApi, running_bot: BotApp) -> SimUser:
     return api.user(user_id=1001, first_name="Alex")
+
+
+# Fixtures (and modules) that bring up the local Bot API server: their tests are end to end.
+E2E_FIXTURES = frozenset({"api", "running_bot", "user", "make_app", "impatient_user"})
+E2E_MODULES = frozenset({"test_sandbox", "test_tour"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark e2e tests by what they use, so that `make test-fast` leaves them out."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & E2E_FIXTURES or item.path.stem in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)

@@ -27,13 +27,13 @@ from bot.config import PROJECT_ROOT, Secret, Settings, setup_logging
 from bot.content import load_content
 from bot.runner import polling
 from bot.schedule import parse_time, resolve_zone
-from bot.services import Services, load_locales
+from bot.services import Services
 from sandbox.server import FakeBotApi
 from sandbox.user import SimUser
 from tests import peek
-from tests.conftest import FAKE_TOKEN, AppFactory
+from tests.conftest import FAKE_TOKEN, AppFactory, shared_locales
 
-LOCALE = load_locales(PROJECT_ROOT / "content", "en")["en"]
+LOCALE = shared_locales(PROJECT_ROOT / "content", "en")["en"]
 INTENTS = {t.intent for t in LOCALE.content.topics.values()} | {"fallback"}
 HYPOTHESIS = settings(
     max_examples=40,
@@ -123,6 +123,7 @@ async def test_oversized_callback_data_is_refused_kindly(user: SimUser) -> None:
 # --- many users at once ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_hundreds_of_users_interleaved(
     api: FakeBotApi, running_bot: object, services: Services
 ) -> None:
@@ -158,6 +159,7 @@ async def test_hundreds_of_users_interleaved(
 # --- Telegram misbehaving ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_steady_faults_lose_nothing(api: FakeBotApi, running_bot: object) -> None:
     for method in ("sendMessage", "editMessageText", "answerCallbackQuery", "getUpdates"):
         api.faults.set_rate("500", 0.10, method=method, seed=1)
@@ -195,6 +197,7 @@ def _lock_for(path: Path, seconds: float) -> subprocess.Popen[bytes]:
     return locker
 
 
+@pytest.mark.slow
 async def test_database_locked_by_another_process(
     user: SimUser, services: Services, settings: Settings
 ) -> None:
@@ -312,6 +315,7 @@ async def test_forget_leaves_no_row_with_the_user_id(
 REALISTIC_TOKEN = FAKE_TOKEN
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("level", ["DEBUG", "INFO", "WARNING", "ERROR"])
 async def test_token_absent_from_logs_at_every_level(tmp_path: Path, level: str) -> None:
     stream = io.StringIO()
