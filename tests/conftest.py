@@ -7,8 +7,9 @@ import asyncio
 import dataclasses
 import functools
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,11 +50,22 @@ class ManualSleep:
     def __init__(self) -> None:
         self.requested: list[float] = []
         self._gates: list[asyncio.Future[None]] = []
+        # The task behind each gate, and a future each released task resolves when it next
+        # sleeps: together they say when a released countdown has done its step.
+        self._sleepers: dict[asyncio.Future[None], asyncio.Task[object]] = {}
+        self._slept_again: dict[asyncio.Task[object], asyncio.Future[None]] = {}
 
     async def __call__(self, seconds: float) -> None:
         self.requested.append(seconds)
-        gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        again = self._slept_again.pop(task, None)
+        if again is not None and not again.done():
+            again.set_result(None)
+        gate: asyncio.Future[None] = loop.create_future()
         self._gates.append(gate)
+        self._sleepers[gate] = task
         await gate
 
     @property
@@ -61,17 +73,23 @@ class ManualSleep:
         return sum(not g.done() for g in self._gates)
 
     async def release_all(self) -> None:
-        """Let every pending sleep finish (and any that start meanwhile), until none waits."""
-        for _ in range(100):
+        """Let every pending sleep finish (and any that start meanwhile), until none waits:
+        after each release, wait until each released task has ended or sleeps again."""
+        loop = asyncio.get_running_loop()
+        for _ in range(1000):
             pending = [g for g in self._gates if not g.done()]
             if not pending:
-                await asyncio.sleep(0.05)
-                if not any(not g.done() for g in self._gates):
-                    return
-                continue
+                return
+            progress: list[Awaitable[object]] = []
             for gate in pending:
+                task = self._sleepers.pop(gate)
+                again: asyncio.Future[None] = loop.create_future()
+                self._slept_again[task] = again
                 gate.set_result(None)
-            await asyncio.sleep(0.05)
+                either: set[asyncio.Future[Any]] = {task, again}
+                progress.append(asyncio.wait(either, timeout=10, return_when="FIRST_COMPLETED"))
+            await asyncio.gather(*progress)
+        raise AssertionError("the sleeps never stopped: a countdown that does not end")
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from tests import peek
 from tests.conftest import shared_locales
 from tests.processes import bot_process, wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 USERS = 1200
 WRITERS = USERS // 2  # how many of them write to the bot during the fan-out

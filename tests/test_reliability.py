@@ -132,18 +132,18 @@ async def test_hundreds_of_users_interleaved(
     async def press(person: SimUser, label: str) -> None:
         # A press returns once the bot has handled it: the message has changed by then.
         [message] = [m for m in person.chat if m.from_bot and label in m.labels][-1:]
-        await person.press(label, message_id=message.message_id, timeout=20)
+        await person.press(label, message_id=message.message_id, timeout=90)
         [now] = [m for m in person.chat if m.message_id == message.message_id]
         assert now.text != message.text
 
     async def session(person: SimUser, index: int) -> None:
-        await person.command("/cramp", timeout=20)
+        await person.command("/cramp", timeout=90)
         await press(person, "🛏 Cramp in bed / on land")
         if index % 2:
             await press(person, "➡️ Try something else")
         await press(person, "✅ It eased")
         await press(person, "Rubbing the calf" if index % 2 else "The toe stretch")
-        await person.send("why do my feet cramp at night", timeout=20)
+        await person.send("why do my feet cramp at night", timeout=90)
 
     await asyncio.gather(*(session(p, i) for i, p in enumerate(people)))
     for index, person in enumerate(people):

@@ -20,7 +20,7 @@ from sandbox.serve import send_command, server_stats, start_server, stop_server
 from tests import peek
 from tests.processes import REMINDER, bot_process, delivery_counts, reap, wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 # The full soak lasts a minute; the suite runs the same story at a smaller scale.
 SCALE = float(os.environ.get("SOAK_SECONDS", "20")) / 60

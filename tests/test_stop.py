@@ -18,7 +18,7 @@ from tests.processes import (
     wait_for,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 USERS = 600
 SLOW_RATE = 20  # reminders per second: the fan-out would take 30 s
