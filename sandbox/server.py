@@ -27,6 +27,7 @@ from .store import (
     Button,
     CallbackAnswer,
     ChatState,
+    HandledUpdates,
     PendingQuery,
     Signal,
     StoredMessage,
@@ -145,8 +146,7 @@ class FakeBotApi:
         # "Update N handled", told by the update processor of a bot running in this process
         # (see follow()); simulated users then wait for that instead of for a quiet moment.
         self.following = False
-        self._handled: set[int] = set()
-        self._handled_waiters: dict[int, asyncio.Future[None]] = {}
+        self.handled = HandledUpdates()
 
         self._queries: dict[str, PendingQuery] = {}
         self._next_query = 1
@@ -232,44 +232,19 @@ class FakeBotApi:
         processor = app.update_processor
         if not isinstance(processor, PerChatUpdateProcessor):
             raise TypeError("only the bot's PerChatUpdateProcessor reports handled updates")
-        processor.handled_listeners.append(self._mark_handled)
+        processor.handled_listeners.append(self.handled.mark)
         self.following = True
         return app
 
-    def _mark_handled(self, update_id: int) -> None:
-        self._handled.add(update_id)
-        waiter = self._handled_waiters.pop(update_id, None)
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
     def is_handled(self, update_id: int) -> bool:
-        return update_id in self._handled
+        return self.handled.has(update_id)
 
     async def wait_handled(self, update_ids: Iterable[int], within: float) -> bool:
         """Wait until the followed bot has handled every one of ``update_ids``; False if
-        ``within`` seconds passed first. One future per update: a crowd of waiting users
-        costs nothing while other people's updates are handled."""
+        ``within`` seconds passed first."""
         if not self.following:
             raise RuntimeError("no bot is followed (FakeBotApi.follow) to report handled updates")
-        loop = asyncio.get_running_loop()
-        waiting = []
-        for update_id in update_ids:
-            if update_id in self._handled:
-                continue
-            waiter = self._handled_waiters.get(update_id)
-            if waiter is None:
-                waiter = self._handled_waiters[update_id] = loop.create_future()
-            waiting.append(waiter)
-        if not waiting:
-            return True
-        if within <= 0:
-            return False
-        try:
-            async with asyncio.timeout(within):
-                await asyncio.gather(*(asyncio.shield(w) for w in waiting))
-        except TimeoutError:
-            return False
-        return True
+        return await self.handled.wait(update_ids, within)
 
     async def wait_calls(self, method: str, count: int, within: float) -> bool:
         """Wait until ``method`` has been called ``count`` times in all (answered or not)."""
