@@ -420,3 +420,25 @@ def test_fault_rate_is_seeded_and_spares_get_updates() -> None:
     fault = first.pick("getupdates", None)
     assert fault is not None
     assert fault.kind == "502"
+
+
+async def test_a_bot_not_followed_is_waited_for_until_quiet(api: FakeBotApi) -> None:
+    """A bot the server does not follow (another process) gives no "handled" signal: the user
+    waits for its first visible action, then for a quiet moment."""
+    application = echo_app(api)
+    await application.initialize()
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        alex = api.user()
+        assert not api.following
+        assert [m.text for m in await alex.send("hi", settle=0.05)] == ["echo: hi"]
+        with pytest.raises(TimeoutError, match=r"'quiet'.*did nothing visible in time"):
+            await alex.send("quiet", timeout=0.3)
+        with pytest.raises(RuntimeError, match="no bot is followed"):
+            await api.wait_handled([1], within=0.1)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
