@@ -23,6 +23,14 @@ from bot.routing import Route
 from bot.services import Services
 from bot.storage import ConversationState, StorageError
 from bot.telegram_html import escape
+from bot.text_schema import uses
+
+uses(
+    __name__, "system.toml", "texts",
+    """welcome(name) help about cancel_done cancel_nothing did_you_mean fallback non_text
+    stale_button forget_done forget_cancelled error_generic error_storage
+    operator_stats(users,blocked,in_flow,reminders,reminders_active,deliveries,feedback)""",
+)  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -171,30 +179,46 @@ class CoreHandlers(HandlerBase):
         if route.warnings:
             # A warning sign comes first, before any relief steps or set-up in progress.
             await self.show_warning(update, context, route)
-            waiting = await self.services.storage.get_state(user_id) if self.after_warning else None
-            if waiting is not None:
-                for keep in self.after_warning:
-                    if await keep(update, context, waiting):
-                        break
+            await self._after_warning(update, context, user_id)
             return
         state = await self.services.storage.get_state(user_id)
         after: list[IntentAction] = []
         if state is not None:
-            for intercept in self.text_interceptors:
-                if await intercept(update, context, state):
-                    return
-            for setup in self.setup_interceptors:
-                taken = await setup(update, context, state, route)
-                if taken is True:
-                    return
-                if callable(taken):
-                    after.append(taken)
+            taken = await self._intercept(update, context, state, route)
+            if taken is None:
+                return
+            after = taken
         for hook in self.route_hooks:
             if await hook(update, context, route):
                 return
         await self.show_intent(update, context, route.intent, [i for i, _ in route.alternatives])
         for action in after:
             await action(update, context)
+
+    async def _after_warning(self, update: Update, context: Context, user_id: int) -> None:
+        """A flow or a set-up in progress may keep its place after a warning screen."""
+        waiting = await self.services.storage.get_state(user_id) if self.after_warning else None
+        if waiting is not None:
+            for keep in self.after_warning:
+                if await keep(update, context, waiting):
+                    break
+
+    async def _intercept(
+        self, update: Update, context: Context, state: ConversationState, route: Route
+    ) -> list[IntentAction] | None:
+        """Text read by what is in progress: None when it was taken whole, else what to do
+        after the answer (a set-up that waits says so under it)."""
+        for intercept in self.text_interceptors:
+            if await intercept(update, context, state):
+                return None
+        after: list[IntentAction] = []
+        for setup in self.setup_interceptors:
+            taken = await setup(update, context, state, route)
+            if taken is True:
+                return None
+            if callable(taken):
+                after.append(taken)
+        return after
 
     async def show_warning(self, update: Update, context: Context, route: Route) -> None:
         user_id, chat_id = self.ids(update)

@@ -31,6 +31,16 @@ from bot.reminders.sweep import plan_reminder
 from bot.routing import Route
 from bot.services import Services
 from bot.storage import ConversationState, Reminder
+from bot.text_schema import uses
+
+uses(__name__, "system.toml", "texts", "stale_button")
+uses(__name__, "reminders.toml", "buttons", "cancel")  # the set-up's Cancel, typed
+uses(
+    __name__,
+    "reminders.toml",
+    "texts",  # toasts
+    "stale paused resumed deleted undo_late done_ack snoozed(time) snooze_stopped",
+)
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,29 @@ from bot.reminders.schedule import ALL_DAYS, zone_from_name
 from bot.reminders.setup import DEFAULT_TIME, LEADS, Context, Draft, fire_utc, future_times
 from bot.reminders.wording import Form
 from bot.storage.records import Reminder
+from bot.text_schema import uses
 from bot.views import Button, ReplyKeyboard, Screen, menu_row
+
+uses(__name__, "reminders.toml", "messages", "bedtime preswim(time)")
+uses(
+    __name__, "reminders.toml", "buttons",
+    """done snooze stop add_bedtime add_preswim add_once pause resume open delete undo next
+    save change cancel plus minus every_day weekdays weekends clear_days change_time
+    change_days change_lead change_zone timezone share_location keep_offset(zone)
+    continue_setup resume_all keep_paused back my_reminders prev_page next_page""",
+)  # fmt: skip
+uses(
+    __name__, "reminders.toml", "texts",
+    """list_header list_empty item_on(summary,when) item_paused(summary) list_page(page,pages)
+    limit_reached(limit) summary_bedtime(days,time) summary_preswim(days,lead,send,time)
+    summary_once(date,lead,send,time) next_line(when) zone_line(local_time,zone)
+    confirm_header saved_header changed_header card_header card_hint card_paused change_what
+    deleted_note(summary) restored_note(summary) stopped_request(items) nothing_to_stop
+    setup_waiting date_today date_tomorrow ask_kind ask_timezone change_timezone tz_pick
+    tz_offset(zone) tz_set(local_time,zone) tz_changed(zone) ask_time_bedtime(time)
+    ask_time_preswim(time) ask_time_once(date,time) ask_days(days) ask_days_bedtime(days)
+    ask_lead resume_offer done_note stopped_note snoozed_note(time)""",
+)  # fmt: skip
 
 # Quick-pick times (clock times, not words: they need no translation).
 PRESETS = {

@@ -30,6 +30,15 @@ from bot.reminders.schedule import (
     shift_time,
     zone_from_name,
 )
+from bot.text_schema import uses
+
+# The errors a step is shown with (screens.with_error), and the toast for no days chosen.
+uses(
+    __name__,
+    "reminders.toml",
+    "texts",
+    "bad_time bad_lead bad_days bad_input once_past tz_not_found tz_no_location no_days",
+)
 
 DEFAULT_TIME = {Kind.BEDTIME: "22:00", Kind.PRESWIM: "18:00", Kind.SWIM_ONCE: "18:00"}
 LEADS = (15, 30, 45, 60)

@@ -16,6 +16,14 @@ from babel.dates import format_skeleton
 
 from bot.content import ReminderTexts
 from bot.reminders.schedule import ALL_DAYS
+from bot.text_schema import uses
+
+uses(
+    __name__, "reminders.toml", "texts",
+    """when_tonight(time) when_today(time) when_tomorrow(time) when_week(day,time)
+    when_later(day,time) days_every days_weekdays days_weekends days_some(days)
+    duration_minutes(minutes) duration_hours(hours) duration_hours_minutes(hours,minutes)""",
+)  # fmt: skip
 
 WEEKDAYS = 0b0011111
 WEEKENDS = 0b1100000
