@@ -49,16 +49,21 @@ class Tour:
 Step = tuple[str, Callable[[Tour], Awaitable[list[ChatMessage]]]]
 
 
+# A step's reply deadline: the diary's chart and PDF are drawn in a process of their own, whose
+# first start takes seconds on a loaded machine. (Each step still returns once it is handled.)
+STEP_TIMEOUT = 30.0
+
+
 def _send(text: str) -> Step:
-    return (text, lambda tour: tour.user.send(text))
+    return (text, lambda tour: tour.user.send(text, timeout=STEP_TIMEOUT))
 
 
 def _command(text: str) -> Step:
-    return (text, lambda tour: tour.user.command(text))
+    return (text, lambda tour: tour.user.command(text, timeout=STEP_TIMEOUT))
 
 
 def _press(label: str) -> Step:
-    return (f"[{label}]", lambda tour: tour.user.press(label))
+    return (f"[{label}]", lambda tour: tour.user.press(label, timeout=STEP_TIMEOUT))
 
 
 def _time_passes(iso: str, said: str) -> Step:

@@ -79,7 +79,8 @@ async def say_yes(user: SimUser, clock: ManualClock) -> None:
 async def open_diary(user: SimUser) -> ChatMessage:
     """/diary: the chart is drawn in the drawing process, then the month's summary comes;
     wait for the summary (its signal, not a sleep)."""
-    await user.command("/diary", expect_reply=False)
+    # The first chart starts the drawing process: on a loaded machine that takes seconds.
+    await user.command("/diary", expect_reply=False, timeout=30)
     chat = await user.wait_for(lambda chat: "Your cramp diary" in chat[-1].text, timeout=30)
     return chat[-1]
 
