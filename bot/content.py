@@ -114,7 +114,6 @@ class Content:
     topics: Mapping[str, Topic]
     menus: Mapping[str, Menu]
     warnings: WarningSpec
-    suffixes: tuple[str, ...] = ()
     stop_words: tuple[str, ...] = ()
     generic_words: tuple[str, ...] = ()
     places: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -414,9 +413,6 @@ def load_content(root: Path, language: str = "en") -> Content:
     routing_path = folder / "routing.toml"
     routing = _read_toml(routing_path)
 
-    suffixes = routing.get("matching", {}).get("suffixes", [])
-    if not all(isinstance(x, str) and x.isalpha() for x in suffixes):
-        raise ContentError(routing_path, "matching.suffixes", "must be a list of word endings")
     stop_words = routing.get("matching", {}).get("stop_words", [])
     if not all(isinstance(x, str) for x in stop_words):
         raise ContentError(routing_path, "matching.stop_words", "must be a list of words")
@@ -447,7 +443,6 @@ def load_content(root: Path, language: str = "en") -> Content:
         topics=MappingProxyType(topics),
         menus=MappingProxyType(menus),
         warnings=_load_warnings(folder / "warning_signs.toml", topics),
-        suffixes=tuple(suffixes),
         stop_words=tuple(w.lower() for w in stop_words),
         generic_words=tuple(w.lower() for w in generic_words),
         anchors=tuple(w.lower() for w in anchors),

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.content import Content, ContentError, load_content
 from bot.emergency import EmergencyNumbers
 from bot.flows import FlowEngine, FlowError
+from bot.language import Analyzer
 from bot.routing import Router
 from bot.spelling import dictionary_words
 from bot.storage import Storage
@@ -52,7 +53,7 @@ class Locale:
             Router(
                 keywords,
                 content.warnings,
-                content.suffixes,
+                Analyzer(content.language),
                 content.stop_words,
                 dictionary_words(content.language),
                 content.generic_words,

@@ -11,7 +11,7 @@ millisecond.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import TypeVar
 
@@ -27,9 +27,9 @@ LONG_WORD = 9
 # One pass: words (apostrophes inside kept for now), clause punctuation, and a spaced dash.
 _TOKEN = re.compile(
     r"\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\d{1,2}[:.]\d{2}\b"  # clock times: "2am", "6:40"
-    r"|[^\W_]+(?:['’][^\W_]+)*|[.,;:!?\n()\[\]]|(?<=\s)[-–—]+(?=\s)"
+    r"|[^\W_]+(?:['’][^\W_]+)*|[.,;:!?\n()\[\]，。！？；：、]|(?<=\s)[-–—]+(?=\s)"
 )
-_PUNCTUATION = frozenset(".,;:!?\n()[]")
+_PUNCTUATION = frozenset(".,;:!?\n()[]，。！？；：、")
 _CACHE_LIMIT = 50_000
 V = TypeVar("V")
 _MISSING = object()
@@ -79,9 +79,12 @@ def dictionary_words(language: str) -> frozenset[str]:
     )
 
 
-def clauses(text: str) -> list[list[str]]:
-    """The message as clauses of lower-case words; apostrophes are dropped ("can't" -> "cant")."""
-    text = text.lower().replace(">", " over ").replace("+", " plus ")
+def clauses(text: str, symbols: Mapping[str, str] | None = None) -> list[list[str]]:
+    """The message as clauses of lower-case words; apostrophes are dropped ("can't" -> "cant");
+    `symbols` are read as words first ({">": " over "})."""
+    text = text.lower()
+    for symbol, word in (symbols or {}).items():
+        text = text.replace(symbol, word)
     out: list[list[str]] = []
     current: list[str] = []
     for token in _TOKEN.findall(text):
