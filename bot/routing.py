@@ -122,6 +122,14 @@ class Router:
         unless a word of `not_now` makes it a general question ("when", "usually");
         `cues` are question words ("why", "prevent") that favour a family of intents."""
         self._analyzer = analyzer or Analyzer("en")
+        # A small or generic word whose stem is also the stem of a topic's word ("remind" and
+        # "reminders"): the small word keeps a stem of its own, so it stays small.
+        small = {w for x in (*stop_words, *generic_words) for w in self._analyzer.words(x)}
+        topical = {
+            w for words in keywords.values() for p in words for w in self._analyzer.words(p)
+        } - small
+        topical_stems = {self._analyzer.stem(w) for w in topical}
+        self._marked = {w: f"={w}" for w in small if self._analyzer.stem(w) in topical_stems}
         phrases: dict[str, str] = {}
         for intent, words in keywords.items():
             for word in words:
@@ -154,7 +162,7 @@ class Router:
         vocabulary = {w for p in self._phrases for w in p.split()}
         known = {*known_words}
         self.detector = WarningDetector(
-            warnings, {*vocabulary, *skip, *known}, analyzer=self._analyzer, real_words=known
+            warnings, {*vocabulary, *skip, *known}, analyzer=self._analyzer
         )
         # Evidence: which intents use each word, and how much a word says (rarer: more).
         self._stop = skip
@@ -193,7 +201,7 @@ class Router:
             known | skip,
         )
         self._now = self._word_set(now_words)
-        self._now_phrases = tuple(f" {' '.join(self._sequence(p, stem=False))} " for p in now_phrases)
+        self._now_phrases = tuple(f" {' '.join(self._sequence(p))} " for p in now_phrases)
         self._not_now = self._word_set(not_now)
         self._cues = tuple(
             (
@@ -209,7 +217,7 @@ class Router:
         return " ".join(self._stem(w) for w in self._analyzer.words(text))
 
     def _stem(self, word: str) -> str:
-        return self._analyzer.stem(word)
+        return self._marked.get(word) or self._analyzer.stem(word)
 
     def _sequence(self, text: str, *, stem: bool = True) -> list[str]:
         """The text's words in order, for phrase look-ups (Chinese: characters, no pairs)."""

@@ -267,32 +267,35 @@ class WarningDetector:
         spec: WarningSpec,
         known_words: Iterable[str] = (),
         analyzer: Analyzer | None = None,
-        real_words: Iterable[str] = (),
     ) -> None:
         """`known_words` are words never corrected to a concept word; `analyzer`: the
-        language's words and stems (English if None); `real_words`: the language's words
-        (a dictionary), so that a stem that is another word is seen."""
+        language's words and stems (English if None). A concept entry written "=word" matches
+        that word as written only, for a word whose stem is another word ("=nightly": not
+        "night")."""
         self.spec = spec
         self._analyzer = analyzer or Analyzer("en")
         grammar = spec.grammar
-        self._g = {name: grammar[name] for name in GRAMMAR_WORDS}
+        # As written and stemmed: some are compared with the words as written, some stemmed.
+        self._g = {
+            name: grammar[name] | {self._analyzer.stem(w) for w in grammar[name]}
+            for name in GRAMMAR_WORDS
+        }
         self._sign_order = {s.id: (TIERS.index(s.tier), i) for i, s in enumerate(spec.signs)}
         # word -> concepts; first word -> [(phrase words, concept)]
         self._words: dict[str, set[str]] = {}
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         vocabulary: set[str] = set()
-        real = frozenset(real_words)
+        self._exact: dict[str, set[str]] = {}
         for concept, texts in spec.concepts.items():
-            written = {entry for entry in texts if " " not in entry}
             for entry in texts:
+                if entry.startswith("="):  # as written only: "=nightly" is not "night"
+                    self._exact.setdefault(entry[1:], set()).add(concept)
+                    vocabulary.add(entry[1:])
+                    continue
                 raw = [w for c in self._clauses(entry) for w in c]
                 words = tuple(self._fold(w) for w in raw)
                 if not words:
                     continue
-                # A word whose stem is another real word ("nightly" -> "night", "severely" ->
-                # "sever") is matched as written: the stem would say something else.
-                if len(words) == 1 and words[0] != raw[0] and words[0] in real - written:
-                    words = (raw[0],)
                 # Both forms: a typo is often closer to the whole word ("tinglng" ~ "tingling").
                 vocabulary.update(w for w in (*raw, *words) if not w.isdigit())
                 if len(words) == 1:
@@ -341,14 +344,14 @@ class WarningDetector:
             )
             for sign in spec.signs
         ]
-        self._minute_units = {self._fold(u) for u in spec.minute_units}
-        self._hour_units = {self._fold(u) for u in spec.hour_units}
-        self._period_units = {self._fold(u) for u in spec.period_units}
-        self._count_units = {self._fold(u) for u in spec.count_units}
-        self._week_units = {self._fold(u) for u in spec.week_units}
+        self._minute_units = self._forms(spec.minute_units)
+        self._hour_units = self._forms(spec.hour_units)
+        self._period_units = self._forms(spec.period_units)
+        self._count_units = self._forms(spec.count_units)
+        self._week_units = self._forms(spec.week_units)
         # Number words as written and folded ("forty" and "forti" alike).
         self._numbers = {**{self._fold(k): v for k, v in spec.numbers.items()}, **spec.numbers}
-        self._month_units = {self._fold(u) for u in spec.month_units}
+        self._month_units = self._forms(spec.month_units)
         self._all_units = (
             self._minute_units | self._hour_units | self._period_units | self._count_units
         )
@@ -360,6 +363,10 @@ class WarningDetector:
         self.vocabulary = frozenset(vocabulary)
         self._activities = {self._fold(w) for w in spec.activities} | set(spec.activities)
         self._medicines = {w for w, cs in self._words.items() if "medicine" in cs}
+
+    def _forms(self, words: Iterable[str]) -> set[str]:
+        """Words as written and stemmed ("mins" and "min")."""
+        return {f for w in words for f in (w, self._fold(w))}
 
     def _fold(self, word: str) -> str:
         """The word's stem ("swelling" -> "swell"), for the content's words and the message's
@@ -379,7 +386,7 @@ class WarningDetector:
 
     def _read_word(self, word: str) -> str:
         word = self.spec.aliases.get(word, word)
-        if any(c.isdigit() for c in word):
+        if any(c.isdigit() for c in word) or word in self._exact:
             return word
         if word in self._folded_forms:  # already a form the content uses ("breathles")
             return word
@@ -392,6 +399,8 @@ class WarningDetector:
         corrected = self._speller.correct(word) or self._speller.correct(folded)
         if corrected is None:
             return folded
+        if corrected in self._exact:
+            return corrected
         # The vocabulary holds whole and folded forms: fold only a whole one.
         return corrected if corrected in self._folded_forms else self._fold(corrected)
 
@@ -412,12 +421,14 @@ class WarningDetector:
             for i in [
                 i
                 for i, word in enumerate(words)
-                if word in self._starts or clause[i] in self._controls
+                if word in self._starts or clause[i] in self._controls or word in self._exact
             ]:
                 word = words[i]
                 if i < skip_to:
                     continue
                 singles = self._words.get(word)
+                if word in self._exact:
+                    singles = (singles or set()) | self._exact[word]
                 seconds = self._seconds.get(word)
                 phrase_here = seconds is not None and not seconds.isdisjoint(
                     words[i + 1 : i + 2 + gap]
@@ -635,6 +646,7 @@ class WarningDetector:
             for word in tail:
                 if word:
                     present.update(self._words.get(self._word(word.replace("'", "")), ()))
+                    present.update(self._exact.get(word, ()))
             present.discard(IGNORE)
         if not present:
             return ()
