@@ -199,8 +199,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif command == "check":
             from bot.emergency import EmergencyNumbers
             from bot.screen_check import all_screens, dead_ends, problems
-            from bot.services import load_locales
+            from bot.content import parity_problems
+            from bot.services import language_folders, load_locales
 
+            mismatches = [
+                problem
+                for lang in language_folders(settings.content_dir)
+                for problem in parity_problems(settings.content_dir, lang)
+            ]
+            for mismatch in mismatches:
+                print(f"content error: {mismatch}", file=sys.stderr)
+            if mismatches:
+                return EXIT_CONFIG
             locales = load_locales(settings.content_dir, settings.language)
             EmergencyNumbers.load(settings.content_dir / "emergency_numbers.toml")
             for lang, locale in locales.items():

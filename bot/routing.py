@@ -154,7 +154,7 @@ class Router:
             for word in set(phrase.split()):
                 phrases_with.setdefault(word, []).append(index)
         common = len(self._phrases) * COMMON_WORD_SHARE
-        skip = {self._fold(w) for w in stop_words}
+        skip = {k for w in stop_words for k in self._keys(w)}
         self._phrases_with = {
             w: ix for w, ix in phrases_with.items() if len(ix) <= common and w not in skip
         }
@@ -166,7 +166,7 @@ class Router:
         )
         # Evidence: which intents use each word, and how much a word says (rarer: more).
         self._stop = skip
-        self._generic = {self._fold(w) for w in generic_words}
+        self._generic = {k for w in generic_words for k in self._keys(w)}
         intents_with: dict[str, set[str]] = {}
         for phrase, intent in zip(self._phrases, self._phrase_intent, strict=True):
             for word in phrase.split():
@@ -215,6 +215,17 @@ class Router:
 
     def _fold(self, text: str) -> str:
         return " ".join(self._stem(w) for w in self._analyzer.words(text))
+
+    def _keys(self, entry: str) -> list[str]:
+        """The words a list entry stands for: itself folded; in Chinese a one-character entry
+        is that character and a longer one its character pairs ("我的" -> 我的, not 我 and 的)."""
+        if not self._analyzer.unspaced:
+            return [self._fold(entry)]
+        seq = self._sequence(entry)
+        if len(seq) <= 1:
+            return seq
+        pairs = [w for w in self._analyzer.words(entry) if w not in seq]
+        return pairs or [" ".join(seq)]
 
     def _stem(self, word: str) -> str:
         return self._marked.get(word) or self._analyzer.stem(word)

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.content import Content, ContentError, load_content
+from bot.content import Content, ContentError, load_content, parity_problems
 from bot.emergency import EmergencyNumbers
 from bot.flows import FlowEngine, FlowError
-from bot.language import Analyzer
+from bot.language import Analyzer, content_language
 from bot.routing import Router
 from bot.spelling import dictionary_words
 from bot.storage import Storage
@@ -69,13 +69,25 @@ class Locale:
         )
 
 
+def language_folders(root: Path) -> list[str]:
+    """The language folders under `root` (each with a system.toml), sorted."""
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "system.toml").exists())
+
+
 def load_locales(root: Path, default: str) -> dict[str, Locale]:
-    """Every language folder under `root`; the default one must exist."""
-    languages = sorted(
-        p.name for p in root.iterdir() if p.is_dir() and (p / "system.toml").exists()
-    )
+    """Every language folder under `root`; the default one must exist. Each language must have
+    every file, key, placeholder, button and flow step of the reference language (English) and
+    nothing more: a missing text stops start-up naming the language, file and key, so a shipped
+    language never falls back to English in silence."""
+    languages = language_folders(root)
     if default not in languages:
         raise ContentError(root / default, "-", "the default language has no content")
+    for lang in languages:
+        problems = parity_problems(root, lang)
+        if problems:
+            first = problems[0]
+            more = f" ({len(problems) - 1} more: python -m bot check)" if len(problems) > 1 else ""
+            raise ContentError(root / lang / first.file, first.key, first.problem + more)
     return {lang: Locale.build(load_content(root, lang)) for lang in languages}
 
 
@@ -123,9 +135,7 @@ class Services:
         return int(self.clock())
 
     def locale(self, language_code: str | None) -> Locale:
-        """The user's language when the bot has it, else the configured default."""
-        if language_code:
-            lang = language_code.split("-")[0].lower()
-            if lang in self.locales:
-                return self.locales[lang]
-        return self.locales[self.settings.language]
+        """The language a Telegram `language_code` means when the bot has it ("zh-hant" ->
+        zh, "es-419" -> es), else the configured default."""
+        lang = content_language(language_code, self.locales)
+        return self.locales[lang or self.settings.language]
