@@ -51,7 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("playground", help="chat with the bot offline in this terminal")
     route = sub.add_parser("route", help="print INTENT<TAB>SCORE for each text (or stdin line)")
     route.add_argument("texts", nargs="*")
-    route.add_argument("--lang", help="route with this language's content (default: BOT_LANGUAGE)")
+    route.add_argument(
+        "--lang",
+        help="route with this language's content (default: the language each text is in, "
+        "else BOT_LANGUAGE)",
+    )
     route.add_argument(
         "--tiers", action="store_true", help="add the warning tier: emergency, today, soon or -"
     )
@@ -138,18 +142,21 @@ def _run(settings: Settings) -> int:
 
 
 def _route(settings: Settings, texts: Sequence[str], language: str | None, tiers: bool) -> None:
+    from bot.language import LanguageGuesser
     from bot.services import load_locales
 
     locales = load_locales(settings.content_dir, settings.language)
-    lang = (language or settings.language).lower()
-    if lang not in locales:
+    lang = language.lower() if language else None
+    if lang is not None and lang not in locales:
         raise ConfigError(
             "--lang", f"is {lang!r}, which has no content", f"Use one of: {', '.join(locales)}."
         )
-    router = locales[lang].router
+    # Without --lang, each text is routed in the language it is written in.
+    guesser = LanguageGuesser({code: loc.vocabulary() for code, loc in locales.items()})
     lines = texts if texts else (line.rstrip("\n") for line in sys.stdin)
     out = sys.stdout
     for text in lines:
+        router = locales[lang or guesser.guess(text) or settings.language].router
         route = router.route(text)
         tier = f"\t{route.tier or '-'}" if tiers else ""
         out.write(f"{route.intent}\t{route.score}{tier}\n")

@@ -29,6 +29,7 @@ from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Settings
 from bot.handlers.core import CoreHandlers, IntentAction
 from bot.handlers.flows import FlowHandlers
+from bot.handlers.language import LanguageHandlers
 from bot.handlers.reminders import ReminderHandlers
 from bot.handlers.telegram_io import send
 from bot.http import AiohttpRequest
@@ -60,7 +61,11 @@ BotApp: TypeAlias = Application[
 
 
 def _wire(
-    services: Services, core: CoreHandlers, flows: FlowHandlers, reminders: ReminderHandlers
+    services: Services,
+    core: CoreHandlers,
+    flows: FlowHandlers,
+    reminders: ReminderHandlers,
+    language: LanguageHandlers,
 ) -> None:
     """Which intents, deep links and buttons lead where, and where the flows end."""
 
@@ -85,7 +90,10 @@ def _wire(
         {"cramp": "cramp_now", "now": "cramp_now", "bed": "flow_bed", "swim": "flow_swim",
          "reminders": "reminders"}
     )  # fmt: skip
-    core.button_actions.update({"f": flows.press, "r": reminders.press})
+    core.button_actions.update({"f": flows.press, "r": reminders.press, "lg": language.press})
+    core.written_in = language.written_in
+    core.offer_language = language.offer
+    core.on_forget.append(services.forget_language)
     core.text_interceptors.append(reminders.on_text)
     core.after_start.append(reminders.offer_resume)
     core.on_forget.append(flows.stop_timer)
@@ -125,7 +133,8 @@ def build_application(
     core = CoreHandlers(services)
     flows = FlowHandlers(services)
     reminders = ReminderHandlers(services)
-    _wire(services, core, flows, reminders)
+    language = LanguageHandlers(services)
+    _wire(services, core, flows, reminders, language)
     client = BotApiClient(settings.api_base_url, settings.token.get())
 
     async def sweep(context: Context) -> None:
@@ -166,8 +175,13 @@ def build_application(
         if app.job_queue is not None:
             interval = settings.reminder_sweep_seconds
             app.job_queue.run_repeating(sweep, interval=interval, first=interval, name="sweep")
+        # The command menu in each language (Telegram picks it by the person's language), and
+        # the default language's for everyone else.
         content = services.locales[settings.language].content
         await app.bot.set_my_commands([BotCommand(n, d) for n, d in content.commands.items()])
+        for lang, locale in services.locales.items():
+            commands = [BotCommand(n, d) for n, d in locale.content.commands.items()]
+            await app.bot.set_my_commands(commands, language_code=lang)
         log.info("bot started as @%s", app.bot.username)
 
     async def post_stop(app: BotApp) -> None:
@@ -229,6 +243,7 @@ def build_application(
         "about": core.about,
         "forget": core.forget,
         "cancel": core.cancel,
+        "language": language.command,
         "stats": core.operator_stats,  # operators only; not in the public command menu
     }
     for name, callback in commands.items():

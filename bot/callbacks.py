@@ -24,6 +24,7 @@ KINDS: dict[str, tuple[int, int]] = {
     "fg": (1, 1),  # forget: y | n
     "f": (2, 4),  # flow: flow id, step id, action [, extra]
     "r": (1, 4),  # reminders: action [, args]
+    "lg": (0, 2),  # language: [language code [, "keep" after an offer]]; none: the chooser
 }
 
 

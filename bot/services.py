@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.content import Content, ContentError, load_content, parity_problems
 from bot.emergency import EmergencyNumbers
 from bot.flows import FlowEngine, FlowError
-from bot.language import Analyzer, content_language
+from bot.language import Analyzer, LanguageGuesser, content_language
 from bot.routing import Router
 from bot.spelling import dictionary_words
 from bot.storage import Storage
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+USER_CACHE_SIZE = 100_000
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -36,6 +37,15 @@ class Locale:
     content: Content
     router: Router
     flows: FlowEngine
+
+    def vocabulary(self) -> set[str]:
+        """The words of this language's keywords and small words, as written (folded), for
+        telling which language a message is in."""
+        analyzer = Analyzer(self.content.language)
+        content = self.content
+        entries = [k for t in content.topics.values() for k in t.keywords]
+        entries += [*content.stop_words, *content.generic_words, *content.anchors]
+        return {w for entry in entries for w in analyzer.words(entry) if not w.isdigit()}
 
     @classmethod
     def build(cls, content: Content) -> Locale:
@@ -133,6 +143,36 @@ class Services:
 
     def now(self) -> int:
         return int(self.clock())
+
+    # Per person: the language they chose (/language, "Keep"), and the one a message of theirs
+    # was written in, used until they keep it or choose another. Bounded, like every cache.
+    chosen_languages: dict[int, str] = field(default_factory=dict, repr=False)
+    session_languages: dict[int, str] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def guesser(self) -> LanguageGuesser:
+        return LanguageGuesser(
+            {lang: locale.vocabulary() for lang, locale in self.locales.items()}
+        )
+
+    def language_names(self) -> dict[str, str]:
+        """Each language's own name ("中文", "Español"), the default language first."""
+        first = self.settings.language
+        order = [first, *(lang for lang in self.locales if lang != first)]
+        return {lang: self.locales[lang].content.text("language_name") for lang in order}
+
+    def user_language(self, user_id: int) -> str | None:
+        """The language this person is being answered in, if not their Telegram one."""
+        return self.session_languages.get(user_id) or self.chosen_languages.get(user_id)
+
+    def remember(self, table: dict[int, str], user_id: int, language: str) -> None:
+        if len(table) >= USER_CACHE_SIZE:
+            table.clear()
+        table[user_id] = language
+
+    def forget_language(self, user_id: int) -> None:
+        self.chosen_languages.pop(user_id, None)
+        self.session_languages.pop(user_id, None)
 
     def locale(self, language_code: str | None) -> Locale:
         """The language a Telegram `language_code` means when the bot has it ("zh-hant" ->

@@ -5,7 +5,7 @@ Handlers turn a `Screen` into a Telegram message; tests can assert on screens di
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.callbacks import cb
@@ -57,7 +57,28 @@ def main_menu_rows(content: Content) -> tuple[tuple[Button, ...], ...]:
             Button(content.button("about"), cb("a")),
         )
     )
+    rows.append((Button(content.button("language"), cb("lg")),))
     return tuple(rows)
+
+
+def language_menu(content: Content, names: Mapping[str, str]) -> Screen:
+    """The language chooser: one button per language, each in its own name."""
+    buttons = [Button(name, cb("lg", code)) for code, name in names.items()]
+    return Screen(content.text("language_choose"), (*_pairs(buttons), menu_row(content)))
+
+
+def language_offer(content: Content) -> Screen:
+    """After an answer in the language a message was written in: keep it, or choose."""
+    name = content.text("language_name")
+    return Screen(
+        content.text("language_offer", language=name),
+        (
+            (
+                Button(content.button("language_keep"), cb("lg", content.language, "keep")),
+                Button(content.button("language"), cb("lg")),
+            ),
+        ),
+    )
 
 
 def main_menu(content: Content, text: str | None = None) -> Screen:
