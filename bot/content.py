@@ -442,8 +442,6 @@ def _compare(ref: object, other: object, where: str, out: list[str]) -> None:
             out.append(f"[{where}] must be {ref} as in {REFERENCE_LANGUAGE}")
         elif name == "names" and len(other) != len(ref):
             out.append(f"[{where}] needs {len(ref)} entries")
-        elif ref and not other:
-            out.append(f"[{where}] is empty")
     elif isinstance(ref, str):
         if not isinstance(other, str):
             out.append(f"[{where}] must be a string")

@@ -33,14 +33,11 @@ CODE_ALIASES = {"zh-hans": "zh", "zh-hant": "zh", "zh-cn": "zh", "zh-tw": "zh", 
                 "zh-sg": "zh", "es-419": "es", "pt-br": "pt", "en-gb": "en", "en-us": "en"}  # fmt: skip
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN_RUN = HAN_RUN
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LETTER = re.compile(r"[^\W\d_]")
-# Chinese numerals to digits, so "二十分钟" reads like "20分钟" ("两" is two).
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}  # fmt: skip
-_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
 # The characters that mark a language in Latin script ("¿", "ñ": Spanish).
 _MARKS = {"es": frozenset("ñ¿¡áéíóú")}
 
@@ -56,36 +53,6 @@ def content_language(language_code: str | None, available: Iterable[str]) -> str
         if candidate in names:
             return candidate
     return None
-
-
-def _cn_value(numeral: str) -> int | None:
-    """"二十五" -> 25, "十" -> 10, "三百" -> 300; None for what is no number ("一" alone is
-    left as it is: it is also "a", "one", "all")."""
-    total, current = 0, 0
-    for char in numeral:
-        if char in _CN_DIGITS:
-            current = current * 10 + _CN_DIGITS[char] if current else _CN_DIGITS[char]
-        elif char == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif char == "百":
-            total += (current or 1) * 100
-            current = 0
-    return total + current
-
-
-def chinese_numbers(text: str) -> str:
-    """Chinese numerals written as digits, with spaces around ("半个小时" is left as it is;
-    "二十分钟" -> " 20 分钟"). A lone "一" stays: "一直" (all along) is no number."""
-
-    def repl(match: re.Match[str]) -> str:
-        numeral = match.group(0)
-        if numeral in ("一", "十") and len(numeral) == 1:
-            return numeral
-        value = _cn_value(numeral)
-        return f" {value} " if value is not None else numeral
-
-    return _CN_NUMBER.sub(repl, text)
 
 
 def _strip_accents(text: str) -> str:
@@ -114,14 +81,12 @@ class Analyzer:
 
     def fold(self, text: str) -> str:
         """Lower case, with the spelling variants a language allows read as one: accents in
-        Spanish ("cómo" = "como"), "ё" in Russian, Chinese numerals as digits."""
+        Spanish ("cómo" = "como"), "ё" in Russian."""
         text = text.lower()
         if self.language == "es":
             return _strip_accents(text)
         if self.language == "ru":
             return text.replace("ё", "е").replace("\u0301", "")
-        if self.unspaced:
-            return chinese_numbers(text)
         return text
 
     def stem(self, word: str) -> str:
@@ -138,11 +103,14 @@ class Analyzer:
             word = stemmed
         return word
 
-    def split(self, token: str, *, ngrams: bool | None = None) -> list[str]:
+    def split(self, token: str, *, ngrams: bool | None = None, runs: bool = False) -> list[str]:
         """One token of a message as words: a run of Han characters as its characters (and,
-        with `ngrams`, the pairs of neighbouring ones), anything else as it is."""
+        with `ngrams`, the pairs of neighbouring ones), anything else as it is; with `runs`,
+        each run of Han characters whole."""
         if not _HAN.search(token):
             return [token]
+        if runs:
+            return [p for p in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)", token) if p]
         use_ngrams = self.cjk == "ngrams" if ngrams is None else ngrams
         out: list[str] = []
         for part in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)", token):
@@ -156,6 +124,21 @@ class Analyzer:
                 out.extend(part)
                 if use_ngrams:
                     out.extend(part[i : i + 2] for i in range(len(part) - 1))
+        return out
+
+    @staticmethod
+    def segment(run: str, vocabulary: frozenset[str], longest: int) -> list[str]:
+        """A run of Han characters as words of `vocabulary`, longest first from the left
+        (forward maximum matching); a character no word covers stands alone."""
+        out: list[str] = []
+        i = 0
+        while i < len(run):
+            for size in range(min(longest, len(run) - i), 0, -1):
+                piece = run[i : i + size]
+                if size == 1 or piece in vocabulary:
+                    out.append(piece)
+                    i += size
+                    break
         return out
 
     def sequence(self, words: list[str]) -> list[str]:

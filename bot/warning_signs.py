@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.language import HAN_RUN as _HAN_RUN
 from bot.language import Analyzer
 from bot.spelling import Speller, clauses, remembered
 
@@ -131,6 +132,8 @@ class WarningSpec:
     tier_actions: Mapping[str, str]
     texts: Mapping[str, str]
     grammar: Grammar = Grammar({}, {})
+    # Words that deny the sign before them ("отёка нет": no swelling).
+    post_negations: frozenset[str] = frozenset()
     week_units: frozenset[str] = frozenset()
     month_units: frozenset[str] = frozenset()
 
@@ -235,6 +238,9 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
         tier_actions=actions,
         texts={str(k): str(v) for k, v in data.get("texts", {}).items()},
         grammar=grammar,
+        post_negations=frozenset(
+            _strings("matching.post_negations", matching.get("post_negations", []))
+        ),
         week_units=frozenset(_strings("durations.week_units", durations.get("week_units", []) or [])),
         month_units=frozenset(
             _strings("durations.month_units", durations.get("month_units", []) or [])
@@ -286,6 +292,19 @@ class WarningDetector:
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         vocabulary: set[str] = set()
         self._exact: dict[str, set[str]] = {}
+        # Chinese has no spaces: a message is cut into the words this file uses, longest first.
+        self._segments = frozenset(
+            w.lstrip("=")
+            for entries in (
+                *spec.concepts.values(), spec.negations, spec.boundaries, spec.pseudo_negations,
+                spec.copulas, spec.no_gap_after, spec.activities, spec.minute_units,
+                spec.hour_units, spec.period_units, spec.count_units, spec.numbers,
+                spec.rewrites.values(), spec.aliases.values(), *spec.grammar.words.values(),
+            )
+            for entry in entries
+            for w in entry.split()
+        )  # fmt: skip
+        self._longest = max((len(w) for w in self._segments), default=1)
         for concept, texts in spec.concepts.items():
             for entry in texts:
                 if entry.startswith("="):  # as written only: "=nightly" is not "night"
@@ -319,15 +338,20 @@ class WarningDetector:
         }
         self._word_cache: dict[str, str] = {}
         edge = "" if self._analyzer.unspaced else r"\b"  # Chinese has no word boundaries
+        # In Chinese, other spellings (traditional characters) are read inside words too.
+        self._rewrites = dict(spec.rewrites)
+        if self._analyzer.unspaced:
+            self._rewrites |= {k: v for k, v in spec.aliases.items() if k not in spec.rewrites}
+        keys = sorted(self._rewrites, key=len, reverse=True)
         self._rewrite = (
-            re.compile(edge + "(?:" + "|".join(map(re.escape, spec.rewrites)) + ")" + edge)
-            if spec.rewrites
+            re.compile(edge + "(?:" + "|".join(map(re.escape, keys)) + ")" + edge)
+            if keys
             else None
         )
         self._folded_forms = frozenset(self._words) | {w for p in self._phrases for w in p}
         self._folded_forms |= {w for e in self._phrases.values() for p, _ in e for w in p}
         self._starts = frozenset(self._words) | frozenset(self._phrases) | frozenset(self._ignored)
-        controls = spec.negations | spec.boundaries | self._g["list_joiners"]
+        controls = spec.negations | spec.boundaries | self._g["list_joiners"] | spec.post_negations
         self._controls = controls | {k for k, v in spec.aliases.items() if v in controls}
         # Each sign's lines as (concepts needed, concepts that rule it out).
         self._rules = [
@@ -378,7 +402,17 @@ class WarningDetector:
         found = clauses(self._analyzer.fold(text), self.spec.grammar.symbols)
         if not self._analyzer.unspaced:
             return found
-        return [[w for token in c for w in self._analyzer.split(token, ngrams=False)] for c in found]
+        return [[w for token in c for w in self._segment(token)] for c in found]
+
+    def _segment(self, token: str) -> list[str]:
+        """A token of Chinese text as the words of this file (others as single characters)."""
+        out: list[str] = []
+        for part in self._analyzer.split(token, ngrams=False, runs=True):
+            if _HAN_RUN.fullmatch(part):
+                out += self._analyzer.segment(part, self._segments, self._longest)
+            else:
+                out.append(part)
+        return out
 
     def _word(self, word: str) -> str:
         """The word folded, typo-corrected and read as its alias, remembered."""
@@ -392,6 +426,8 @@ class WarningDetector:
             return word
         folded = self._fold(word)
         if folded in self._words or folded in self._phrases or self._speller.known(word):
+            return folded
+        if self._analyzer.unspaced:  # letters-based typo correction means nothing here
             return folded
         single = _DOUBLED.sub(r"\1", word)  # "legg", "minnutes": a doubled letter
         if single != word and (self._fold(single) in self._words or self._speller.known(single)):
@@ -416,6 +452,8 @@ class WarningDetector:
             # "on the same statin for years": how long the medicine, not how often the cramps.
             present |= self._quantities(words, clause) - (_HOW_OFTEN if on_medicine else set())
             negated_from = -1  # words from this index on are under a negation
+            clause_found: list[tuple[int, str]] = []
+            denied_at: list[int] = []
             skip_to = 0
             # Only words that can start a concept, deny one or end a denial need a look.
             for i in [
@@ -467,10 +505,17 @@ class WarningDetector:
                 negated = negated_from >= 0 and i - negated_from <= self.spec.window
                 for concept in found:
                     if not negated or concept in self.spec.context:
-                        present.add(concept)
+                        clause_found.append((i, concept))
                 pseudo = i + 1 < len(words) and clause[i + 1] in self.spec.pseudo_negations
                 if said in self.spec.negations and not found and not pseudo:
                     negated_from = i
+                if said in self.spec.post_negations and not found:
+                    denied_at.append(i)
+            # A denial after the sign, in languages that put it there ("отёка нет").
+            for j, concept in clause_found:
+                window = self.spec.window
+                if concept in self.spec.context or not any(0 < d - j <= window for d in denied_at):
+                    present.add(concept)
         # Two clock times: "it cramped at 2am and it's 2:35".
         if len(times) >= 2 and self.spec.long_minutes < (times[-1] - times[0]) % 1440 <= 720:
             present.add(LONG_DURATION)
@@ -521,6 +566,8 @@ class WarningDetector:
         if not before.isdisjoint(self.spec.copulas):
             return True
         if i + 1 >= len(words):
+            return True
+        if i > 0 and "leg" in self._words.get(words[i - 1], set()):  # "脚发白", "toes blue"
             return True
         after = aliases.get(raw[i + 1], raw[i + 1])
         next_concepts = self._words.get(words[i + 1], set())
@@ -636,13 +683,13 @@ class WarningDetector:
         counts, without phrases or negation (over-warning is the safe side)."""
         lowered = self._analyzer.fold(text[:FULL_CHARS])
         if self._rewrite is not None:  # "can not" -> "cannot", whole words only
-            lowered = self._rewrite.sub(lambda m: self.spec.rewrites[m.group(0)], lowered)
+            lowered = self._rewrite.sub(lambda m: self._rewrites[m.group(0)], lowered)
         present = self.concepts(lowered)
         if self._mentions_medicine(present):  # "I take it many years": the medicine's years
             present.discard(LONG_PERIOD)
         if len(text) > FULL_CHARS:
             rest = self._analyzer.fold(text[FULL_CHARS:]).split()
-            tail = {w for t in rest for w in self._analyzer.split(t.strip(_STRIP), ngrams=False)}
+            tail = {w for t in rest for w in self._segment(t.strip(_STRIP))}
             for word in tail:
                 if word:
                     present.update(self._words.get(self._word(word.replace("'", "")), ()))
