@@ -29,7 +29,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop.add_argument("--users", type=int, default=600)
     stop.add_argument("--rate", type=float, default=20.0)
     stop.add_argument("--runs", type=int, default=3)
+    splitter = sub.add_parser("split", help="split a language's labelled messages into halves")
+    splitter.add_argument("source")
+    splitter.add_argument("lang")
     args = parser.parse_args(argv)
+    if args.name == "split":
+        from pathlib import Path
+
+        from bench.split import split
+
+        tune, holdout = split(Path(args.source), args.lang)
+        print(f"{args.lang}: {tune} tuning lines, {holdout} held out")
+        return 0
     if args.name == "routing":
         from bench.routing import run
 

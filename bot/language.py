@@ -66,7 +66,7 @@ class Analyzer:
     "ngrams" (characters and character pairs), "chars" (characters only) or "jieba"."""
 
     language: str
-    cjk: str = "ngrams"
+    cjk: str = "chars"
     _stems: dict[str, str] = field(default_factory=dict, repr=False)
     _stemmer: Callable[[str], str] | None = field(default=None, repr=False)
 

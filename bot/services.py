@@ -48,7 +48,7 @@ class Locale:
         return {w for entry in entries for w in analyzer.words(entry) if not w.isdigit()}
 
     @classmethod
-    def build(cls, content: Content) -> Locale:
+    def build(cls, content: Content, analyzer: Analyzer | None = None) -> Locale:
         keywords: dict[str, list[str]] = {}
         for topic in content.topics.values():
             keywords.setdefault(topic.intent, []).extend(topic.keywords)
@@ -63,7 +63,7 @@ class Locale:
             Router(
                 keywords,
                 content.warnings,
-                Analyzer(content.language),
+                analyzer or Analyzer(content.language),
                 content.stop_words,
                 dictionary_words(content.language),
                 content.generic_words,
