@@ -689,7 +689,10 @@ class WarningDetector:
             present.discard(LONG_PERIOD)
         if len(text) > FULL_CHARS:
             rest = self._analyzer.fold(text[FULL_CHARS:]).split()
-            tail = {w for t in rest for w in self._segment(t.strip(_STRIP))}
+            if self._analyzer.unspaced:
+                tail = {w for t in rest for w in self._segment(t.strip(_STRIP))}
+            else:
+                tail = {t.strip(_STRIP) for t in rest}
             for word in tail:
                 if word:
                     present.update(self._words.get(self._word(word.replace("'", "")), ()))
