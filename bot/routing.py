@@ -35,6 +35,7 @@ MAX_CANDIDATES = 24
 MATCH_CHARS = 240
 ALTERNATIVES = 3
 _REPEATS = re.compile(r"(.)\1+")
+_EXACT = re.compile(r"(?<![^\s])=([^\W\d_]+)")
 # Only the intents whose words explain most of the message are scored in full.
 MAX_INTENTS = 10
 # An intent's score mixes its best phrase's fuzzy score with the evidence of the message's words
@@ -130,6 +131,10 @@ class Router:
         } - small
         topical_stems = {self._analyzer.stem(w) for w in topical}
         self._marked = {w: f"={w}" for w in small if self._analyzer.stem(w) in topical_stems}
+        # A keyword word written "=lovely" is matched as written: its stem is another word.
+        self._marked |= {
+            w.lower(): w.lower() for ws in keywords.values() for p in ws for w in _EXACT.findall(p)
+        }
         phrases: dict[str, str] = {}
         for intent, words in keywords.items():
             for word in words:
