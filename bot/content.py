@@ -384,7 +384,7 @@ def _load_warnings(path: Path, topics: Mapping[str, Topic]) -> WarningSpec:
 REFERENCE_LANGUAGE = "en"
 FREE_TABLES = frozenset({"rewrites", "aliases", "durations.numbers", "grammar.symbols"})
 ID_LISTS = frozenset({"buttons", "items", "related", "methods", "intents", "when"})
-FREE_SCALARS = frozenset({"negation_window", "phrase_gap"})
+FREE_SCALARS = frozenset({"negation_window", "phrase_gap", "short_stem"})
 
 
 def _placeholders(text: str) -> set[str]:

@@ -56,8 +56,10 @@ def content_language(language_code: str | None, available: Iterable[str]) -> str
 
 
 def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    """Accents off ("cómo" -> "como"), but "ñ" is a letter of its own ("año" is not "ano")."""
+    decomposed = unicodedata.normalize("NFD", text.replace("ñ", "\0"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", plain).replace("\0", "ñ")
 
 
 @dataclass

@@ -134,6 +134,8 @@ class WarningSpec:
     grammar: Grammar = Grammar({}, {})
     # Words that deny the sign before them ("отёка нет": no swelling).
     post_negations: frozenset[str] = frozenset()
+    # A concept word whose stem is this short or shorter matches only as written.
+    short_stem: int = 0
     week_units: frozenset[str] = frozenset()
     month_units: frozenset[str] = frozenset()
 
@@ -238,6 +240,7 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
         tier_actions=actions,
         texts={str(k): str(v) for k, v in data.get("texts", {}).items()},
         grammar=grammar,
+        short_stem=int(matching.get("short_stem", 0)),
         post_negations=frozenset(
             _strings("matching.post_negations", matching.get("post_negations", []))
         ),
@@ -314,6 +317,12 @@ class WarningDetector:
                 raw = [w for c in self._clauses(entry) for w in c]
                 words = tuple(self._fold(w) for w in raw)
                 if not words:
+                    continue
+                if len(words) == 1 and words[0] != raw[0] and len(words[0]) <= spec.short_stem:
+                    # A stem this short is shared by too many words ("parar" -> "par", as in
+                    # "para"): the word matches as written.
+                    self._exact.setdefault(raw[0], set()).add(concept)
+                    vocabulary.add(raw[0])
                     continue
                 # Both forms: a typo is often closer to the whole word ("tinglng" ~ "tingling").
                 vocabulary.update(w for w in (*raw, *words) if not w.isdigit())
