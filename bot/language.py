@@ -143,6 +143,10 @@ class Analyzer:
                     break
         return out
 
+    def is_pair(self, word: str) -> bool:
+        """A pair of neighbouring characters `split` added (Chinese, "ngrams")."""
+        return self.cjk == "ngrams" and len(word) == 2 and bool(_HAN_RUN.fullmatch(word))
+
     def sequence(self, words: list[str]) -> list[str]:
         """The words in their order, without the character pairs `split` adds."""
         if not self.unspaced or self.cjk != "ngrams":

@@ -261,6 +261,8 @@ class Router:
         out = []
         for word in self._analyzer.words(text):
             folded = self._stem(word)
+            if self._analyzer.is_pair(word) and folded not in self._weight and folded not in self._stop:
+                continue  # a pair of characters no keyword has says nothing (Chinese)
             if folded in self._weight or folded in self._stop or self._speller.known(word):
                 out.append(folded)
                 continue
