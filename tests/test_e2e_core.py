@@ -7,7 +7,7 @@ from bot.app import BotApp
 from bot.sandbox.user import SimUser
 from bot.services import Services
 
-MAIN_MENU = ["🆘 Cramp now!", "⏰ Reminders", "ℹ️ About"]
+MAIN_MENU = ["🆘 Cramp now!", "⏰ Reminders", "ℹ️ About", "🌐 Language"]
 
 
 async def test_start_shows_welcome_disclaimer_and_menu(user: SimUser) -> None:
