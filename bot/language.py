@@ -92,18 +92,14 @@ class Analyzer:
         return text
 
     def stem(self, word: str) -> str:
-        """The word's stem; stemming a stem again changes nothing."""
+        """The word's stem (Snowball's, one pass: a second pass would cut a stem further,
+        "кровать" -> "кроват" -> "кров", as in "кровь")."""
         return remembered(self._stems, word, self._stem)
 
     def _stem(self, word: str) -> str:
         if self._stemmer is None or not word.isalpha() or _HAN.search(word):
             return word
-        for _ in range(3):
-            stemmed = self._stemmer(word)
-            if stemmed == word:
-                break
-            word = stemmed
-        return word
+        return self._stemmer(word)
 
     def split(self, token: str, *, ngrams: bool | None = None, runs: bool = False) -> list[str]:
         """One token of a message as words: a run of Han characters as its characters (and,

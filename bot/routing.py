@@ -271,7 +271,10 @@ class Router:
                 out.append(self._stem(single))
                 continue
             corrected = self._speller.correct(word) or self._speller.correct(folded)
-            out.append(self._stem(corrected) if corrected else folded)
+            if corrected in self._weight:  # already a stem the keywords use
+                out.append(corrected)
+            else:
+                out.append(self._stem(corrected) if corrected else folded)
         return out
 
     def _evidence(self, words: list[str]) -> dict[str, float]:
