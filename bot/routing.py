@@ -123,6 +123,7 @@ class Router:
         unless a word of `not_now` makes it a general question ("when", "usually");
         `cues` are question words ("why", "prevent") that favour a family of intents."""
         self._analyzer = analyzer or Analyzer("en")
+        self._short_stem = warnings.short_stem
         # A small or generic word whose stem is also the stem of a topic's word ("remind" and
         # "reminders"): the small word keeps a stem of its own, so it stays small.
         small = {w for x in (*stop_words, *generic_words) for w in self._analyzer.words(x)}
@@ -233,7 +234,12 @@ class Router:
         return pairs or [" ".join(seq)]
 
     def _stem(self, word: str) -> str:
-        return self._marked.get(word) or self._analyzer.stem(word)
+        marked = self._marked.get(word)
+        if marked:
+            return marked
+        stem = self._analyzer.stem(word)
+        # A stem this short is shared by too many words ("бананы" -> "бан"): keep the word.
+        return word if len(stem) <= self._short_stem < len(word) else stem
 
     def _sequence(self, text: str, *, stem: bool = True) -> list[str]:
         """The text's words in order, for phrase look-ups (Chinese: characters, no pairs)."""
