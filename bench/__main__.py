@@ -29,10 +29,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop.add_argument("--users", type=int, default=600)
     stop.add_argument("--rate", type=float, default=20.0)
     stop.add_argument("--runs", type=int, default=3)
+    sub.add_parser("cjk", help="Chinese routing: characters, pairs or jieba (tuning half)")
     splitter = sub.add_parser("split", help="split a language's labelled messages into halves")
     splitter.add_argument("source")
     splitter.add_argument("lang")
     args = parser.parse_args(argv)
+    if args.name == "cjk":
+        from bench.cjk import run as run_cjk
+
+        run_cjk()
+        return 0
     if args.name == "split":
         from pathlib import Path
 

@@ -28,6 +28,8 @@ def halves(lang: str) -> dict[str, Path]:
     if lang == "en":
         return HALVES
     return {half: DATA / f"routing_{lang}_{half}.tsv" for half in ("tune", "holdout")}
+
+
 # A message that denies a sign ("no swelling", "it isn't red"): the emergency tier must not show.
 NEGATION = re.compile(r"\b(no|not|without|never|nor|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t)\b")
 

@@ -204,9 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(f"wrote {write_tour()}")
         elif command == "check":
+            from bot.content import parity_problems
             from bot.emergency import EmergencyNumbers
             from bot.screen_check import all_screens, dead_ends, problems
-            from bot.content import parity_problems
             from bot.services import language_folders, load_locales
 
             mismatches = [

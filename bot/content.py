@@ -411,7 +411,9 @@ def _compare(ref: object, other: object, where: str, out: list[str]) -> None:
             else:
                 _compare(ref[key], other[key], sub, out)
         out.extend(
-            f"[{where}.{key}] is extra (not in {REFERENCE_LANGUAGE})" if where else f"[{key}] is extra"
+            f"[{where}.{key}] is extra (not in {REFERENCE_LANGUAGE})"
+            if where
+            else f"[{key}] is extra"
             for key in other
             if key not in ref
         )
@@ -475,7 +477,9 @@ def parity_problems(root: Path, language: str) -> list[ParityProblem]:
         return []
     ref_files = {p.relative_to(ref_dir) for p in ref_dir.rglob("*.toml")}
     files = {p.relative_to(folder) for p in folder.rglob("*.toml")}
-    out = [ParityProblem(language, str(f), "-", "file is missing") for f in sorted(ref_files - files)]
+    out = [
+        ParityProblem(language, str(f), "-", "file is missing") for f in sorted(ref_files - files)
+    ]
     out += [
         ParityProblem(language, str(f), "-", f"file is extra (not in {REFERENCE_LANGUAGE})")
         for f in sorted(files - ref_files)

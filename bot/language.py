@@ -2,12 +2,12 @@
 `language_code` means, and which supported language a message is written in. Pure.
 
 Word endings are folded by the Snowball stemmers (`snowballstemmer`) for every language that has
-one (English, Russian, Spanish...). Chinese is written without spaces: a run of Han characters
-becomes one word per character, plus, in the router, each pair of neighbouring characters
-("小腿抽筋" -> 小 腿 抽 筋 小腿 腿抽 抽筋), so a two-character word counts as a word and a
-one-character sign ("肿") still counts on its own. Measured against jieba's segmentation on the
-Chinese evaluation set (README, "Languages"): the n-grams route as well or better, need no
-dictionary and no unmaintained package.
+one (English, Russian, Spanish...). Chinese is written without spaces: in the router a run of Han
+characters becomes one word per character ("小腿抽筋" -> 小 腿 抽 筋); the warning-sign detector
+cuts it into the words its own file uses, longest first. Characters were measured against
+character pairs and against jieba's segmentation on the Chinese tuning half (`python -m bench
+cjk`, README "Languages"): characters route best, need no dictionary, and jieba (unreleased
+since 2020) is not needed.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-import snowballstemmer
+import snowballstemmer  # type: ignore[import-untyped]
 from rapidfuzz import utils
 
 from bot.spelling import remembered
@@ -29,8 +28,10 @@ SNOWBALL = {"en": "english", "ru": "russian", "es": "spanish", "de": "german", "
 # Languages written without spaces between words.
 UNSPACED = frozenset({"zh"})
 # Telegram language codes that mean another content folder ("zh-hans" -> "zh").
-CODE_ALIASES = {"zh-hans": "zh", "zh-hant": "zh", "zh-cn": "zh", "zh-tw": "zh", "zh-hk": "zh",
-                "zh-sg": "zh", "es-419": "es", "pt-br": "pt", "en-gb": "en", "en-us": "en"}  # fmt: skip
+CODE_ALIASES = {
+    "zh-hans": "zh", "zh-hant": "zh", "zh-cn": "zh", "zh-tw": "zh", "zh-hk": "zh", "zh-sg": "zh",
+    "es-419": "es", "pt-br": "pt", "en-gb": "en", "en-us": "en",
+}  # fmt: skip
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -64,11 +65,13 @@ def _strip_accents(text: str) -> str:
 
 @dataclass
 class Analyzer:
-    """A language's words and stems. `cjk`: how a Han run becomes words in the router:
-    "ngrams" (characters and character pairs), "chars" (characters only) or "jieba"."""
+    """A language's words and stems. `cjk`: how a run of Han characters becomes words in the
+    router: "chars" (each character) or "ngrams" (characters and neighbouring pairs); `cut`, if
+    given, segments a run instead (bench/cjk.py measures jieba that way)."""
 
     language: str
     cjk: str = "chars"
+    cut: Callable[[str], list[str]] | None = None
     _stems: dict[str, str] = field(default_factory=dict, repr=False)
     _stemmer: Callable[[str], str] | None = field(default=None, repr=False)
 
@@ -108,7 +111,9 @@ class Analyzer:
         if not _HAN.search(token):
             return [token]
         if runs:
-            return [p for p in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)", token) if p]
+            return [
+                p for p in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)", token) if p
+            ]
         use_ngrams = self.cjk == "ngrams" if ngrams is None else ngrams
         out: list[str] = []
         for part in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)", token):
@@ -116,8 +121,8 @@ class Analyzer:
                 continue
             if not _HAN_RUN.fullmatch(part):
                 out.append(part)
-            elif self.cjk == "jieba" and ngrams is None:
-                out.extend(w for w in _jieba_cut(part) if w.strip())
+            elif self.cut is not None and ngrams is None:
+                out.extend(w for w in self.cut(part) if w.strip())
             else:
                 out.extend(part)
                 if use_ngrams:
@@ -155,18 +160,6 @@ class Analyzer:
         if not self.unspaced:
             return plain.split()
         return [w for token in plain.split() for w in self.split(token)]
-
-
-@lru_cache(maxsize=1)
-def _jieba() -> Callable[[str], list[str]]:  # pragma: no cover - measured, not shipped
-    import jieba  # type: ignore[import-not-found,unused-ignore]
-
-    jieba.setLogLevel(60)
-    return jieba.lcut  # type: ignore[no-any-return,unused-ignore]
-
-
-def _jieba_cut(text: str) -> list[str]:  # pragma: no cover - measured, not shipped
-    return _jieba()(text)
 
 
 def script_language(text: str, available: Iterable[str]) -> str | None:

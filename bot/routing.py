@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 
 from bot.intents import CRAMP_NOW, FALLBACK, SAFETY
-from bot.routing_cues import Cue
 from bot.language import Analyzer
+from bot.routing_cues import Cue
 from bot.spelling import Speller
 from bot.warning_signs import Warning, WarningDetector, WarningSpec
 
@@ -187,9 +187,7 @@ class Router:
         # Warning-sign words that no keyword uses ("swollen" in "no swelling, just a cramp")
         # weigh nothing here: the detector has dealt with them.
         self._neutral = self.detector.vocabulary - self._weight.keys()
-        self._places = {
-            intent: self._word_set(words) for intent, words in (places or {}).items()
-        }
+        self._places = {intent: self._word_set(words) for intent, words in (places or {}).items()}
         self._anchors = self._word_set(anchors)
         self._needs = {intent: self._word_set(words) for intent, words in (needs or {}).items()}
         # Whole words as well as folded ones: "crampng" is closer to "cramping" than to "cramp".
@@ -267,7 +265,11 @@ class Router:
         out = []
         for word in self._analyzer.words(text):
             folded = self._stem(word)
-            if self._analyzer.is_pair(word) and folded not in self._weight and folded not in self._stop:
+            if (
+                self._analyzer.is_pair(word)
+                and folded not in self._weight
+                and folded not in self._stop
+            ):
                 continue  # a pair of characters no keyword has says nothing (Chinese)
             if folded in self._weight or folded in self._stop or self._speller.known(word):
                 out.append(folded)

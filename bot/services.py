@@ -151,9 +151,7 @@ class Services:
 
     @cached_property
     def guesser(self) -> LanguageGuesser:
-        return LanguageGuesser(
-            {lang: locale.vocabulary() for lang, locale in self.locales.items()}
-        )
+        return LanguageGuesser({lang: locale.vocabulary() for lang, locale in self.locales.items()})
 
     def language_names(self) -> dict[str, str]:
         """Each language's own name ("中文", "Español"), the default language first."""

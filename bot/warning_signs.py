@@ -244,7 +244,9 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
         post_negations=frozenset(
             _strings("matching.post_negations", matching.get("post_negations", []))
         ),
-        week_units=frozenset(_strings("durations.week_units", durations.get("week_units", []) or [])),
+        week_units=frozenset(
+            _strings("durations.week_units", durations.get("week_units", []) or [])
+        ),
         month_units=frozenset(
             _strings("durations.month_units", durations.get("month_units", []) or [])
         ),
@@ -353,9 +355,7 @@ class WarningDetector:
             self._rewrites |= {k: v for k, v in spec.aliases.items() if k not in spec.rewrites}
         keys = sorted(self._rewrites, key=len, reverse=True)
         self._rewrite = (
-            re.compile(edge + "(?:" + "|".join(map(re.escape, keys)) + ")" + edge)
-            if keys
-            else None
+            re.compile(edge + "(?:" + "|".join(map(re.escape, keys)) + ")" + edge) if keys else None
         )
         self._folded_forms = frozenset(self._words) | {w for p in self._phrases for w in p}
         self._folded_forms |= {w for e in self._phrases.values() for p, _ in e for w in p}
@@ -490,7 +490,9 @@ class WarningDetector:
                 said = self.spec.aliases.get(clause[i], clause[i])  # as written, not folded
                 if said in self.spec.boundaries:
                     negated_from = -1
-                elif said in self._g["list_joiners"] and negated_from >= 0 and i - negated_from <= 3:
+                elif (
+                    said in self._g["list_joiners"] and negated_from >= 0 and i - negated_from <= 3
+                ):
                     negated_from = i  # "no swelling or redness or heat": the list stays denied
                 ignored = next(
                     (p for p in self._ignored.get(word, ()) if _in_order(words, i, p, 0)), None
@@ -651,8 +653,9 @@ class WarningDetector:
             # "a 5 hour hike", "a 30 minute walk": the unit describes something else.
             adjectival = (
                 j < len(raw) and raw[j] in self._g["singular_units"] and after != ""
-                and (value > 1 or after in self._g["long"])  # "a 5 hour hike", "an hour-long walk"
-                and after not in self._g["adverbs"] and not _CRAMPISH & self._words.get(after, set())
+                and (value > 1 or after in self._g["long"])  # "an hour-long walk"
+                and after not in self._g["adverbs"]
+                and not _CRAMPISH & self._words.get(after, set())
             )  # fmt: skip
             if adjectival or every:
                 continue
@@ -662,7 +665,11 @@ class WarningDetector:
                     minutes += 1
                 of_activity = (
                     after in self._g["then"]
-                    or (after in self._g["of"] and j + 2 < len(words) and not self._words.get(words[j + 2]))
+                    or (
+                        after in self._g["of"]
+                        and j + 2 < len(words)
+                        and not self._words.get(words[j + 2])
+                    )
                     or (after != "" and self._is_activity(raw[j + 1]))  # "2 hours walking"
                     or (
                         i > 0 and raw[i - 1] in self._g["after"] and after in self._g["after_links"]

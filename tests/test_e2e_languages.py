@@ -19,7 +19,11 @@ from bot.services import Services
 CODES = {"zh": "zh-hans", "ru": "ru", "es": "es-419"}
 # Written for these tests: a message about a cramp now, and one with a warning sign ("today").
 NOW = {"zh": "小腿抽筋了", "ru": "свело икру", "es": "tengo un calambre"}
-SIGN = {"zh": "腿肿了而且发红", "ru": "нога опухла и покраснела", "es": "la pantorrilla está hinchada y roja"}
+SIGN = {
+    "zh": "腿肿了而且发红",
+    "ru": "нога опухла и покраснела",
+    "es": "la pantorrilla está hinchada y roja",
+}
 
 
 def visible(html: str) -> str:
@@ -29,7 +33,7 @@ def visible(html: str) -> str:
 
 
 def start_of(html: str, chars: int = 20) -> str:
-    return visible(html.split("{")[0])[:chars]
+    return visible(html.split("{", maxsplit=1)[0])[:chars]
 
 
 def person(api: FakeBotApi, lang: str, user_id: int) -> SimUser:
@@ -77,7 +81,7 @@ async def test_reminder_set_up_in_each_language(
     assert "Europe/Madrid" in confirm.text
     [picker] = await user.press(labels["tz_yes"])
     assert "22:30" in picker.labels
-    [picked] = await user.press("22:30")
+    await user.press("22:30")
     [saved] = await user.press(labels["confirm"])
     assert "22:30" in saved.text
     assert "Europe/Madrid" in saved.text

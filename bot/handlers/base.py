@@ -19,7 +19,7 @@ class HandlerBase:
         user = update.effective_user
         if user is not None:
             chosen = self.services.user_language(user.id)
-            if chosen in self.services.locales:
+            if chosen is not None and chosen in self.services.locales:
                 return self.services.locales[chosen]
         return self.services.locale(user.language_code if user else None)
 
