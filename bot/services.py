@@ -47,6 +47,20 @@ class Locale:
         entries += [*content.stop_words, *content.generic_words, *content.anchors]
         return {w for entry in entries for w in analyzer.words(entry) if not w.isdigit()}
 
+    @staticmethod
+    def real_words(content: Content, analyzer: Analyzer) -> frozenset[str]:
+        """Real words of the language, never taken for a typo of a keyword or a sign: the
+        dictionary's (pyspellchecker), and every word the bot's own texts use."""
+        texts = [*content.texts.values(), *content.buttons.values()]
+        texts += [f"{t.title} {t.body}" for t in content.topics.values()]
+        if content.flows is not None:
+            texts += [st.text for f in content.flows.flows.values() for st in f.steps.values()]
+        if content.reminders is not None:
+            texts += [*content.reminders.texts.values(), *content.reminders.messages.values()]
+        words = {analyzer.fold(w) for w in dictionary_words(content.language)}
+        words |= {w for text in texts for w in analyzer.words(text) if len(w) > 1}
+        return frozenset(words)
+
     @classmethod
     def build(cls, content: Content, analyzer: Analyzer | None = None) -> Locale:
         keywords: dict[str, list[str]] = {}
@@ -58,14 +72,15 @@ class Locale:
             engine = FlowEngine(content.flows)
         except FlowError as exc:
             raise ContentError(f"{content.language}/flows.toml", "flow", str(exc)) from None
+        analyzer = analyzer or Analyzer(content.language)
         return cls(
             content,
             Router(
                 keywords,
                 content.warnings,
-                analyzer or Analyzer(content.language),
+                analyzer,
                 content.stop_words,
-                dictionary_words(content.language),
+                cls.real_words(content, analyzer),
                 content.generic_words,
                 content.places,
                 content.anchors,

@@ -64,6 +64,8 @@ def strip_endings(word: str, suffixes: Iterable[str], *, repeat: bool = False) -
 # A word seen at least this often in pyspellchecker's word-frequency list is a real word, and
 # is never "corrected" into a keyword ("sweet" is not a typo of "swept", nor "lane" of "plane").
 KNOWN_WORD_MIN_COUNT = 200
+# The other languages' lists are smaller and counted on another scale: every word there counts.
+KNOWN_WORD_MIN_COUNTS = {"en": KNOWN_WORD_MIN_COUNT}
 
 
 @lru_cache(maxsize=8)
@@ -75,7 +77,9 @@ def dictionary_words(language: str) -> frozenset[str]:
         return frozenset()
     counts = checker.word_frequency.dictionary
     return frozenset(
-        word.replace("'", "") for word, n in counts.items() if n >= KNOWN_WORD_MIN_COUNT
+        word.replace("'", "")
+        for word, n in counts.items()
+        if n >= KNOWN_WORD_MIN_COUNTS.get(language, 1)
     )
 
 

@@ -320,12 +320,6 @@ class WarningDetector:
                 words = tuple(self._fold(w) for w in raw)
                 if not words:
                     continue
-                if len(words) == 1 and words[0] != raw[0] and len(words[0]) <= spec.short_stem:
-                    # A stem this short is shared by too many words ("parar" -> "par", as in
-                    # "para"): the word matches as written.
-                    self._exact.setdefault(raw[0], set()).add(concept)
-                    vocabulary.add(raw[0])
-                    continue
                 # Both forms: a typo is often closer to the whole word ("tinglng" ~ "tingling").
                 vocabulary.update(w for w in (*raw, *words) if not w.isdigit())
                 if len(words) == 1:
@@ -403,8 +397,10 @@ class WarningDetector:
 
     def _fold(self, word: str) -> str:
         """The word's stem ("swelling" -> "swell"), for the content's words and the message's
-        alike; folding again changes nothing."""
-        return self._analyzer.stem(word)
+        alike. A stem of `short_stem` letters or fewer is shared by too many words ("parar" ->
+        "par", as in "para"): such a word stays as written."""
+        stem = self._analyzer.stem(word)
+        return word if len(stem) <= self.spec.short_stem < len(word) else stem
 
     def _clauses(self, text: str) -> list[list[str]]:
         """Clauses of words (Chinese: of characters), folded the language's way."""
