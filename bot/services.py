@@ -159,8 +159,9 @@ class Services:
     def now(self) -> int:
         return int(self.clock())
 
-    # Per person: the language they chose (/language, "Keep"), and the one a message of theirs
-    # was written in, used until they keep it or choose another. Bounded, like every cache.
+    # Per person: the language they chose (/language, "Keep"; "" once read and none chosen),
+    # and the one a message of theirs was written in, used until they keep it or choose
+    # another. Bounded, like every cache.
     chosen_languages: dict[int, str] = field(default_factory=dict, repr=False)
     session_languages: dict[int, str] = field(default_factory=dict, repr=False)
 

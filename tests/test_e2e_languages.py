@@ -11,8 +11,8 @@ import pytest
 
 from bot.app import BotApp
 from bot.content import Content
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.user import SimUser
+from sandbox.server import FakeBotApi
+from sandbox.user import SimUser
 from bot.services import Services
 
 # A Telegram language_code of each language's people.
