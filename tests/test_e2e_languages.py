@@ -11,9 +11,9 @@ import pytest
 
 from bot.app import BotApp
 from bot.content import Content
+from bot.services import Services
 from sandbox.server import FakeBotApi
 from sandbox.user import SimUser
-from bot.services import Services
 
 # A Telegram language_code of each language's people.
 CODES = {"zh": "zh-hans", "ru": "ru", "es": "es-419"}

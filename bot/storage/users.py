@@ -29,8 +29,8 @@ class UserQueries(Database):
         )
         if not rows:
             return None
-        *fields, chosen = rows[0]
-        return User(*fields, language_chosen=bool(chosen))
+        user_id_, chat_id, language, time_zone, first, last, blocked, chosen = rows[0]
+        return User(user_id_, chat_id, language, time_zone, first, last, blocked, bool(chosen))
 
     async def set_language(self, user_id: int, language: str) -> None:
         """The language the person chose: kept over the one Telegram reports from now on."""
