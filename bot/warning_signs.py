@@ -310,13 +310,22 @@ class WarningDetector:
             for w in entry.split()
         )  # fmt: skip
         self._longest = max((len(w) for w in self._segments), default=1)
+        edge = "" if self._analyzer.unspaced else r"\b"  # Chinese has no word boundaries
+        # In Chinese, other spellings (traditional characters) are read inside words too.
+        self._rewrites = dict(spec.rewrites)
+        if self._analyzer.unspaced:
+            self._rewrites |= {k: v for k, v in spec.aliases.items() if k not in spec.rewrites}
+        keys = sorted(self._rewrites, key=len, reverse=True)
+        self._rewrite = (
+            re.compile(edge + "(?:" + "|".join(map(re.escape, keys)) + ")" + edge) if keys else None
+        )
         for concept, texts in spec.concepts.items():
             for entry in texts:
                 if entry.startswith("="):  # as written only: "=nightly" is not "night"
                     self._exact.setdefault(entry[1:], set()).add(concept)
                     vocabulary.add(entry[1:])
                     continue
-                raw = [w for c in self._clauses(entry) for w in c]
+                raw = [w for c in self._clauses(self._rewritten(entry)) for w in c]
                 words = tuple(self._fold(w) for w in raw)
                 if not words:
                     continue
@@ -342,15 +351,6 @@ class WarningDetector:
             if entries
         }
         self._word_cache: dict[str, str] = {}
-        edge = "" if self._analyzer.unspaced else r"\b"  # Chinese has no word boundaries
-        # In Chinese, other spellings (traditional characters) are read inside words too.
-        self._rewrites = dict(spec.rewrites)
-        if self._analyzer.unspaced:
-            self._rewrites |= {k: v for k, v in spec.aliases.items() if k not in spec.rewrites}
-        keys = sorted(self._rewrites, key=len, reverse=True)
-        self._rewrite = (
-            re.compile(edge + "(?:" + "|".join(map(re.escape, keys)) + ")" + edge) if keys else None
-        )
         self._folded_forms = frozenset(self._words) | {w for p in self._phrases for w in p}
         self._folded_forms |= {w for e in self._phrases.values() for p, _ in e for w in p}
         self._starts = frozenset(self._words) | frozenset(self._phrases) | frozenset(self._ignored)
@@ -390,6 +390,12 @@ class WarningDetector:
         self.vocabulary = frozenset(vocabulary)
         self._activities = {self._fold(w) for w in spec.activities} | set(spec.activities)
         self._medicines = {w for w, cs in self._words.items() if "medicine" in cs}
+
+    def _rewritten(self, text: str) -> str:
+        """The text with `[rewrites]` applied ("не могу" -> "немогу"), as messages are read."""
+        if self._rewrite is None:
+            return text
+        return self._rewrite.sub(lambda m: self._rewrites[m.group(0)], text.lower())
 
     def _forms(self, words: Iterable[str]) -> set[str]:
         """Words as written and stemmed ("mins" and "min")."""
@@ -694,8 +700,7 @@ class WarningDetector:
         FULL_CHARS characters are read in full; in the rest of a long message each word still
         counts, without phrases or negation (over-warning is the safe side)."""
         lowered = self._analyzer.fold(text[:FULL_CHARS])
-        if self._rewrite is not None:  # "can not" -> "cannot", whole words only
-            lowered = self._rewrite.sub(lambda m: self._rewrites[m.group(0)], lowered)
+        lowered = self._rewritten(lowered)  # "can not" -> "cannot", whole words only
         present = self.concepts(lowered)
         if self._mentions_medicine(present):  # "I take it many years": the medicine's years
             present.discard(LONG_PERIOD)
