@@ -147,6 +147,17 @@ JOURNEYS: list[tuple[str, list[Step]]] = [
             _press("🔕 Pause this reminder"),
         ],
     ),
+    (
+        "Other languages",
+        [
+            _send("小腿抽筋了怎么办"),
+            _press("✅ 好，继续用"),
+            _send("腿肿了而且发红"),
+            _command("/language"),
+            _press("Español"),
+            _command("/language en"),
+        ],
+    ),
     ("About and your data", [_command("/about"), _command("/forget"), _press("No, keep it")]),
 ]
 
