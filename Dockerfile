@@ -6,7 +6,6 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 COPY pyproject.toml constraints.txt README.md ./
 COPY bot ./bot
-COPY bench ./bench
 RUN /opt/venv/bin/pip install -c constraints.txt .
 
 # Run stage: just Python, the venv, the content; a non-root user; the database on a volume.

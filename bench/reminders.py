@@ -14,13 +14,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import seed
 from bot.outbox import BotApiClient, Outbox
 from bot.reminder_views import reminder_message
 from bot.reminders import ReminderScheduler
-from bot.sandbox.serve import DEFAULT_TOKEN, server_stats, start_server, stop_server
 from bot.services import load_locales
 from bot.storage import Delivery, Storage
 from bot.views import Screen
+from sandbox.serve import DEFAULT_TOKEN, server_stats, start_server, stop_server
 
 BASE = 1_767_225_600  # 2026-01-01T00:00Z
 DUE_AT = BASE + 22 * 3600  # 22:00 UTC
@@ -50,10 +51,11 @@ async def run_async(users: int, chunk: int, lanes: int) -> dict[str, object]:
         storage = await Storage.open(Path(folder) / "bench.sqlite3")
         # N users due at 22:00, and N more subscribed for 23:00 (not due during the fan-out).
         setup_start = time.perf_counter()
-        await storage.add_users_with_reminders(
-            [(uid, "UTC", "22:00", DUE_AT) for uid in range(1, users + 1)], BASE
+        await seed.add_users_with_reminders(
+            storage, [(uid, "UTC", "22:00", DUE_AT) for uid in range(1, users + 1)], BASE
         )
-        await storage.add_users_with_reminders(
+        await seed.add_users_with_reminders(
+            storage,
             [(uid, "UTC", "23:00", DUE_AT + 3600) for uid in range(users + 1, 2 * users + 1)],
             BASE,
         )

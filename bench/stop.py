@@ -16,8 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.sandbox.serve import bot_environment, server_stats, start_server, stop_server
+from bench import seed
 from bot.storage import Storage
+from sandbox.serve import bot_environment, server_stats, start_server, stop_server
 
 REMINDER = "🌙 Time for"
 
@@ -25,8 +26,8 @@ REMINDER = "🌙 Time for"
 async def _prepare(db: Path, users: int) -> None:
     storage = await Storage.open(db)
     now = int(time.time())
-    await storage.add_users_with_reminders(
-        [(uid, "UTC", "22:00", now - 5) for uid in range(1, users + 1)], now
+    await seed.add_users_with_reminders(
+        storage, [(uid, "UTC", "22:00", now - 5) for uid in range(1, users + 1)], now
     )
     await storage.close()
 

@@ -37,10 +37,10 @@ from bot.content import load_content
 from bot.handlers.telegram_io import markup
 from bot.http import AiohttpRequest
 from bot.runner import polling
-from bot.sandbox.serve import DEFAULT_TOKEN
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.store import ChatState
-from bot.sandbox.user import SimUser, command_entities
+from sandbox.serve import DEFAULT_TOKEN
+from sandbox.server import FakeBotApi
+from sandbox.store import ChatState
+from sandbox.user import SimUser, command_entities
 
 FREE_TEXT = [
     "cramp in bed", "crmap in teh pool", "why do my feet cramp at night", "how to prevent cramps",
@@ -109,7 +109,7 @@ class Driver:
         chat = user.api.chat_state(user.user_id)
         assert chat is not None
         for message in reversed(list(chat.messages.values())):
-            if message.from_bot and not message.deleted:
+            if message.from_bot:
                 for row in message.buttons:
                     for button in row:
                         if button.text == label and button.callback_data:

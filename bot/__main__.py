@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import importlib.util
 import logging
 import os
 import sys
@@ -163,6 +164,20 @@ async def _migrate(settings: Settings) -> int:
     return version
 
 
+def _need_sandbox(command: str) -> None:
+    """The playground and the tour run the local Bot API server (sandbox/), which lives in the
+    source checkout, not in the installed package (nor the Docker image)."""
+    if importlib.util.find_spec("sandbox") is None:
+        fix = "Run it from the repository"
+        if command == "playground":
+            fix += ", or set TELEGRAM_BOT_TOKEN to run the bot"
+        raise ConfigError(
+            f"python -m bot {command}",
+            "needs the sandbox/ folder of the source checkout, which this installation lacks",
+            fix + ".",
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # Durations from the Bot API (retry_after) as timedeltas: PTB 22's forward-compatible mode.
@@ -184,7 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "run":
             return _run(settings)
         if command == "playground":
-            from bot.sandbox.playground import run_playground
+            _need_sandbox(command)
+            from sandbox.playground import run_playground
 
             asyncio.run(run_playground(settings, sys.stdin, sys.stdout))
         elif command == "route":
@@ -193,7 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             version = asyncio.run(_migrate(settings))
             print(f"database {settings.db_path} is at schema version {version}")
         elif command == "tour":
-            from bot.sandbox.tour import write_tour
+            _need_sandbox(command)
+            from sandbox.tour import write_tour
 
             print(f"wrote {write_tour()}")
         elif command == "check":

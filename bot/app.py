@@ -25,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot import reminder_views, schedule, views
+from bot.callbacks import Kind
 from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Settings
 from bot.handlers.core import CoreHandlers, IntentAction
@@ -32,6 +33,7 @@ from bot.handlers.flows import FlowHandlers
 from bot.handlers.reminders import ReminderHandlers
 from bot.handlers.telegram_io import send
 from bot.http import AiohttpRequest
+from bot.intents import CRAMP_NOW, FLOW_OF_INTENT, REMINDERS
 from bot.outbox import BotApiClient, Outbox, Render
 from bot.reminders import ReminderScheduler
 from bot.services import Clock, Services, load_locales
@@ -74,18 +76,15 @@ def _wire(
         await reminders.show_list(update, context, None)
 
     core.intent_actions.update(
-        {
-            "cramp_now": opener("now"),
-            "flow_bed": opener("bed"),
-            "flow_swim": opener("swim"),
-            "reminders": open_reminders,
-        }
+        {intent: opener(flow) for intent, flow in FLOW_OF_INTENT.items()}
+        | {REMINDERS: open_reminders}
     )
+    # /start <payload>: a flow's id opens it ("now", "bed", "swim"), as do "cramp" and "reminders".
     core.deep_links.update(
-        {"cramp": "cramp_now", "now": "cramp_now", "bed": "flow_bed", "swim": "flow_swim",
-         "reminders": "reminders"}
-    )  # fmt: skip
-    core.button_actions.update({"f": flows.press, "r": reminders.press})
+        {flow: intent for intent, flow in FLOW_OF_INTENT.items()}
+        | {"cramp": CRAMP_NOW, REMINDERS: REMINDERS}
+    )
+    core.button_actions.update({Kind.FLOW: flows.press, Kind.REMINDERS: reminders.press})
     core.text_interceptors.append(reminders.on_text)
     core.after_start.append(reminders.offer_resume)
     core.on_forget.append(flows.stop_timer)

@@ -9,27 +9,53 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.telegram_html import MAX_CALLBACK_DATA
 
 VERSION = "v1"
 _PART = re.compile(r"^[a-z0-9_+-]{1,40}$")
+
+
+class Kind(StrEnum):
+    """What a button is about: the second part of its callback data (short: 64 bytes)."""
+
+    MAIN_MENU = "m"
+    MENU = "n"  # a topic menu: menu id
+    TOPIC = "t"  # a topic: topic id [, menu id it was opened from, for Back]
+    HELP = "h"
+    ABOUT = "a"
+    FORGET = "fg"  # forget: an Answer
+    FLOW = "f"  # flow: flow id, step id, action [, extra]
+    REMINDERS = "r"  # reminders: action [, args]
+
+
+class Answer(StrEnum):
+    """The answer a yes/no button carries."""
+
+    YES = "y"
+    NO = "n"
+
+
+# Flow buttons that (re)start a flow carry this step and action.
+NEW_FLOW = ("new", "go")
+
 # kind -> how many arguments it takes (min, max)
 KINDS: dict[str, tuple[int, int]] = {
-    "m": (0, 0),  # main menu
-    "n": (1, 1),  # a topic menu: menu id
-    "t": (1, 2),  # a topic: topic id [, menu id it was opened from, for Back]
-    "h": (0, 0),  # help
-    "a": (0, 0),  # about
-    "fg": (1, 1),  # forget: y | n
-    "f": (2, 4),  # flow: flow id, step id, action [, extra]
-    "r": (1, 4),  # reminders: action [, args]
+    Kind.MAIN_MENU: (0, 0),
+    Kind.MENU: (1, 1),
+    Kind.TOPIC: (1, 2),
+    Kind.HELP: (0, 0),
+    Kind.ABOUT: (0, 0),
+    Kind.FORGET: (1, 1),
+    Kind.FLOW: (2, 4),
+    Kind.REMINDERS: (1, 4),
 }
 
 
 @dataclass(frozen=True)
 class Callback:
-    kind: str
+    kind: Kind
     args: tuple[str, ...] = ()
 
     def encode(self) -> str:
@@ -64,7 +90,7 @@ def cb(kind: str, *args: str) -> str:
     low, high = KINDS[kind]
     if not low <= len(args) <= high or not all(_PART.match(a) for a in args):
         raise ValueError(f"bad arguments for {kind!r}: {args!r}")
-    return Callback(kind, args).encode()
+    return Callback(Kind(kind), args).encode()
 
 
 def decode(data: str | None) -> Callback | None:
@@ -73,7 +99,7 @@ def decode(data: str | None) -> Callback | None:
     parts = data.split(":")
     if len(parts) < 2 or parts[0] != VERSION or parts[1] not in KINDS:
         return None
-    kind, args = parts[1], tuple(parts[2:])
+    kind, args = Kind(parts[1]), tuple(parts[2:])
     low, high = KINDS[kind]
     if not low <= len(args) <= high or not all(_PART.match(a) for a in args):
         return None

@@ -40,3 +40,7 @@ SMALLTALK = "smalltalk"
 # A cramp happening now, place not said: a place word in the message picks the flow instead.
 CRAMP_NOW = "cramp_now"
 ROUTABLE_INTENTS = frozenset(INTENTS) - {FALLBACK}
+REMINDERS = "reminders"
+# The intents that stand for a guided flow, and the flow each opens (flows.toml's ids). The
+# one table: the topic buttons, the intent actions and the deep links all read it.
+FLOW_OF_INTENT: dict[str, str] = {CRAMP_NOW: "now", "flow_bed": "bed", "flow_swim": "swim"}

@@ -28,7 +28,8 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 import aiohttp
 
@@ -47,7 +48,24 @@ STOP_GRACE_SECONDS = 2.0
 NOT_PROCESSED = frozenset({429, 500, 502, 503})
 IN_DOUBT = "in doubt"
 
-Outcome = Literal["sent", "retry", "doubt", "blocked", "failed"]
+
+class Outcome(StrEnum):
+    """What became of one send (or of one delivery, for UNSENT)."""
+
+    SENT = "sent"
+    RETRY = "retry"  # refused before Telegram processed it: safe to send again later
+    DOUBT = "doubt"  # it may have arrived: never resent
+    BLOCKED = "blocked"  # 403: the person blocked the bot
+    FAILED = "failed"  # refused for good (other 4xx, no text for it)
+    UNSENT = "unsent"  # never put on the wire (a stop): back in the queue as it was
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How one delivery ended, and the error recorded for it (kept as the database has it)."""
+
+    outcome: Outcome
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,7 +77,7 @@ class SendResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "sent"
+        return self.outcome is Outcome.SENT
 
 
 def _retry_after(value: object) -> float:
@@ -79,20 +97,20 @@ def classify(status: int, raw: bytes) -> SendResult:
         body = None
     telegram = isinstance(body, dict)
     if telegram and body.get("ok") is True and 200 <= status < 300:
-        return SendResult("sent", status)
+        return SendResult(Outcome.SENT, status)
     description = str(body.get("description", ""))[:200] if telegram else ""
     if status == 429:
         parameters = body.get("parameters") if telegram else None
         wait = _retry_after(parameters.get("retry_after") if isinstance(parameters, dict) else 1)
-        return SendResult("retry", status, description or "Too Many Requests", wait)
+        return SendResult(Outcome.RETRY, status, description or "Too Many Requests", wait)
     if status in NOT_PROCESSED:
-        return SendResult("retry", status, description or "not processed")
+        return SendResult(Outcome.RETRY, status, description or "not processed")
     if status == 403 and telegram:
-        return SendResult("blocked", status, description)
+        return SendResult(Outcome.BLOCKED, status, description)
     if 400 <= status < 500:
-        return SendResult("failed", status, description or "refused")
+        return SendResult(Outcome.FAILED, status, description or "refused")
     # 2xx that is not Telegram's answer, 504 and other 5xx, anything else: it may have arrived.
-    return SendResult("doubt", status, description or "answer not understood")
+    return SendResult(Outcome.DOUBT, status, description or "answer not understood")
 
 
 class BotApiClient:
@@ -142,9 +160,9 @@ class BotApiClient:
                 status = response.status
                 raw = await response.read()
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            return SendResult("retry", 0, type(exc).__name__)
+            return SendResult(Outcome.RETRY, 0, type(exc).__name__)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            return SendResult("doubt", 0, type(exc).__name__)
+            return SendResult(Outcome.DOUBT, 0, type(exc).__name__)
         return classify(status, raw)
 
     async def close(self) -> None:
@@ -259,27 +277,26 @@ class Outbox:
 
         async def one(delivery: Delivery) -> None:
             try:
-                outcome = await self._send_one(delivery, stats)
+                verdict = await self._send_one(delivery, stats)
             except Exception as exc:  # a bug here must cost one delivery, not the batch
                 log.error("reminder %d: %s", delivery.id, type(exc).__name__)
-                outcome = f"{IN_DOUBT}: {type(exc).__name__}"
-            if outcome == "sent":
-                sent.append(delivery.id)
-            elif outcome == "unsent":
-                unsent.append(delivery.id)
-            elif outcome == "blocked":
-                blocked.add(delivery.user_id)
-                failed.append((delivery.id, "blocked"))
-            elif outcome.startswith("retry"):
-                if delivery.attempts >= MAX_ATTEMPTS:
-                    failed.append((delivery.id, outcome))
-                else:
+                verdict = Verdict(Outcome.DOUBT, f"{IN_DOUBT}: {type(exc).__name__}")
+            match verdict.outcome:
+                case Outcome.SENT:
+                    sent.append(delivery.id)
+                case Outcome.UNSENT:
+                    unsent.append(delivery.id)
+                case Outcome.BLOCKED:
+                    blocked.add(delivery.user_id)
+                    failed.append((delivery.id, verdict.error))
+                case Outcome.RETRY if delivery.attempts < MAX_ATTEMPTS:
                     wait = BACKOFF_SECONDS[min(delivery.attempts, len(BACKOFF_SECONDS)) - 1]
                     retry.append((delivery.id, int(self._clock()) + wait))
-            else:
-                if outcome.startswith(IN_DOUBT):
+                case Outcome.DOUBT:
                     stats.in_doubt += 1
-                failed.append((delivery.id, outcome))
+                    failed.append((delivery.id, verdict.error))
+                case _:
+                    failed.append((delivery.id, verdict.error))
 
         await asyncio.gather(*(one(d) for d in deliveries))
         now = int(self._clock())
@@ -320,34 +337,35 @@ class Outbox:
         finally:
             self._on_the_wire.discard(task)
         if task.cancelled():
-            return SendResult("doubt", 0, "cut off by a stop")
+            return SendResult(Outcome.DOUBT, 0, "cut off by a stop")
         return task.result()
 
-    async def _send_one(self, delivery: Delivery, stats: OutboxStats) -> str:
+    async def _send_one(self, delivery: Delivery, stats: OutboxStats) -> Verdict:
         screen = self._render(delivery)
         if screen is None:
-            return "no text for this reminder"
+            return Verdict(Outcome.FAILED, "no text for this reminder")
         for _ in range(3):  # 429s are waited out here, a few times, before retrying later
             if not await self._pace():
-                return "unsent"
+                return Verdict(Outcome.UNSENT)
             result = await self._post(delivery, screen)
-            if result.outcome == "sent":
-                return "sent"
+            if result.outcome is Outcome.SENT:
+                return Verdict(Outcome.SENT)
             if result.status == 429:
                 stats.rate_limited += 1
                 wait = result.retry_after
                 self._paused_until = max(self._paused_until, time.monotonic() + wait)
                 log.warning("reminders rate-limited by Telegram; pausing %.0f s", wait)
                 continue
-            if result.outcome == "blocked":
-                return "blocked"
-            if result.outcome == "retry":
-                return f"retry: {result.status} {result.description}".strip()
-            if result.outcome == "doubt":
+            detail = f"{result.status} {result.description}".strip()
+            if result.outcome is Outcome.BLOCKED:
+                return Verdict(Outcome.BLOCKED, "blocked")
+            if result.outcome is Outcome.RETRY:
+                return Verdict(Outcome.RETRY, f"retry: {detail}")
+            if result.outcome is Outcome.DOUBT:
                 log.warning(
                     "reminder %d may or may not have arrived (%s %s); not resent",
                     delivery.id, result.status or "no answer", result.description,
                 )  # fmt: skip
-                return f"{IN_DOUBT}: {result.status} {result.description}".strip()
-            return f"{result.status} {result.description}"
-        return "retry: rate limited"
+                return Verdict(Outcome.DOUBT, f"{IN_DOUBT}: {detail}")
+            return Verdict(Outcome.FAILED, f"{result.status} {result.description}")
+        return Verdict(Outcome.RETRY, "retry: rate limited")

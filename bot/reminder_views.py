@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.callbacks import cb
 from bot.content import Content, ReminderTexts
 from bot.schedule import ALL_DAYS
-from bot.storage import Reminder
+from bot.storage.records import Reminder
 from bot.views import Button, Screen, menu_row
 
 # Quick-pick times (these are clock times, not words: they need no translation).

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot import reminder_views, views
-from bot.callbacks import decode
+from bot.callbacks import Kind, decode
 from bot.content import Content
 from bot.flows import DONE, FlowEngine, FlowState
 from bot.warning_signs import Warning
@@ -118,11 +118,11 @@ def _leads_somewhere(data: str, content: Content, engine: FlowEngine) -> bool:
     parsed = decode(data)
     if parsed is None:
         return False
-    if parsed.kind == "t":
+    if parsed.kind is Kind.TOPIC:
         return parsed.arg(0) in content.topics
-    if parsed.kind == "n":
+    if parsed.kind is Kind.MENU:
         return parsed.arg(0) in content.menus
-    if parsed.kind == "f":
+    if parsed.kind is Kind.FLOW:
         return engine.is_valid(parsed.arg(0), parsed.arg(1))
     return True
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.callbacks import cb
+from bot.callbacks import NEW_FLOW, Answer, Kind, cb
 from bot.content import Content, Topic
 from bot.flows import HELPED, FlowEngine, FlowState
+from bot.intents import CRAMP_NOW, FLOW_OF_INTENT
 from bot.warning_signs import Warning
 
 
@@ -30,31 +31,28 @@ def _pairs(buttons: Sequence[Button]) -> list[tuple[Button, ...]]:
     return [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
 
 
-# Topics that stand for a guided flow or a tool open it, rather than their summary page.
-FLOW_OF_INTENT = {"cramp_now": "now", "flow_bed": "bed", "flow_swim": "swim"}
-
-
 def topic_button(content: Content, topic: Topic, from_menu: str | None = None) -> Button:
     """The button that opens a topic: the flow or tool it stands for, or its page."""
+    # Topics that stand for a guided flow or a tool open it, rather than their summary page.
     if topic.id == topic.intent and topic.intent in FLOW_OF_INTENT:
-        return Button(topic.button, cb("f", FLOW_OF_INTENT[topic.intent], "new", "go"))
+        return Button(topic.button, cb(Kind.FLOW, FLOW_OF_INTENT[topic.intent], *NEW_FLOW))
     if topic.id == topic.intent == "reminders":
         return Button(topic.button, cb("r", "list"))
     args = (topic.id, from_menu) if from_menu else (topic.id,)
-    return Button(topic.button, cb("t", *args))
+    return Button(topic.button, cb(Kind.TOPIC, *args))
 
 
 def main_menu_rows(content: Content) -> tuple[tuple[Button, ...], ...]:
     menus = content.menus
-    topic_menus = [Button(menus[m].button, cb("n", m)) for m in menus]
+    topic_menus = [Button(menus[m].button, cb(Kind.MENU, m)) for m in menus]
     rows: list[tuple[Button, ...]] = [
-        (Button(content.button("cramp_now"), cb("f", "now", "new", "go")),)
+        (Button(content.button("cramp_now"), cb(Kind.FLOW, FLOW_OF_INTENT[CRAMP_NOW], *NEW_FLOW)),)
     ]
     rows += _pairs(topic_menus)
     rows.append(
         (
             topic_button(content, content.topics["reminders"]),
-            Button(content.button("about"), cb("a")),
+            Button(content.button("about"), cb(Kind.ABOUT)),
         )
     )
     return tuple(rows)
@@ -65,7 +63,7 @@ def main_menu(content: Content, text: str | None = None) -> Screen:
 
 
 def menu_row(content: Content, back: str | None = None) -> tuple[Button, ...]:
-    home = Button(content.button("menu"), cb("m"))
+    home = Button(content.button("menu"), cb(Kind.MAIN_MENU))
     if back is None:
         return (home,)
     return (Button(content.button("back"), back), home)
@@ -93,7 +91,9 @@ def topic_screen(
     if topic.id in content.menus and len(content.menus[topic.id].items) > 1 and lead is None:
         return topic_menu(content, topic.id)
     related = [topic_button(content, content.topics[r]) for r in topic.related]
-    back = cb("n", from_menu) if from_menu is not None and from_menu in content.menus else None
+    back = (
+        cb(Kind.MENU, from_menu) if from_menu is not None and from_menu in content.menus else None
+    )
     text = content.topic_page(topic)
     if lead:
         text = f"{lead}\n\n{text}"
@@ -130,8 +130,8 @@ def warning_screen(content: Content, warnings: Sequence[Warning], number: str | 
 def forget_confirm(content: Content) -> Screen:
     return Screen(
         content.text("forget_confirm"),
-        ((Button(content.button("forget_yes"), cb("fg", "y")),),
-         (Button(content.button("forget_no"), cb("fg", "n")),)),
+        ((Button(content.button("forget_yes"), cb(Kind.FORGET, Answer.YES)),),
+         (Button(content.button("forget_no"), cb(Kind.FORGET, Answer.NO)),)),
     )  # fmt: skip
 
 
@@ -188,9 +188,9 @@ def flow_screen(
         if name == HELPED and arg is not None:
             label = texts.methods[arg]
             label = label[:1].upper() + label[1:]
-            rows.append((Button(label[:40], cb("f", state.flow, state.step, HELPED, arg)),))
+            rows.append((Button(label[:40], cb(Kind.FLOW, state.flow, state.step, HELPED, arg)),))
         else:
-            rows.append((Button(texts.buttons[name], cb("f", state.flow, state.step, name)),))
+            rows.append((Button(texts.buttons[name], cb(Kind.FLOW, state.flow, state.step, name)),))
     return Screen("\n\n".join(parts), tuple(rows))
 
 
@@ -199,7 +199,7 @@ def flow_stopped(content: Content, engine: FlowEngine, state: FlowState) -> Scre
     step = engine.step(state)
     body = _split_disclaimer(step.text.strip())[0] if step else ""
     text = f"{body}\n\n{engine.texts.texts['countdown_stopped']}"
-    restart = Button(engine.texts.buttons["restart"], cb("f", state.flow, "new", "go"))
+    restart = Button(engine.texts.buttons["restart"], cb(Kind.FLOW, state.flow, *NEW_FLOW))
     return Screen(text, ((restart,), menu_row(content)))
 
 
@@ -215,5 +215,5 @@ def flow_restart_offer(content: Content, engine: FlowEngine, flow: str) -> Scree
     texts = engine.texts
     return Screen(
         texts.texts["restart_offer"],
-        ((Button(texts.buttons["restart"], cb("f", flow, "new", "go")),), menu_row(content)),
+        ((Button(texts.buttons["restart"], cb(Kind.FLOW, flow, *NEW_FLOW)),), menu_row(content)),
     )

@@ -14,11 +14,11 @@ import pytest
 from bot.app import BotApp, build_application
 from bot.config import Settings, load_settings
 from bot.runner import polling
-from bot.sandbox.playground import pointed_at
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.user import SimUser
 from bot.services import Services, load_locales
 from bot.storage import Storage
+from sandbox.playground import pointed_at
+from sandbox.server import FakeBotApi
+from sandbox.user import SimUser
 
 # PTB 22 warns (an error under filterwarnings=error) unless durations are timedeltas.
 os.environ["PTB_TIMEDELTA"] = "true"

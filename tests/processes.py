@@ -10,8 +10,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.sandbox.serve import bot_environment
+from bench import seed
 from bot.storage import Storage
+from sandbox.serve import bot_environment
+from tests import peek
 
 # How reminder messages start, to count them apart from replies.
 REMINDER = "🌙 Time for"
@@ -48,8 +50,8 @@ def prepare_due(db: Path, users: int, late_by: int = 5) -> None:
     async def go() -> None:
         storage = await Storage.open(db)
         now = int(time.time())
-        await storage.add_users_with_reminders(
-            [(uid, "UTC", "22:00", now - late_by) for uid in range(1, users + 1)], now
+        await seed.add_users_with_reminders(
+            storage, [(uid, "UTC", "22:00", now - late_by) for uid in range(1, users + 1)], now
         )
         await storage.close()
 
@@ -60,7 +62,7 @@ def delivery_counts(db: Path) -> tuple[dict[str, int], str]:
     async def go() -> tuple[dict[str, int], str]:
         storage = await Storage.open(db)
         try:
-            return await storage.delivery_counts(), await storage.integrity_check()
+            return await storage.delivery_counts(), await peek.integrity_check(storage)
         finally:
             await storage.close()
 

@@ -22,7 +22,7 @@ from bot.config import (
     read_environment,
     setup_logging,
 )
-from bot.sandbox.serve import start_server, stop_server
+from sandbox.serve import start_server, stop_server
 from tests.conftest import FAKE_TOKEN
 
 GOOD_TOKEN = FAKE_TOKEN

@@ -156,4 +156,8 @@ def test_html_validator_matches_telegram_rules() -> None:
     assert html_error("a < b") is not None
     assert html_error("fish & chips") is not None
     assert html_error("<b><i>x</b></i>") is not None
+    # Telegram's list: a bare <span> is refused, a spoiler span is not (the sandbox agrees).
+    assert html_error("<span>x</span>") is not None
+    assert html_error('<span class="tg-spoiler">x</span> <tg-spoiler>y</tg-spoiler>') is None
+    assert html_error("<a>no href</a>") is not None
     assert visible_length("<b>ab</b>&amp;") == 3

@@ -13,16 +13,18 @@ import sqlite3
 import time
 from pathlib import Path
 
+from bench import seed
 from bot.config import PROJECT_ROOT
 from bot.outbox import Outbox
-from bot.sandbox.serve import (
+from bot.services import load_locales
+from bot.storage import Storage
+from sandbox.serve import (
     send_command,
     server_stats,
     start_server,
     stop_server,
 )
-from bot.services import load_locales
-from bot.storage import Storage
+from tests import peek
 from tests.processes import bot_process, wait_for
 
 USERS = 1200
@@ -36,8 +38,8 @@ RATE = 300  # reminders per second: the fan-out takes a few seconds, long enough
 async def _prepare(db: Path) -> None:
     storage = await Storage.open(db)
     now = int(time.time())
-    await storage.add_users_with_reminders(
-        [(uid, "UTC", "22:00", now - 5) for uid in range(1, USERS + 1)], now
+    await seed.add_users_with_reminders(
+        storage, [(uid, "UTC", "22:00", now - 5) for uid in range(1, USERS + 1)], now
     )
     await storage.close()
 
@@ -51,7 +53,7 @@ async def _settled(db: Path) -> bool:
 async def _counts(db: Path) -> tuple[dict[str, int], str]:
     storage = await Storage.open(db)
     try:
-        return await storage.delivery_counts(), await storage.integrity_check()
+        return await storage.delivery_counts(), await peek.integrity_check(storage)
     finally:
         await storage.close()
 

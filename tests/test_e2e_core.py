@@ -4,8 +4,9 @@ sends, taps and reads. Real SQLite file, real content, real router."""
 from __future__ import annotations
 
 from bot.app import BotApp
-from bot.sandbox.user import SimUser
 from bot.services import Services
+from sandbox.user import SimUser
+from tests import peek
 
 MAIN_MENU = ["🆘 Cramp now!", "⏰ Reminders", "ℹ️ About"]
 
@@ -97,7 +98,7 @@ async def test_forget_deletes_everything_after_confirm(user: SimUser, services: 
     await user.command("/forget")
     [done] = await user.press("🗑 Yes, delete my data")
     assert "deleted everything" in done.text
-    assert await storage.rows_mentioning_user(user.user_id) == 0
+    assert await peek.rows_mentioning_user(storage, user.user_id) == 0
 
 
 async def test_sticker_photo_voice_get_a_friendly_answer(user: SimUser) -> None:

@@ -4,9 +4,9 @@ double-tapped buttons, the countdown (with a sleep the test controls) and person
 from __future__ import annotations
 
 from bot.runner import polling
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.user import SimUser
 from bot.services import Services
+from sandbox.server import FakeBotApi
+from sandbox.user import SimUser
 from tests.conftest import AppFactory, ManualClock, ManualSleep
 
 BED = "🛏 Cramp in bed / on land"

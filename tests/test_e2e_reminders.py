@@ -8,10 +8,12 @@ import contextlib
 import time
 from datetime import UTC, datetime
 
+from bench import seed
 from bot.runner import polling
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.user import SimUser
 from bot.services import Services
+from sandbox.server import FakeBotApi
+from sandbox.user import SimUser
+from tests import peek
 from tests.conftest import AppFactory, ManualClock
 
 BEDTIME = "⏰ Bedtime stretch"
@@ -239,8 +241,8 @@ async def test_replies_stay_instant_during_a_fan_out(
     now = int(clock.now)
     # 600 reminders due now for people the sandbox has never seen (each send is refused with
     # "chat not found"; the outbox still paces them at 25/s, so the fan-out takes a while).
-    await services.storage.add_users_with_reminders(
-        [(uid, "UTC", "22:00", now - 1) for uid in range(800_000, 800_600)], now
+    await seed.add_users_with_reminders(
+        services.storage, [(uid, "UTC", "22:00", now - 1) for uid in range(800_000, 800_600)], now
     )
     assert services.scheduler is not None
     fan_out = asyncio.create_task(services.scheduler.tick())
@@ -313,11 +315,11 @@ async def test_delivery_of_a_stopped_reminder_is_never_sent(
     assert await storage.queue_delivery(reminder.id, int(clock()) - 1)
     # Stopped behind the queue's back (another process, an older version of the bot):
     # the sender checks too.
-    await storage._write("UPDATE reminders SET enabled = 0 WHERE id = ?", (reminder.id,))
+    await peek.execute(storage, "UPDATE reminders SET enabled = 0 WHERE id = ?", (reminder.id,))
     assert not await storage.queue_delivery(reminder.id, int(clock()))
     await tick(services)
     assert reminder_messages(user) == []
-    assert await storage.delivery_errors() == ["stopped"]
+    assert await peek.delivery_errors(storage) == ["stopped"]
 
 
 async def test_one_off_ends_after_firing(

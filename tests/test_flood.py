@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.app import BotApp
 from bot.concurrency import BACKLOG
-from bot.sandbox.server import FakeBotApi
+from sandbox.server import FakeBotApi
 
 FLOOD = 400
 

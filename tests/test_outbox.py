@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bench import seed
 from bot.outbox import BotApiClient, Outbox, classify
 from bot.reminders import ReminderScheduler
-from bot.sandbox.serve import add_started_chats
-from bot.sandbox.server import FakeBotApi
 from bot.storage import Delivery, Storage
 from bot.views import Screen
+from sandbox.serve import add_started_chats
+from sandbox.server import FakeBotApi
+from tests import peek
 from tests.conftest import ManualClock
 
 USERS = 32
@@ -28,8 +30,8 @@ async def outbox(
 ) -> AsyncIterator[ReminderScheduler]:
     add_started_chats(api, USERS)
     now = int(clock())
-    await storage.add_users_with_reminders(
-        [(uid, "UTC", "22:00", now - 5) for uid in range(1, USERS + 1)], now
+    await seed.add_users_with_reminders(
+        storage, [(uid, "UTC", "22:00", now - 5) for uid in range(1, USERS + 1)], now
     )
     client = BotApiClient(api.base_url, api.token, timeout=0.5)
     box = Outbox(storage, client, render, rate=1000, clock=clock)
@@ -70,7 +72,7 @@ async def test_html_page_with_200_is_in_doubt_not_failed_or_resent(
     api.faults.add("html200", method="sendMessage", chat_id=7)
     await outbox.tick()
     assert await storage.delivery_counts() == {"sent": USERS - 1, "failed": 1}
-    [error] = await storage.delivery_errors()
+    [error] = await peek.delivery_errors(storage)
     assert error.startswith("in doubt")
     clock.advance(3600)
     await outbox.tick()
@@ -99,7 +101,7 @@ async def test_timed_out_reminder_is_in_doubt_never_resent(
         await outbox.tick()
     assert received(api) == dict.fromkeys(range(1, USERS + 1), 1)  # chat 9 once, not twice
     assert await storage.delivery_counts() == {"sent": USERS - 1, "failed": 1}
-    [error] = await storage.delivery_errors()
+    [error] = await peek.delivery_errors(storage)
     assert error.startswith("in doubt")
 
 

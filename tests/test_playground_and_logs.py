@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.app import build_application
 from bot.config import PROJECT_ROOT, Secret, Settings, setup_logging
 from bot.runner import polling
-from bot.sandbox.server import FakeBotApi
+from sandbox.server import FakeBotApi
 from tests.conftest import FAKE_TOKEN
 
 REALISTIC_TOKEN = FAKE_TOKEN

@@ -26,10 +26,11 @@ from bot.callbacks import decode
 from bot.config import PROJECT_ROOT, Secret, Settings, setup_logging
 from bot.content import load_content
 from bot.runner import polling
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.user import SimUser
 from bot.schedule import parse_time, resolve_zone
 from bot.services import Services, load_locales
+from sandbox.server import FakeBotApi
+from sandbox.user import SimUser
+from tests import peek
 from tests.conftest import FAKE_TOKEN, AppFactory
 
 LOCALE = load_locales(PROJECT_ROOT / "content", "en")["en"]
@@ -88,7 +89,7 @@ async def test_every_text_is_answered(user: SimUser, services: Services, text: s
     replies = await user.send(text, timeout=10)
     assert replies, repr(text[:50])
     assert user.failures == []
-    assert await services.storage.integrity_check() == "ok"
+    assert await peek.integrity_check(services.storage) == "ok"
 
 
 @HYPOTHESIS
@@ -155,7 +156,7 @@ async def test_hundreds_of_users_interleaved(
         assert state is not None
         assert (state.flow, state.step) == ("bed", "done")
         assert person.failures == []
-    assert await services.storage.integrity_check() == "ok"
+    assert await peek.integrity_check(services.storage) == "ok"
 
 
 # --- Telegram misbehaving ----------------------------------------------------------------
@@ -304,10 +305,10 @@ async def test_forget_leaves_no_row_with_the_user_id(
     await user.press("✅ Yes, that's it")
     await user.press("✅ Save")
     # users, feedback_events, reminders (the set-up state was cleared on save)
-    assert await services.storage.rows_mentioning_user(user.user_id) >= 3
+    assert await peek.rows_mentioning_user(services.storage, user.user_id) >= 3
     await user.command("/forget")
     await user.press("🗑 Yes, delete my data")
-    assert await services.storage.rows_mentioning_user(user.user_id) == 0
+    assert await peek.rows_mentioning_user(services.storage, user.user_id) == 0
     with sqlite3.connect(services.settings.db_path) as db:
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         for table in tables:
@@ -419,7 +420,7 @@ async def test_forget_leaves_no_byte_in_any_file(
     await person.press("The toe stretch")
     await person.command("/forget")
     await person.press("🗑 Yes, delete my data")
-    assert await services.storage.rows_mentioning_user(person.user_id) == 0
+    assert await peek.rows_mentioning_user(services.storage, person.user_id) == 0
     folder = services.settings.db_path.parent
     forms = {
         "time zone": zone.encode(),

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.app import BotApp
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.user import SimUser
+from sandbox.server import FakeBotApi
+from sandbox.user import SimUser
 
 HELP = "/help"
 

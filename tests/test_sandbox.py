@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.sandbox import (
+from sandbox import (
     ButtonNotFoundError,
     FakeBotApi,
     FaultInjector,

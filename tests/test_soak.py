@@ -11,8 +11,10 @@ import signal
 import time
 from pathlib import Path
 
-from bot.sandbox.serve import send_command, server_stats, start_server, stop_server
+from bench import seed
 from bot.storage import Storage
+from sandbox.serve import send_command, server_stats, start_server, stop_server
+from tests import peek
 from tests.processes import REMINDER, bot_process, delivery_counts, reap, wait_for
 
 FIRST_WAVE = 300  # due at start: the fan-out is under way when SIGTERM comes
@@ -44,7 +46,7 @@ def _prepare(db: Path, second_wave_at: int) -> None:
         now = int(time.time())
         first = [(uid, "UTC", "22:00", now - 5) for uid in range(1, FIRST_WAVE + 1)]
         second = [(uid, "UTC", "22:00", second_wave_at) for uid in range(FIRST_WAVE + 1, USERS + 1)]
-        await storage.add_users_with_reminders(first + second, now)
+        await seed.add_users_with_reminders(storage, first + second, now)
         await storage.close()
 
     asyncio.run(go())
@@ -56,8 +58,8 @@ def _final(db: Path) -> tuple[dict[str, int], list[str], str]:
         try:
             return (
                 await storage.delivery_counts(),
-                await storage.delivery_errors(),
-                await storage.integrity_check(),
+                await peek.delivery_errors(storage),
+                await peek.integrity_check(storage),
             )
         finally:
             await storage.close()

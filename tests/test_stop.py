@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from bot.sandbox.serve import send_command, server_stats, start_server, stop_server
+from sandbox.serve import send_command, server_stats, start_server, stop_server
 from tests.processes import (
     REMINDER,
     bot_process,

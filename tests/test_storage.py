@@ -9,16 +9,17 @@ from pathlib import Path
 import pytest
 
 from bot.storage import LATEST_VERSION, MIGRATIONS, Storage, StorageError
+from tests import peek
 
 
 async def test_empty_database_migrates_to_latest(tmp_path: Path) -> None:
     storage = await Storage.open(tmp_path / "sub" / "bot.sqlite3")
     try:
         assert await storage.schema_version() == LATEST_VERSION
-        assert await storage.pragma("journal_mode") == "wal"
-        assert await storage.pragma("foreign_keys") == 1
-        assert await storage.pragma("synchronous") == 1  # NORMAL
-        names = {name for name, _ in await storage.schema()}
+        assert await peek.pragma(storage, "journal_mode") == "wal"
+        assert await peek.pragma(storage, "foreign_keys") == 1
+        assert await peek.pragma(storage, "synchronous") == 1  # NORMAL
+        names = {name for name, _ in await peek.schema(storage)}
         assert {
             "users", "conversation_state", "reminders", "reminder_deliveries",
             "feedback_events", "schema_migrations", "reminders_due",
@@ -41,7 +42,7 @@ async def test_upgrade_from_every_earlier_version_keeps_data(
     fresh = await Storage.open(tmp_path / "fresh.sqlite3")
     try:
         assert await upgraded.schema_version() == LATEST_VERSION
-        assert await upgraded.schema() == await fresh.schema()
+        assert await peek.schema(upgraded) == await peek.schema(fresh)
         user = await upgraded.get_user(42)
         assert user is not None
         assert user.first_seen_utc == 1000
@@ -96,9 +97,9 @@ async def test_forget_removes_every_row(storage: Storage) -> None:
     await storage.save_state(5, "swim", "float", 3, now=1, new=True)
     await storage.add_feedback(5, "bed", "toe_stretch", "helped", now=2)
     await storage.touch_user(6, 6, "en", now=1)
-    assert await storage.rows_mentioning_user(5) == 3
+    assert await peek.rows_mentioning_user(storage, 5) == 3
     await storage.forget_user(5)
-    assert await storage.rows_mentioning_user(5) == 0
+    assert await peek.rows_mentioning_user(storage, 5) == 0
     assert await storage.get_user(6) is not None
 
 
@@ -174,7 +175,7 @@ async def test_locked_database_is_waited_for(tmp_path: Path) -> None:
 async def test_locked_past_timeout_is_a_storage_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.storage.BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr("bot.storage.database.BUSY_TIMEOUT_MS", 200)
     path = tmp_path / "bot.sqlite3"
     storage = await Storage.open(path)
     blocker = sqlite3.connect(path, isolation_level=None)

@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path
 
 from bot.config import load_settings
-from bot.sandbox.tour import TOUR_FILE, record
+from sandbox.tour import TOUR_FILE, record
 
 
 def test_the_tour_file_is_up_to_date(tmp_path: Path) -> None:

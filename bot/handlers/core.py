@@ -14,7 +14,7 @@ from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
 from bot import views
-from bot.callbacks import Callback, decode
+from bot.callbacks import Answer, Callback, Kind, decode
 from bot.content import Content
 from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit_or_send, send
@@ -221,35 +221,35 @@ class CoreHandlers(HandlerBase):
             return
         await answer_callback(context.bot, query.id)
         screen = self._screen_for(parsed, update)
-        if parsed.kind == "fg":
+        if parsed.kind is Kind.FORGET:
             await self._forget_answer(update, context, parsed)
             return
         if screen is not None:
             await self.show_in_place(update, context, screen)
 
     def _valid(self, parsed: Callback, content: Content) -> bool:
-        if parsed.kind == "n":
+        if parsed.kind is Kind.MENU:
             return parsed.arg(0) in content.menus
-        if parsed.kind == "t":
+        if parsed.kind is Kind.TOPIC:
             return parsed.arg(0) in content.topics and (
                 len(parsed.args) == 1 or parsed.arg(1) in content.menus
             )
-        if parsed.kind == "fg":
-            return parsed.arg(0) in ("y", "n")
-        return parsed.kind in ("m", "h", "a")
+        if parsed.kind is Kind.FORGET:
+            return parsed.arg(0) in tuple(Answer)
+        return parsed.kind in (Kind.MAIN_MENU, Kind.HELP, Kind.ABOUT)
 
     def _screen_for(self, parsed: Callback, update: Update) -> views.Screen | None:
         content = self.locale(update).content
         match parsed.kind:
-            case "m":
+            case Kind.MAIN_MENU:
                 return views.main_menu(content)
-            case "h":
+            case Kind.HELP:
                 return views.main_menu(content, content.text("help"))
-            case "a":
+            case Kind.ABOUT:
                 return views.plain(content, "about")
-            case "n":
+            case Kind.MENU:
                 return views.topic_menu(content, parsed.arg(0))
-            case "t":
+            case Kind.TOPIC:
                 topic = content.topics[parsed.arg(0)]
                 return views.topic_screen(content, topic, from_menu=parsed.arg(1) or None)
         return None
@@ -266,7 +266,7 @@ class CoreHandlers(HandlerBase):
     async def _forget_answer(self, update: Update, context: Context, parsed: Callback) -> None:
         user_id, _ = self.ids(update)
         content = self.locale(update).content
-        if parsed.arg(0) == "y":
+        if parsed.arg(0) == Answer.YES:
             for forget in self.on_forget:
                 forget(user_id)
             await self.services.storage.forget_user(user_id)

@@ -19,8 +19,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 
+from bot.telegram_html import HtmlParseError, parse_html, utf16_len
+
 from .faults import Fault, FaultInjector
-from .html import HtmlParseError, parse_html, utf16_len
 from .store import (
     Button,
     CallbackAnswer,
@@ -43,21 +44,6 @@ Params = dict[str, Any]
 _Method = Callable[[Params], Awaitable[Any]]
 
 _WHITESPACE = " \t\r\n\v\f"
-_CHAT_ACTIONS = frozenset(
-    {
-        "typing",
-        "upload_photo",
-        "record_video",
-        "upload_video",
-        "record_voice",
-        "upload_voice",
-        "upload_document",
-        "choose_sticker",
-        "find_location",
-        "record_video_note",
-        "upload_video_note",
-    }
-)
 # Inline buttons other than callback/url are accepted and echoed back, not simulated.
 _OTHER_BUTTON_ACTIONS = (
     "web_app",
@@ -154,8 +140,6 @@ class FakeBotApi:
         self._next_query = 1
         self._webhook_url = ""
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
-        self._descriptions: dict[tuple[str, str], str] = {}
-        self._files: dict[str, tuple[str, int]] = {}  # file_id -> (file_unique_id, size)
         self._next_file = 1
 
         self._runner: web.AppRunner | None = None
@@ -165,25 +149,11 @@ class FakeBotApi:
             "getupdates": self._get_updates,
             "deletewebhook": self._delete_webhook,
             "setwebhook": self._set_webhook,
-            "getwebhookinfo": self._get_webhook_info,
             "setmycommands": self._set_my_commands,
             "getmycommands": self._get_my_commands,
-            "deletemycommands": self._delete_my_commands,
-            "setmydescription": self._setter("description"),
-            "setmyshortdescription": self._setter("short_description"),
-            "setmyname": self._setter("name"),
-            "getmydescription": self._getter("description"),
-            "getmyshortdescription": self._getter("short_description"),
-            "getmyname": self._getter("name"),
             "sendmessage": self._send_message,
             "editmessagetext": self._edit_message_text,
-            "editmessagereplymarkup": self._edit_message_reply_markup,
-            "deletemessage": self._delete_message,
             "answercallbackquery": self._answer_callback_query,
-            "sendchataction": self._send_chat_action,
-            "getfile": self._get_file,
-            "close": self._true,
-            "logout": self._true,
         }
 
     # -- lifecycle ------------------------------------------------------------------
@@ -297,7 +267,6 @@ class FakeBotApi:
             extra=extra or {},
         )
         chat.add(message)
-        self._remember_files(message.extra)
         update_id = self.push_update("message", self.message_json(chat, message))
         return message, update_id
 
@@ -309,7 +278,7 @@ class FakeBotApi:
         entities: list[dict[str, Any]] | None = None,
     ) -> int:
         message = chat.messages.get(message_id)
-        if message is None or message.deleted or message.from_bot or message.kind != "text":
+        if message is None or message.from_bot or message.kind != "text":
             raise ValueError(f"{chat.user.first_name} has no text message {message_id} to edit")
         message.text = text
         message.entities = entities
@@ -374,21 +343,10 @@ class FakeBotApi:
         self._next_file += 1
         return f"AgACAgIAAxkBAAIsandbox{number:06d}", f"AQADsandbox{number:06d}"
 
-    def _remember_files(self, extra: dict[str, Any]) -> None:
-        for value in extra.values():
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, dict) and "file_id" in item:
-                    self._files[item["file_id"]] = (
-                        str(item.get("file_unique_id", item["file_id"])),
-                        int(item.get("file_size", 1024)),
-                    )
-
     # -- HTTP -----------------------------------------------------------------------
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path
-        if path.startswith("/file/bot"):
-            return self._serve_file(path.removeprefix("/file/bot"))
         token, _, method = path.removeprefix("/bot").partition("/")
         if not path.startswith("/bot") or not method or "/" in method:
             return _error_response(ApiError(404, "Not Found"))
@@ -476,16 +434,6 @@ class FakeBotApi:
         except TimeoutError:
             pass
 
-    def _serve_file(self, rest: str) -> web.Response:
-        token, _, file_path = rest.partition("/")
-        if token != self.token:
-            return _error_response(ApiError(401, "Unauthorized"))
-        file_id = file_path.rpartition("/")[2]
-        known = self._files.get(file_id)
-        if known is None:
-            return _error_response(ApiError(404, "Not Found"))
-        return web.Response(body=b"\0" * known[1], content_type="application/octet-stream")
-
     # -- validation helpers ---------------------------------------------------------
 
     def _chat_for_bot(self, params: Params, *, writing: bool = True) -> ChatState:
@@ -570,16 +518,13 @@ class FakeBotApi:
         if message_id is None:
             raise ApiError(400, "Bad Request: message identifier is not specified")
         message = chat.messages.get(message_id)
-        if message is None or message.deleted:
+        if message is None:
             raise ApiError(400, "Bad Request: message to edit not found")
         if not message.from_bot:
             raise ApiError(400, "Bad Request: message can't be edited")
         return message
 
     # -- methods --------------------------------------------------------------------
-
-    async def _true(self, params: Params) -> bool:
-        return True
 
     async def _get_me(self, params: Params) -> dict[str, Any]:
         return {
@@ -666,16 +611,6 @@ class FakeBotApi:
             self._pending.clear()
         return True
 
-    async def _get_webhook_info(self, params: Params) -> dict[str, Any]:
-        info: dict[str, Any] = {
-            "url": self._webhook_url,
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._pending),
-        }
-        if self._allowed_updates is not None:
-            info["allowed_updates"] = sorted(self._allowed_updates)
-        return info
-
     def _commands_key(self, params: Params) -> tuple[str, str]:
         scope = _json_param(params, "scope", "Bad Request: can't parse BotCommandScope JSON object")
         scope_key = json.dumps(scope or {"type": "default"}, sort_keys=True)
@@ -704,28 +639,6 @@ class FakeBotApi:
 
     async def _get_my_commands(self, params: Params) -> list[dict[str, str]]:
         return list(self._commands.get(self._commands_key(params), []))
-
-    async def _delete_my_commands(self, params: Params) -> bool:
-        self._commands.pop(self._commands_key(params), None)
-        return True
-
-    def _setter(self, field_name: str) -> _Method:
-        async def setter(params: Params) -> bool:
-            key = (field_name, str(params.get("language_code") or ""))
-            self._descriptions[key] = str(params.get(field_name) or "")
-            return True
-
-        return setter
-
-    def _getter(self, field_name: str) -> _Method:
-        async def getter(params: Params) -> dict[str, str]:
-            language = str(params.get("language_code") or "")
-            value = self._descriptions.get((field_name, language)) or self._descriptions.get(
-                (field_name, ""), ""
-            )
-            return {field_name: value}
-
-        return getter
 
     async def _send_message(self, params: Params) -> dict[str, Any]:
         chat = self._chat_for_bot(params)
@@ -764,27 +677,6 @@ class FakeBotApi:
         chat.record_action(message.message_id)
         return self.message_json(chat, message)
 
-    async def _edit_message_reply_markup(self, params: Params) -> dict[str, Any]:
-        chat = self._chat_for_bot(params)
-        message = self._message_for_edit(chat, params)
-        markup, buttons = self._markup(params)
-        if _inline(markup) == _inline(message.reply_markup):
-            raise ApiError(400, _NOT_MODIFIED)
-        message.reply_markup, message.buttons = markup, buttons
-        message.edit_date = int(time.time())
-        chat.record_action(message.message_id)
-        return self.message_json(chat, message)
-
-    async def _delete_message(self, params: Params) -> bool:
-        chat = self._chat_for_bot(params, writing=False)
-        message_id = _loose_int(params.get("message_id"))
-        message = chat.messages.get(message_id or 0)
-        if message is None or message.deleted:
-            raise ApiError(400, "Bad Request: message to delete not found")
-        message.deleted = True
-        chat.record_action(message.message_id)
-        return True
-
     async def _answer_callback_query(self, params: Params) -> bool:
         query_id = str(params.get("callback_query_id") or "")
         query = self._queries.get(query_id)
@@ -809,25 +701,6 @@ class FakeBotApi:
         )
         chat.record_action(None)
         return True
-
-    async def _send_chat_action(self, params: Params) -> bool:
-        self._chat_for_bot(params)
-        if params.get("action") not in _CHAT_ACTIONS:
-            raise ApiError(400, "Bad Request: wrong parameter action in request")
-        return True
-
-    async def _get_file(self, params: Params) -> dict[str, Any]:
-        file_id = str(params.get("file_id") or "")
-        known = self._files.get(file_id)
-        if known is None:
-            raise ApiError(400, "Bad Request: invalid file_id")
-        unique_id, size = known
-        return {
-            "file_id": file_id,
-            "file_unique_id": unique_id,
-            "file_size": size,
-            "file_path": f"files/{file_id}",
-        }
 
 
 # -- module helpers -------------------------------------------------------------------

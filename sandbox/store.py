@@ -122,7 +122,6 @@ class StoredMessage:
     reply_markup: dict[str, Any] | None = None
     buttons: list[list[Button]] = field(default_factory=list)
     edit_date: int | None = None
-    deleted: bool = False
     kind: str = "text"
     # Non-text payload (sticker, photo, ...) merged into the Message JSON as is.
     extra: dict[str, Any] = field(default_factory=dict)

@@ -1,6 +1,6 @@
 """Run the local Bot API server as its own process (benchmarks, crash tests).
 
-    python -m bot.sandbox.serve --users 1000 [--port 0] [--token T]
+    python -m sandbox.serve --users 1000 [--port 0] [--token T]
 
 Prints `READY <port>` once listening. Chats 1..users exist as if each user had started the bot.
 Reads commands on stdin, one per line, and answers each with one JSON line:
@@ -29,9 +29,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.store import ChatState, UserInfo
-from bot.sandbox.user import ButtonNotFoundError, SimUser, command_entities
+from sandbox.server import FakeBotApi
+from sandbox.store import ChatState, UserInfo
+from sandbox.user import ButtonNotFoundError, SimUser, command_entities
 
 DEFAULT_TOKEN = "123456789:SANDBOX-token-for-local-tests-only"
 
@@ -142,11 +142,11 @@ async def serve(users: int, port: int, token: str) -> None:
 def start_server(users: int, cwd: Path | None = None) -> tuple[subprocess.Popen[str], int]:
     """Start this module as a child process; returns it and the port it listens on."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "bot.sandbox.serve", "--users", str(users)],
+        [sys.executable, "-m", "sandbox.serve", "--users", str(users)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        cwd=cwd or Path(__file__).resolve().parents[2],
+        cwd=cwd or PROJECT_ROOT,
     )
     if server.stdout is None:
         raise RuntimeError("no pipe to the sandbox server")
@@ -177,7 +177,7 @@ def stop_server(server: subprocess.Popen[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.sandbox.serve")
+    parser = argparse.ArgumentParser(prog="python -m sandbox.serve")
     parser.add_argument("--users", type=int, default=0)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--token", default=DEFAULT_TOKEN)

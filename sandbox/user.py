@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .html import render_html_as_text, utf16_len
+from bot.telegram_html import render_html_as_text, utf16_len
+
 from .store import Button, CallbackAnswer, ChatMessage, ChatState, StoredMessage
 
 if TYPE_CHECKING:
@@ -241,7 +242,7 @@ class SimUser:
     ) -> list[ChatMessage]:
         """Send arbitrary (e.g. forged or stale) callback data as if from ``message_id``."""
         message = self._chat.messages.get(message_id)
-        if message is None or message.deleted or not message.from_bot:
+        if message is None or not message.from_bot:
             raise ValueError(f"{self.first_name} sees no bot message {message_id}")
 
         def push() -> int:
@@ -264,11 +265,11 @@ class SimUser:
     @property
     def chat(self) -> list[ChatMessage]:
         """The chat as the user sees it now: both sides, edits applied, deletions gone."""
-        return [m.view() for m in self._chat.messages.values() if not m.deleted]
+        return [m.view() for m in self._chat.messages.values()]
 
     def last_bot_message(self) -> ChatMessage | None:
         for message in reversed(self._chat.messages.values()):
-            if message.from_bot and not message.deleted:
+            if message.from_bot:
                 return message.view()
         return None
 
@@ -304,11 +305,7 @@ class SimUser:
         return await self._exchange(f"a {kind}", push, expect_reply, timeout, settle)
 
     def _find_button(self, label: str, message_id: int | None) -> tuple[StoredMessage, Button]:
-        shown = [
-            m
-            for m in reversed(self._chat.messages.values())
-            if m.from_bot and not m.deleted and m.buttons
-        ]
+        shown = [m for m in reversed(self._chat.messages.values()) if m.from_bot and m.buttons]
         if message_id is not None:
             shown = [m for m in shown if m.message_id == message_id]
         for message in shown:
@@ -376,7 +373,7 @@ class SimUser:
         result: list[ChatMessage] = []
         for message_id in chat.touched_since(start_seq):
             message = chat.messages.get(message_id)
-            if message is not None and not message.deleted and message.from_bot:
+            if message is not None and message.from_bot:
                 result.append(message.view())
         return result
 

@@ -19,10 +19,10 @@ from pathlib import Path
 from bot.app import build_application
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.runner import polling
-from bot.sandbox.playground import pointed_at
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.user import ChatMessage, SimUser
 from bot.services import Services, load_locales
+from sandbox.playground import pointed_at
+from sandbox.server import FakeBotApi
+from sandbox.user import ChatMessage, SimUser
 
 TOUR_FILE = PROJECT_ROOT / "docs" / "TOUR.md"
 # 2026-01-10 21:00 UTC: a winter evening, so bedtime reminders and zones read naturally.

@@ -15,8 +15,8 @@ from typing import TextIO
 from bot.app import build_application
 from bot.config import Secret, Settings
 from bot.runner import polling
-from bot.sandbox.server import FakeBotApi
-from bot.sandbox.user import ChatMessage, SimUser, render_html_as_text
+from sandbox.server import FakeBotApi
+from sandbox.user import ChatMessage, SimUser, render_html_as_text
 
 BANNER = (
     "Offline playground: the real bot on a local Bot API server, nothing reaches Telegram. "
@@ -91,7 +91,7 @@ class ChatPrinter:
             self.out.write(note + "\n")
         for message_id in changed:
             message = self.chat.messages.get(message_id)
-            if message is not None and message.from_bot and not message.deleted:
+            if message is not None and message.from_bot:
                 render(message.view(), self.numbers, self.out)
         self.out.flush()
 

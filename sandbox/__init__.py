@@ -1,7 +1,8 @@
 """A local fake of the Telegram Bot API plus simulated users, for tests and the playground."""
 
+from bot.telegram_html import HtmlParseError, parse_html, render_html_as_text
+
 from .faults import FaultInjector, FaultKind
-from .html import HtmlParseError, parse_html, render_html_as_text
 from .server import DEFAULT_TOKEN, ApiError, FakeBotApi, Stats
 from .store import Button, CallbackAnswer, ChatMessage
 from .user import ButtonNotFoundError, SimUser

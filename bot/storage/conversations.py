@@ -1,0 +1,69 @@
+"""Where each person is in a guided flow, and what they said helped."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.storage.database import Database
+from bot.storage.records import ConversationState
+
+
+class ConversationQueries(Database):
+    async def get_state(self, user_id: int) -> ConversationState | None:
+        rows = await self._fetch(
+            "SELECT user_id, flow, step, message_id, started_utc, updated_utc, data"
+            " FROM conversation_state WHERE user_id = ?",
+            (user_id,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return ConversationState(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))
+
+    async def save_state(
+        self,
+        user_id: int,
+        flow: str,
+        step: str,
+        message_id: int | None,
+        now: int,
+        data: dict[str, Any] | None = None,
+        *,
+        new: bool = False,
+    ) -> None:
+        """Upsert the user's flow position; `new=True` restarts the flow's clock."""
+
+        await self._write(
+            "INSERT INTO conversation_state"
+            " (user_id, flow, step, message_id, started_utc, updated_utc, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow,"
+            " step = excluded.step, message_id = excluded.message_id,"
+            " updated_utc = excluded.updated_utc, data = excluded.data,"
+            " started_utc = CASE WHEN ? THEN excluded.started_utc ELSE started_utc END",
+            (user_id, flow, step, message_id, now, now, json.dumps(data or {}), new),
+        )
+
+    async def clear_state(self, user_id: int) -> None:
+        await self._write("DELETE FROM conversation_state WHERE user_id = ?", (user_id,))
+
+    # --- feedback -----------------------------------------------------------------------
+
+    async def add_feedback(
+        self, user_id: int, flow: str, method: str, outcome: str, now: int
+    ) -> None:
+        await self._write(
+            "INSERT INTO feedback_events (user_id, flow, method, outcome, created_utc)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (user_id, flow, method, outcome, now),
+        )
+
+    async def helpful_methods(self, user_id: int) -> list[str]:
+        """Methods this user said helped, most recent first, each once."""
+        rows = await self._fetch(
+            "SELECT method, MAX(created_utc) AS last FROM feedback_events"
+            " WHERE user_id = ? AND outcome = 'helped' GROUP BY method ORDER BY last DESC",
+            (user_id,),
+        )
+        return [r[0] for r in rows]

@@ -1,0 +1,90 @@
+"""The rows the bot reads back, as plain frozen dataclasses.
+
+Pure modules (reminder_views.py, schedule.py...) import these without pulling in aiosqlite or any
+SQL. Times are integer Unix seconds (UTC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: int
+    chat_id: int
+    language: str
+    time_zone: str | None
+    first_seen_utc: int
+    last_seen_utc: int
+    blocked_utc: int | None
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    user_id: int
+    flow: str
+    step: str
+    message_id: int | None
+    started_utc: int
+    updated_utc: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reminder:
+    id: int
+    user_id: int
+    kind: str
+    local_time: str
+    weekdays: int
+    lead_minutes: int
+    once_date: str | None
+    enabled: bool
+    next_fire_utc: int | None
+    disabled_reason: str | None
+
+    @property
+    def finished(self) -> bool:
+        """A one-off that has fired (or was skipped): on, but never again."""
+        return self.kind == "swim_once" and self.enabled and self.next_fire_utc is None
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A reminder whose next_fire_utc has come, with what is needed to plan the next one."""
+
+    id: int
+    user_id: int
+    chat_id: int
+    kind: str
+    local_time: str
+    weekdays: int
+    lead_minutes: int
+    once_date: str | None
+    next_fire_utc: int
+    time_zone: str | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The sweep's decision for one due reminder."""
+
+    reminder_id: int
+    fire_utc: int  # the next_fire_utc that was due (guards against a concurrent claim)
+    send: bool  # False: too late (past the grace window), skip this occurrence
+    next_fire_utc: int | None  # None: never again (a one-off swim)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    reminder_id: int
+    user_id: int
+    chat_id: int
+    fire_utc: int
+    attempts: int  # including the one about to be made
+    kind: str
+    local_time: str
+    language: str

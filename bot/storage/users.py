@@ -1,0 +1,62 @@
+"""Who has written to the bot: their row, their time zone, a 403, and forgetting them."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from bot.storage.database import Database
+from bot.storage.records import User
+
+
+class UserQueries(Database):
+    async def touch_user(self, user_id: int, chat_id: int, language: str, now: int) -> None:
+        """Record that a user wrote: first time creates them, later times move last_seen."""
+
+        await self._write(
+            "INSERT INTO users (user_id, chat_id, language, first_seen_utc, last_seen_utc)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id,"
+            " last_seen_utc = excluded.last_seen_utc",
+            (user_id, chat_id, language, now, now),
+        )
+
+    async def get_user(self, user_id: int) -> User | None:
+        rows = await self._fetch(
+            "SELECT user_id, chat_id, language, time_zone, first_seen_utc, last_seen_utc,"
+            " blocked_utc FROM users WHERE user_id = ?",
+            (user_id,),
+        )
+        return User(*rows[0]) if rows else None
+
+    async def set_time_zone(self, user_id: int, time_zone: str) -> None:
+        await self._write("UPDATE users SET time_zone = ? WHERE user_id = ?", (time_zone, user_id))
+
+    async def forget_user(self, user_id: int) -> None:
+        """Delete every row about the user (child tables follow by ON DELETE CASCADE), and
+        leave no copy behind: secure_delete (set at open) zeroes the freed bytes, and a
+        checkpoint moves the change into the main file and empties the -wal file, which
+        still held the old pages."""
+
+        await self._write("DELETE FROM users WHERE user_id = ?", (user_id,))
+        await self.checkpoint()
+
+    async def mark_blocked(self, user_id: int, now: int) -> None:
+        """Telegram said 403: pause the user's reminders and remember why."""
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.execute("UPDATE users SET blocked_utc = ? WHERE user_id = ?", (now, user_id))
+            await db.execute(
+                "UPDATE reminders SET enabled = 0, next_fire_utc = NULL,"
+                " disabled_reason = 'blocked', updated_utc = ? WHERE user_id = ? AND enabled = 1",
+                (now, user_id),
+            )
+            await db.execute(
+                "UPDATE reminder_deliveries SET status = 'failed', error = 'blocked'"
+                " WHERE user_id = ? AND status = 'pending'",
+                (user_id,),
+            )
+
+        await self._run(work)
+
+    async def clear_blocked(self, user_id: int) -> None:
+        await self._write("UPDATE users SET blocked_utc = NULL WHERE user_id = ?", (user_id,))
