@@ -130,19 +130,32 @@ class Analyzer:
         return out
 
     @staticmethod
-    def segment(run: str, vocabulary: frozenset[str], longest: int) -> list[str]:
+    def segment(
+        run: str, vocabulary: frozenset[str], sizes: Mapping[str, tuple[int, ...]]
+    ) -> list[str]:
         """A run of Han characters as words of `vocabulary`, longest first from the left
-        (forward maximum matching); a character no word covers stands alone."""
+        (forward maximum matching); a character no word covers stands alone. `sizes`: for each
+        first character, the lengths of the words that start with it, longest first."""
         out: list[str] = []
-        i = 0
-        while i < len(run):
-            for size in range(min(longest, len(run) - i), 0, -1):
-                piece = run[i : i + size]
-                if size == 1 or piece in vocabulary:
-                    out.append(piece)
-                    i += size
+        i, end = 0, len(run)
+        while i < end:
+            step = 1
+            for size in sizes.get(run[i], ()):
+                if size <= end - i and run[i : i + size] in vocabulary:
+                    step = size
                     break
+            out.append(run[i : i + step])
+            i += step
         return out
+
+    @staticmethod
+    def segment_sizes(vocabulary: Iterable[str]) -> dict[str, tuple[int, ...]]:
+        """For `segment`: each first character's word lengths, longest first."""
+        sizes: dict[str, set[int]] = {}
+        for word in vocabulary:
+            if len(word) > 1:
+                sizes.setdefault(word[0], set()).add(len(word))
+        return {first: tuple(sorted(found, reverse=True)) for first, found in sizes.items()}
 
     def is_pair(self, word: str) -> bool:
         """A pair of neighbouring characters `split` added (Chinese, "ngrams")."""

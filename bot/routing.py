@@ -124,6 +124,8 @@ class Router:
         `cues` are question words ("why", "prevent") that favour a family of intents."""
         self._analyzer = analyzer or Analyzer("en")
         self._short_stem = warnings.short_stem
+        # A Chinese character says about what a short word does: fewer of them are matched.
+        self._match_chars = MATCH_CHARS // 3 if self._analyzer.unspaced else MATCH_CHARS
         # A small or generic word whose stem is also the stem of a topic's word ("remind" and
         # "reminders"): the small word keeps a stem of its own, so it stays small.
         small = {w for x in (*stop_words, *generic_words) for w in self._analyzer.words(x)}
@@ -348,7 +350,7 @@ class Router:
 
     def scores(self, text: str) -> list[tuple[str, int]]:
         """Every intent that matched at all, with its combined score, best first."""
-        return self._scores(self._query_words(text[:MATCH_CHARS]))
+        return self._scores(self._query_words(text[: self._match_chars]))
 
     def _scores(self, words: list[str]) -> list[tuple[str, int]]:
         query = " ".join(words)
@@ -407,7 +409,7 @@ class Router:
         return None
 
     def route(self, text: str) -> Route:
-        words = self._query_words(text[:MATCH_CHARS])
+        words = self._query_words(text[: self._match_chars])
         ranked = self._scores(words)
         warnings = self.detector.detect(text)
         if warnings:

@@ -309,7 +309,7 @@ class WarningDetector:
             for entry in entries
             for w in entry.split()
         )  # fmt: skip
-        self._longest = max((len(w) for w in self._segments), default=1)
+        self._segment_sizes = Analyzer.segment_sizes(self._segments)
         edge = "" if self._analyzer.unspaced else r"\b"  # Chinese has no word boundaries
         # In Chinese, other spellings (traditional characters) are read inside words too.
         self._rewrites = dict(spec.rewrites)
@@ -420,7 +420,7 @@ class WarningDetector:
         out: list[str] = []
         for part in self._analyzer.split(token, ngrams=False, runs=True):
             if _HAN_RUN.fullmatch(part):
-                out += self._analyzer.segment(part, self._segments, self._longest)
+                out += self._analyzer.segment(part, self._segments, self._segment_sizes)
             else:
                 out.append(part)
         return out
@@ -699,15 +699,16 @@ class WarningDetector:
         """Every sign the message mentions, most urgent first (empty: none). The first
         FULL_CHARS characters are read in full; in the rest of a long message each word still
         counts, without phrases or negation (over-warning is the safe side)."""
-        lowered = self._analyzer.fold(text[:FULL_CHARS])
+        full = FULL_CHARS // 3 if self._analyzer.unspaced else FULL_CHARS  # a character ~ a word
+        lowered = self._analyzer.fold(text[:full])
         lowered = self._rewritten(lowered)  # "can not" -> "cannot", whole words only
         present = self.concepts(lowered)
         if self._mentions_medicine(present):  # "I take it many years": the medicine's years
             present.discard(LONG_PERIOD)
-        if len(text) > FULL_CHARS:
-            rest = self._analyzer.fold(text[FULL_CHARS:]).split()
+        if len(text) > full:
+            rest = self._analyzer.fold(text[full:]).split()
             if self._analyzer.unspaced:
-                tail = {w for t in rest for w in self._segment(t.strip(_STRIP))}
+                tail = {w for t in set(rest) for w in self._segment(t.strip(_STRIP))}
             else:
                 tail = {t.strip(_STRIP) for t in rest}
             for word in tail:
