@@ -11,9 +11,11 @@ import pytest
 
 from bot.app import BotApp
 from bot.content import Content
+from bot.runner import polling
 from bot.services import Services
 from sandbox.server import FakeBotApi
 from sandbox.user import SimUser
+from tests.conftest import AppFactory
 
 # A Telegram language_code of each language's people.
 CODES = {"zh": "zh-hans", "ru": "ru", "es": "es-419"}
@@ -143,3 +145,18 @@ async def test_command_menu_is_set_for_each_language(
         assert [c.description for c in commands] == list(locale.content.commands.values())
     default = await running_bot.bot.get_my_commands()
     assert "language" in [c.command for c in default]
+
+
+async def test_a_chosen_language_survives_a_restart(
+    api: FakeBotApi, make_app: AppFactory, services: Services
+) -> None:
+    user = api.user(user_id=5003, first_name="Kim", language_code="en")
+    ru = services.locales["ru"].content
+    async with polling(make_app()):
+        await user.command("/language ru")
+    # A new process: nothing of the choice is left in memory, only in the database.
+    services.chosen_languages.clear()
+    services.session_languages.clear()
+    async with polling(make_app()):
+        [menu] = await user.command("/menu")
+        assert ru.button("cramp_now") in menu.labels
