@@ -1,5 +1,5 @@
-"""Benchmarks: `python -m bench routing | reminders | throughput | stop`. Last line: one JSON
-object."""
+"""Benchmarks: `python -m bench routing | reminders | throughput | stop | diary`. Last line: one
+JSON object."""
 
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     splitter = sub.add_parser("split", help="split a language's labelled messages into halves")
     splitter.add_argument("source")
     splitter.add_argument("lang")
+    diary = sub.add_parser("diary", help="diary chart, loop stalls, /diary end to end, export")
+    diary.add_argument("--entries", type=int, default=1000)
+    diary.add_argument("--renders", type=int, default=100)
+    diary.add_argument("--rounds", type=int, default=50)
     args = parser.parse_args(argv)
     if args.name == "cjk":
         from bench.cjk import run as run_cjk
@@ -59,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.stop import run as run_stop
 
         run_stop(args.users, args.rate, args.runs)
+    elif args.name == "diary":
+        from bench.diary import run as run_diary
+
+        run_diary(args.entries, args.renders, args.rounds)
     elif args.name == "throughput":
         from bench import throughput as bench_throughput
 

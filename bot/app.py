@@ -25,10 +25,12 @@ from telegram.ext import (
 )
 
 from bot import reminder_views, schedule, views
-from bot.callbacks import Kind
+from bot.callbacks import Callback, Kind
 from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Settings
+from bot.diary.weekly import WeeklyNotes
 from bot.handlers.core import CoreHandlers, IntentAction
+from bot.handlers.diary import DiaryHandlers
 from bot.handlers.flows import FlowHandlers
 from bot.handlers.language import LanguageHandlers
 from bot.handlers.reminders import ReminderHandlers
@@ -68,6 +70,7 @@ def _wire(
     flows: FlowHandlers,
     reminders: ReminderHandlers,
     language: LanguageHandlers,
+    diary: DiaryHandlers,
 ) -> None:
     """Which intents, deep links and buttons lead where, and where the flows end."""
 
@@ -98,6 +101,7 @@ def _wire(
     core.text_interceptors.append(reminders.on_text)
     core.after_start.append(reminders.offer_resume)
     core.on_forget.append(flows.stop_timer)
+    _wire_diary(core, flows, reminders, diary)
 
     async def hand_off(
         update: Update, context: Context, action: str, message_id: int | None
@@ -111,6 +115,30 @@ def _wire(
             await core.show_in_place(update, context, views.main_menu(content))
 
     flows.hand_off = hand_off
+
+
+def _wire_diary(
+    core: CoreHandlers, flows: FlowHandlers, reminders: ReminderHandlers, diary: DiaryHandlers
+) -> None:
+    """The diary hears of relief flows that end, of past cramps told in words, and of Done on
+    a bedtime stretch reminder; it owns the "d" buttons and its typed medicines."""
+    core.button_actions[Kind.DIARY] = diary.press
+    core.text_interceptors.append(diary.on_text)
+    core.after_warning.append(diary.on_text)
+    core.route_hooks.append(diary.on_route)
+    flows.on_end = diary.flow_ended
+
+    async def reminder_press(update: Update, context: Context, parsed: Callback) -> None:
+        await reminders.press(update, context, parsed)
+        # Done on a bedtime reminder ("r:done:<reminder id>") marks tonight's stretch.
+        reminder_id = parsed.int_arg(1)
+        if parsed.arg(0) == "done" and reminder_id is not None and update.effective_user:
+            reminder = await reminders.services.storage.get_reminder(reminder_id)
+            mine = reminder is not None and reminder.user_id == update.effective_user.id
+            if mine and reminder is not None and reminder.kind == "bedtime":
+                await diary.stretch_done(reminder.user_id)
+
+    core.button_actions[Kind.REMINDERS] = reminder_press
 
 
 def _render_delivery(services: Services) -> Render:
@@ -135,7 +163,8 @@ def build_application(
     flows = FlowHandlers(services)
     reminders = ReminderHandlers(services)
     language = LanguageHandlers(services)
-    _wire(services, core, flows, reminders, language)
+    diary = DiaryHandlers(services)
+    _wire(services, core, flows, reminders, language, diary)
     client = BotApiClient(settings.api_base_url, settings.token.get())
 
     async def sweep(context: Context) -> None:
@@ -154,6 +183,8 @@ def build_application(
             return
         if services.scheduler is not None:
             services.scheduler.start_tick()
+        if services.weekly is not None:
+            services.weekly.start_tick()
 
     async def post_init(app: BotApp) -> None:
         # Builds the time-zone index once, and checks its alias file.
@@ -173,6 +204,11 @@ def build_application(
             storage, outbox, grace_seconds=settings.reminder_grace_minutes * 60,
             clock_now=services.clock,
         )  # fmt: skip
+        services.weekly = WeeklyNotes(
+            storage, client, diary.weekly_screen, clock=services.clock,
+            grace_seconds=settings.reminder_grace_minutes * 60,
+        )  # fmt: skip
+        await storage.abandon_weekly_in_flight()
         if app.job_queue is not None:
             interval = settings.reminder_sweep_seconds
             app.job_queue.run_repeating(sweep, interval=interval, first=interval, name="sweep")
@@ -188,11 +224,14 @@ def build_application(
     async def post_stop(app: BotApp) -> None:
         if services.scheduler is not None:
             await services.scheduler.stop()
+        if services.weekly is not None:
+            await services.weekly.stop()
         await flows.stop_all()
         await client.close()
 
     async def post_shutdown(app: BotApp) -> None:
         services.scheduler = None
+        services.weekly = None
         storage, services._storage = services._storage, None
         if storage is not None:
             await storage.close()
@@ -238,6 +277,7 @@ def build_application(
     commands = {
         "start": core.start,
         "cramp": flows.cramp,
+        "diary": diary.command,
         "reminders": reminders.command,
         "help": core.help,
         "menu": core.menu,

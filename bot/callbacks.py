@@ -29,6 +29,7 @@ class Kind(StrEnum):
     FLOW = "f"  # flow: flow id, step id, action [, extra]
     REMINDERS = "r"  # reminders: action [, args]
     LANGUAGE = "lg"  # language: [language code [, "keep" after an offer]]; none: the chooser
+    DIARY = "d"  # diary: action [, args] (a draft entry takes five)
 
 
 class Answer(StrEnum):
@@ -52,6 +53,7 @@ KINDS: dict[str, tuple[int, int]] = {
     Kind.FLOW: (2, 4),
     Kind.REMINDERS: (1, 4),
     Kind.LANGUAGE: (0, 2),
+    Kind.DIARY: (1, 6),
 }
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.diary.parse import PastWords
 from bot.intents import INTENTS, ROUTABLE_INTENTS
 from bot.routing_cues import Cue
 from bot.telegram_html import MAX_TEXT, html_error, visible_length
@@ -93,6 +94,20 @@ class ReminderTexts:
     texts: Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class DiaryTexts:
+    """diary.toml: the cramp diary's screens, names, chart and PDF labels, and the words that
+    read a past cramp (bot/diary/parse.py)."""
+
+    texts: Mapping[str, str]
+    buttons: Mapping[str, str]
+    names: Mapping[str, str]
+    chart: Mapping[str, str]
+    pdf_columns: tuple[str, ...]
+    csv_columns: tuple[str, ...]
+    words: PastWords
+
+
 REMINDER_KINDS = ("bedtime", "preswim")
 REMINDER_TOASTS = ("paused", "resumed", "deleted", "done_ack", "snoozed", "stale", "no_days")
 
@@ -125,6 +140,7 @@ class Content:
     cues: tuple[Cue, ...] = ()
     flows: FlowTexts | None = None
     reminders: ReminderTexts | None = None
+    diary: DiaryTexts | None = None
 
     def text(self, key: str, **values: object) -> str:
         return self.texts[key].format(**values)
@@ -338,6 +354,75 @@ def _load_reminders(path: Path) -> ReminderTexts:
     return ReminderTexts(
         MappingProxyType(messages), MappingProxyType(buttons), tuple(names), MappingProxyType(texts)
     )
+
+
+DIARY_TABLES = ("parts", "places", "sides", "muscles")
+DIARY_LISTS = ("cramp", "last_night", "yesterday", "today", "ago", "day_units", "hour_units",
+               "minute_units", "am", "pm", "around", "now", "severe")  # fmt: skip
+PDF_COLUMNS = 8
+CSV_COLUMNS = 11
+
+
+def _words(path: Path, key: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(w, str) for w in value):
+        raise ContentError(path, key, "must be a non-empty list of words")
+    return tuple(w.lower() for w in value)
+
+
+def _columns(path: Path, key: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+        raise ContentError(path, key, "must be a list of column names")
+    return tuple(value)
+
+
+def _load_diary(path: Path) -> DiaryTexts:
+    data = _read_toml(path)
+    texts = {
+        k: _check_text(path, f"texts.{k}", v) for k, v in _str_table(path, data, "texts").items()
+    }
+    for key, text in texts.items():
+        if key.endswith("_toast") and (len(text) > 200 or "<" in text):
+            raise ContentError(path, f"texts.{key}", "a toast is plain text of <= 200 characters")
+    buttons = {
+        k: _check_label(path, f"buttons.{k}", v)
+        for k, v in _str_table(path, data, "buttons").items()
+    }
+    names = {
+        k: _check_label(path, f"names.{k}", v) for k, v in _str_table(path, data, "names").items()
+    }
+    chart_raw = _str_table(path, data, "chart")
+    pdf_columns = _columns(path, "chart.pdf_columns", chart_raw.pop("pdf_columns", None))
+    csv_columns = _columns(path, "chart.csv_columns", chart_raw.pop("csv_columns", None))
+    if len(pdf_columns) != PDF_COLUMNS or len(csv_columns) != CSV_COLUMNS:
+        raise ContentError(
+            path, "chart", f"needs {PDF_COLUMNS} pdf_columns, {CSV_COLUMNS} csv_columns"
+        )
+    chart = {k: _check_text(path, f"chart.{k}", v) for k, v in chart_raw.items()}
+    raw = data.get("words")
+    if not isinstance(raw, dict):
+        raise ContentError(path, "words", "table is missing")
+    lists = {key: _words(path, f"words.{key}", raw.get(key)) for key in DIARY_LISTS}
+    tables: dict[str, dict[str, tuple[str, ...]]] = {}
+    for key in DIARY_TABLES:
+        table = raw.get(key)
+        if not isinstance(table, dict):
+            raise ContentError(path, f"words.{key}", "table is missing")
+        tables[key] = {k: _words(path, f"words.{key}.{k}", v) for k, v in table.items()}
+    weekdays = raw.get("weekdays")
+    if not isinstance(weekdays, list) or len(weekdays) != 7:
+        raise ContentError(path, "words.weekdays", "needs seven lists of words, Monday first")
+    words = PastWords(
+        **lists,
+        weekdays=tuple(_words(path, "words.weekdays", w) for w in weekdays),
+        parts=MappingProxyType(tables["parts"]),
+        places=MappingProxyType(tables["places"]),
+        sides=MappingProxyType(tables["sides"]),
+        muscles=MappingProxyType(tables["muscles"]),
+    )
+    return DiaryTexts(
+        MappingProxyType(texts), MappingProxyType(buttons), MappingProxyType(names),
+        MappingProxyType(chart), pdf_columns, csv_columns, words,
+    )  # fmt: skip
 
 
 def _load_cues(path: Path, raw: object) -> tuple[Cue, ...]:
@@ -572,7 +657,12 @@ def load_content(root: Path, language: str = "en") -> Content:
         places=MappingProxyType({i: tuple(w.lower() for w in ws) for i, ws in places.items()}),
         flows=_load_flows(folder / "flows.toml"),
         reminders=_load_reminders(folder / "reminders.toml"),
+        diary=_load_diary(folder / "diary.toml"),
     )
+    short_names = content.diary.names if content.diary is not None else {}
+    for method in content.flows.methods if content.flows is not None else ():
+        if f"method_{method}" not in short_names:
+            raise ContentError(folder / "diary.toml", f"names.method_{method}", "is missing")
     for topic in topics.values():
         page = content.topic_page(topic)
         if visible_length(page) > MAX_TEXT:

@@ -21,6 +21,7 @@ from bot.spelling import dictionary_words
 from bot.storage import Storage
 
 if TYPE_CHECKING:
+    from bot.diary.weekly import WeeklyNotes
     from bot.reminders import ReminderScheduler
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,8 @@ class Services:
     _storage: Storage | None = field(default=None, repr=False)
     # The reminder sweep, running while the application runs (tests tick it by hand).
     scheduler: ReminderScheduler | None = field(default=None, repr=False)
+    # The diary's weekly notes, ticked by the same sweep job (tests tick it by hand).
+    weekly: WeeklyNotes | None = field(default=None, repr=False)
     # Set to stop the running bot (by a signal, or by `fail`); `fatal` says why it failed.
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     fatal: str | None = None

@@ -37,6 +37,10 @@ __all__ = ["DEFAULT_TOKEN", "ApiError", "FakeBotApi", "Stats"]
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN-sandbox"
 MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8\xff"
+_MAX_UPLOAD = {"photo": 10 * 1024 * 1024, "document": 50 * 1024 * 1024}
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_INLINE_BUTTONS = 100  # Telegram refuses a keyboard with more
 
@@ -67,6 +71,15 @@ _BAD_GATEWAY_HTML = (
     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
     "</body>\r\n</html>\r\n"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file the bot sent in a multipart request."""
+
+    filename: str
+    content_type: str
+    data: bytes
 
 
 class ApiError(Exception):
@@ -152,7 +165,10 @@ class FakeBotApi:
             "setmycommands": self._set_my_commands,
             "getmycommands": self._get_my_commands,
             "sendmessage": self._send_message,
+            "sendphoto": self._media_sender("photo"),
+            "senddocument": self._media_sender("document"),
             "editmessagetext": self._edit_message_text,
+            "editmessagereplymarkup": self._edit_message_reply_markup,  # the diary's switches
             "answercallbackquery": self._answer_callback_query,
         }
 
@@ -657,6 +673,57 @@ class FakeBotApi:
         chat.record_action(message.message_id)
         return self.message_json(chat, message)
 
+    def _media_sender(self, kind: str) -> _Method:
+        """sendPhoto / sendDocument with an uploaded file (multipart) and an optional HTML
+        caption, checked like Telegram: a caption of at most 1024 characters, a photo that is
+        an image, files within the size limits."""
+
+        async def send_media(params: Params) -> dict[str, Any]:
+            chat = self._chat_for_bot(params)
+            upload = params.get(kind)
+            if not isinstance(upload, Upload):  # the bot only ever uploads from memory
+                raise ApiError(400, f"Bad Request: there is no {kind} in the request")
+            if kind == "photo" and not upload.data.startswith((_PNG, _JPEG)):
+                raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+            if len(upload.data) > _MAX_UPLOAD[kind]:
+                raise ApiError(400, "Bad Request: file is too big")
+            if not upload.data:
+                raise ApiError(400, "Bad Request: file must be non-empty")
+            caption, entities = self._caption(params)
+            markup, buttons = self._markup(params)
+            file_id, unique_id = self.new_file_ids()
+            info: dict[str, Any] = {
+                "file_id": file_id, "file_unique_id": unique_id, "file_size": len(upload.data),
+            }  # fmt: skip
+            extra: dict[str, Any] = {}
+            if kind == "photo":
+                extra["photo"] = [{**info, "width": 800, "height": 400}]
+            else:
+                extra["document"] = {**info, "file_name": upload.filename or "file"}
+            if caption:
+                extra["caption"] = caption
+                if entities:
+                    extra["caption_entities"] = entities
+            message = StoredMessage(
+                message_id=chat.new_id(), from_bot=True, date=int(time.time()), text=caption,
+                entities=entities, reply_markup=markup, buttons=buttons, kind=kind,
+                extra=extra, file=upload.data, file_name=upload.filename or None,
+            )  # fmt: skip
+            chat.add(message)
+            chat.record_action(message.message_id)
+            return self.message_json(chat, message)
+
+        return send_media
+
+    def _caption(self, params: Params) -> tuple[str, list[dict[str, Any]] | None]:
+        raw = params.get("caption")
+        if not isinstance(raw, str) or not raw:
+            return "", None
+        text, entities = self._text({**params, "text": raw})
+        if len(text) > MAX_CAPTION_LENGTH:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        return text, entities
+
     async def _edit_message_text(self, params: Params) -> dict[str, Any]:
         chat = self._chat_for_bot(params)
         message = self._message_for_edit(chat, params)
@@ -672,6 +739,17 @@ class FakeBotApi:
         ):
             raise ApiError(400, _NOT_MODIFIED)
         message.text, message.entities = text, entities
+        message.reply_markup, message.buttons = markup, buttons
+        message.edit_date = int(time.time())
+        chat.record_action(message.message_id)
+        return self.message_json(chat, message)
+
+    async def _edit_message_reply_markup(self, params: Params) -> dict[str, Any]:
+        chat = self._chat_for_bot(params)
+        message = self._message_for_edit(chat, params)
+        markup, buttons = self._markup(params)
+        if _inline(markup) == _inline(message.reply_markup):
+            raise ApiError(400, _NOT_MODIFIED)
         message.reply_markup, message.buttons = markup, buttons
         message.edit_date = int(time.time())
         chat.record_action(message.message_id)
@@ -734,9 +812,12 @@ async def _read_params(request: web.Request) -> Params:
         return params
     form = await request.post()
     for key, value in form.items():
-        params[key] = (
-            value if isinstance(value, str) else f"<file {getattr(value, 'filename', '')}>"
-        )
+        if isinstance(value, str):
+            params[key] = value
+        elif isinstance(value, bytes | bytearray):
+            params[key] = Upload("", "application/octet-stream", bytes(value))
+        else:  # an uploaded file: keep its bytes (sendPhoto, sendDocument)
+            params[key] = Upload(value.filename or "", value.content_type, value.file.read())
     return params
 
 

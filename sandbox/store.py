@@ -71,6 +71,9 @@ class ChatMessage:
     buttons: list[list[Button]] = field(default_factory=list)
     edited: bool = False
     kind: str = "text"
+    # A photo's or document's bytes and file name, as the bot uploaded them.
+    file: bytes | None = None
+    file_name: str | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -125,6 +128,8 @@ class StoredMessage:
     kind: str = "text"
     # Non-text payload (sticker, photo, ...) merged into the Message JSON as is.
     extra: dict[str, Any] = field(default_factory=dict)
+    file: bytes | None = None  # what the bot uploaded (sendPhoto, sendDocument)
+    file_name: str | None = None
 
     def view(self) -> ChatMessage:
         return ChatMessage(
@@ -134,6 +139,8 @@ class StoredMessage:
             buttons=[list(row) for row in self.buttons],
             edited=self.edit_date is not None,
             kind=self.kind,
+            file=self.file,
+            file_name=self.file_name,
         )
 
 

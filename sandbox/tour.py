@@ -158,6 +158,17 @@ JOURNEYS: list[tuple[str, list[Step]]] = [
             _command("/language en"),
         ],
     ),
+    (
+        "The cramp diary",
+        [
+            _send("cramp in my left calf last night around 3"),
+            _press("✅ Yes, keep a diary"),
+            _command("/diary"),
+            _press("📄 Share with your doctor"),
+            _command("/diary off"),
+            _press("Keep the entries"),
+        ],
+    ),
     ("About and your data", [_command("/about"), _command("/forget"), _press("No, keep it")]),
 ]
 
@@ -168,6 +179,8 @@ def _render(messages: list[ChatMessage]) -> list[str]:
         lines.append("**Bot (edits its message):**" if message.edited else "**Bot:**")
         lines.append("")
         lines.append("```")
+        if message.kind != "text":  # a picture or a file: its kind and name, then its caption
+            lines.append(f"[{message.kind}{': ' + message.file_name if message.file_name else ''}]")
         lines += message.text.rstrip().splitlines() or [""]
         for row in message.buttons:
             lines.append("   ".join(f"[{b.text}]" for b in row))

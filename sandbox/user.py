@@ -282,6 +282,21 @@ class SimUser:
         """Recent bot API calls on this chat that Telegram would have rejected."""
         return list(self._chat.failures)
 
+    async def wait_for(
+        self,
+        condition: Callable[[list[ChatMessage]], bool],
+        *,
+        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - a deadline, not I/O
+    ) -> list[ChatMessage]:
+        """Wait until `condition(chat)` holds (something slow to make, like a file, has
+        arrived) and return the chat; waits on the chat's signal, never a sleep."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition(self.chat):
+            if not await self._chat.action_signal.wait(deadline - loop.time()):
+                raise TimeoutError(f"{self.first_name} waited {timeout:g}s in vain")
+        return self.chat
+
     def transcript(self) -> str:
         lines: list[str] = []
         for message in self.chat:

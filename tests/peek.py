@@ -11,7 +11,8 @@ from typing import Any
 from bot.storage import Storage
 
 _USER_TABLES = ("users", "conversation_state", "reminders", "reminder_deliveries",
-                "feedback_events")  # fmt: skip
+                "feedback_events", "diary_settings", "diary_entries", "diary_stretches",
+                "diary_weekly_notes")  # fmt: skip
 
 
 async def pragma(storage: Storage, name: str) -> Any:
@@ -54,3 +55,9 @@ async def integrity_check(storage: Storage) -> str:
 async def execute(storage: Storage, sql: str, params: tuple[Any, ...] = ()) -> None:
     """Change a row behind the bot's back (a test of what the bot does about it)."""
     await storage._write(sql, params)
+
+
+async def weekly_note_counts(storage: Storage) -> dict[str, int]:
+    """The diary's weekly notes by status."""
+    rows = await storage._fetch("SELECT status, COUNT(*) FROM diary_weekly_notes GROUP BY status")
+    return {str(r[0]): int(r[1]) for r in rows}

@@ -35,10 +35,12 @@ async def test_bed_flow_end_to_end(user: SimUser, services: Services) -> None:
     assert "rub" in massage.text.lower()
     [eased] = await user.press(EASED)
     assert "What helped" in eased.text or "what helped" in eased.text.lower()
-    [done] = await user.press("Rubbing the calf")
+    # The flow's message says thanks; the first end of a flow also asks about the diary.
+    done, diary = await user.press("Rubbing the calf")
     assert "next time" in done.text.lower()
+    assert "cramp diary" in diary.text
     assert await services.storage.helpful_methods(user.user_id) == ["massage"]
-    assert len([m for m in user.chat if m.from_bot]) == 1
+    assert len([m for m in user.chat if m.from_bot]) == 2
     assert user.failures == []
 
 
@@ -46,7 +48,7 @@ async def test_swim_flow_end_to_end(user: SimUser) -> None:
     [swim] = await user.send("got a cramp in the pool")
     assert "phone" in swim.text.lower()
     assert "float" in swim.text.lower()
-    [after] = await user.press("🚶 I'm out of the water")
+    after, _diary = await user.press("🚶 I'm out of the water")
     assert "swim" in after.text.lower()
     assert "⏰ Pre-swim reminder" in after.labels
     [bed] = await user.press("😣 Still cramping")

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -408,3 +408,34 @@ def test_fault_rate_is_seeded_and_spares_get_updates() -> None:
     fault = first.pick("getupdates", None)
     assert fault is not None
     assert fault.kind == "502"
+
+
+async def test_photos_and_documents_from_memory(app: App, alex: SimUser) -> None:
+    await alex.send("hello")
+    bot, chat_id = app.bot, alex.user_id
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+    sent = await bot.send_photo(
+        chat_id, InputFile(png, filename="c.png"), caption="<b>Chart</b>", parse_mode=ParseMode.HTML
+    )
+    assert sent.photo
+    assert sent.caption == "Chart"
+    await bot.send_document(chat_id, InputFile(b"a,b\r\n1,2\r\n", filename="t.csv"))
+    photo, document = alex.chat[-2:]
+    assert (photo.kind, photo.file, photo.text) == ("photo", png, "Chart")
+    assert (document.kind, document.file_name, document.file) == (
+        "document",
+        "t.csv",
+        b"a,b\r\n1,2\r\n",
+    )
+    with pytest.raises(BadRequest, match="Image_process_failed"):
+        await bot.send_photo(chat_id, InputFile(b"not an image", filename="x.png"))
+    with pytest.raises(BadRequest, match="Message caption is too long"):
+        await bot.send_document(chat_id, InputFile(b"x", filename="x"), caption="x" * 1025)
+    with pytest.raises(BadRequest, match="There is no text in the message to edit"):
+        await bot.edit_message_text("x", chat_id=chat_id, message_id=photo.message_id)
+    # Only the buttons of a message change: editMessageReplyMarkup.
+    changed = await bot.edit_message_reply_markup(
+        chat_id=chat_id, message_id=photo.message_id, reply_markup=keyboard(("A", "a"))
+    )
+    assert not isinstance(changed, bool)
+    assert alex.chat[-2].labels == ["A"]

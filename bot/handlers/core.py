@@ -36,6 +36,8 @@ IntentAction = Callable[[Update, Context], Awaitable[None]]
 ButtonAction = Callable[[Update, Context, Callback], Awaitable[None]]
 # Gets typed text first while a step waits for it (a time, a city); True: it was handled.
 TextInterceptor = Callable[[Update, Context, ConversationState], Awaitable[bool]]
+# Sees routed text (no warning sign) before the intent's answer; True: it answered.
+RouteHook = Callable[[Update, Context, Route], Awaitable[bool]]
 
 
 class CoreHandlers(HandlerBase):
@@ -47,6 +49,10 @@ class CoreHandlers(HandlerBase):
         # /start <payload> deep links -> intent, so a shared link opens a flow.
         self.deep_links: dict[str, str] = {}
         self.text_interceptors: list[TextInterceptor] = []
+        self.route_hooks: list[RouteHook] = []
+        # Get typed text the person was asked for even when it holds a warning sign, after
+        # the warning is shown (the diary's medicines: "statin since October" is kept).
+        self.after_warning: list[TextInterceptor] = []
         self.after_start: list[IntentAction] = []
         self.on_forget: list[Callable[[int], None]] = [self._touched_forget]
         # Which language a message is written in, and the "Keep <language>?" offer (wired by
@@ -174,12 +180,20 @@ class CoreHandlers(HandlerBase):
         if route.warnings:
             # A warning sign comes first, before any relief steps or set-up in progress.
             await self.show_warning(update, context, route)
+            waiting = await self.services.storage.get_state(user_id) if self.after_warning else None
+            if waiting is not None:
+                for keep in self.after_warning:
+                    if await keep(update, context, waiting):
+                        break
             return
         state = await self.services.storage.get_state(user_id)
         if state is not None:
             for intercept in self.text_interceptors:
                 if await intercept(update, context, state):
                     return
+        for hook in self.route_hooks:
+            if await hook(update, context, route):
+                return
         await self.show_intent(update, context, route.intent, [i for i, _ in route.alternatives])
 
     async def show_warning(self, update: Update, context: Context, route: Route) -> None:

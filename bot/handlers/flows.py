@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -18,15 +19,57 @@ from telegram.ext import ContextTypes, ExtBot
 
 from bot import views
 from bot.callbacks import Callback
-from bot.flows import NEW, STARTS_FLOW, FlowError, FlowState
+from bot.flows import DONE, HELPED, NEW, STARTS_FLOW, FlowError, FlowState, Outcome
 from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit, edit_or_send
 from bot.services import Locale, Services
+from bot.storage import ConversationState
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 HandOff = Callable[[Update, Context, str, int | None], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class FlowEnd:
+    """A relief flow reached an end (eased, what helped, severe, out of the water, every
+    method tried): what the diary may note about that cramp."""
+
+    flow: str
+    started_utc: int
+    eased_utc: int | None  # when "It eased" was tapped
+    tried: tuple[str, ...]
+    helped: str | None
+    severe: bool
+    calm: bool  # eased and answered, or out of the water: the moment for a question
+
+
+OnEnd = Callable[[Update, Context, FlowEnd], Awaitable[None]]
+
+
+def flow_end(
+    stored: ConversationState, state: FlowState, button: str, outcome: Outcome, now: int
+) -> FlowEnd | None:
+    """The end a press reached, if any (pure)."""
+    new = outcome.state
+    if new is None:
+        return None
+    base = FlowEnd(new.flow, stored.started_utc, None, new.tried, None, False, False)
+    if button == "eased":
+        return replace(base, eased_utc=now)
+    if button in (HELPED, "not_sure") and new.step == DONE:
+        # The saved step was "eased": it was saved when "It eased" was tapped.
+        return replace(base, eased_utc=stored.updated_utc, helped=new.helped, calm=True)
+    if button == "severe":
+        return replace(base, severe=True)
+    if button == "out":
+        return replace(base, calm=True)
+    if new.step == "exhausted" and state.step != "exhausted":
+        return base
+    return None
+
+
 # The countdown edits the message this often (seconds).
 TICK = 10
 # At shutdown, how long a countdown may take to leave its message still (seconds).
@@ -40,6 +83,8 @@ class FlowHandlers(HandlerBase):
         self._stopping = False
         # Set by the app: where "menu" and the reminder offers lead.
         self.hand_off: HandOff | None = None
+        # Set by the app: told when a flow reaches an end (the diary).
+        self.on_end: OnEnd | None = None
 
     # --- entry points -------------------------------------------------------------------
 
@@ -123,6 +168,9 @@ class FlowHandlers(HandlerBase):
             context.bot, user_id, chat_id, message_id, locale, outcome.state,
             new=button in STARTS_FLOW,
         )  # fmt: skip
+        end = flow_end(stored, state, button, outcome, now)
+        if end is not None and self.on_end is not None:
+            await self.on_end(update, context, end)
 
     async def _stale(
         self, update: Update, context: Context, locale: Locale, flow: str, *, answered: bool = False

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
@@ -128,3 +128,45 @@ async def answer_callback(
         log.info("callback answer refused: %s", exc.message)
     except (TimedOut, NetworkError) as exc:
         log.info("callback answer failed: %s", type(exc).__name__)
+
+
+async def send_photo(bot: ExtBot[None], chat_id: int, png: bytes, caption: str) -> Message:
+    """A picture from memory, with an HTML caption; at most once, like `send`."""
+    return await with_retries(
+        lambda: bot.send_photo(
+            chat_id, InputFile(png, filename="chart.png"), caption=caption,
+            parse_mode=ParseMode.HTML,
+        ),
+        repeatable=False,
+    )  # fmt: skip
+
+
+async def send_document(
+    bot: ExtBot[None], chat_id: int, data: bytes, filename: str, caption: str
+) -> Message:
+    """A file from memory, with an HTML caption; at most once, like `send`."""
+    return await with_retries(
+        lambda: bot.send_document(
+            chat_id, InputFile(data, filename=filename), caption=caption,
+            parse_mode=ParseMode.HTML,
+        ),
+        repeatable=False,
+    )  # fmt: skip
+
+
+async def edit_markup(
+    bot: ExtBot[None], chat_id: int, message_id: int, rows: tuple[tuple[Button, ...], ...]
+) -> bool:
+    """Change only a message's buttons; "not modified" counts as success."""
+    try:
+        await with_retries(
+            lambda: bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=_keyboard(rows)
+            )
+        )
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return True
+        log.info("edit failed (%s)", exc.message)
+        return False
+    return True

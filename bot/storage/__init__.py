@@ -3,8 +3,8 @@
 - migrations.py: the schema, as numbered migrations with why each exists;
 - records.py: the dataclasses the bot reads back (pure code imports only these);
 - database.py: the connection, its settings, and how a query runs;
-- users.py, conversations.py, reminders.py, outbox.py, stats.py: the queries, by what they
-  serve; store.py: `Storage`, all of them on one connection.
+- users.py, conversations.py, reminders.py, outbox.py, stats.py, diary.py: the queries, by
+  what they serve; store.py: `Storage`, all of them on one connection.
 
 `from bot.storage import X` works for each name below. The names load on first use, so
 `from bot.storage.records import Reminder` (pure code) loads neither aiosqlite nor any query.
@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.storage.database import StorageError
     from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
-    from bot.storage.records import Claim, ConversationState, Delivery, DueReminder, Reminder, User
+    from bot.storage.records import (
+        Claim,
+        ConversationState,
+        Delivery,
+        DiarySettings,
+        DueReminder,
+        NewEntry,
+        Reminder,
+        User,
+        WeeklyDue,
+    )
     from bot.storage.store import Storage
 
 _HOME = {
@@ -27,7 +37,18 @@ _HOME = {
     "LATEST_VERSION": "migrations",
     "MIGRATIONS": "migrations",
     **dict.fromkeys(
-        ("Claim", "ConversationState", "Delivery", "DueReminder", "Reminder", "User"), "records"
+        (
+            "Claim",
+            "ConversationState",
+            "Delivery",
+            "DiarySettings",
+            "DueReminder",
+            "NewEntry",
+            "Reminder",
+            "User",
+            "WeeklyDue",
+        ),
+        "records",
     ),
 }
 
@@ -45,9 +66,12 @@ __all__ = [
     "Claim",
     "ConversationState",
     "Delivery",
+    "DiarySettings",
     "DueReminder",
+    "NewEntry",
     "Reminder",
     "Storage",
     "StorageError",
     "User",
+    "WeeklyDue",
 ]

@@ -116,11 +116,65 @@ MIGRATIONS: tuple[Migration, ...] = (
             WHERE snooze_of IS NOT NULL;
         """,
     ),
+    # Why: the cramp diary (bot/diary/). Its rows exist only after the person says Yes, and
+    # all of them follow the user row on /forget (ON DELETE CASCADE).
+    (
+        7,
+        "diary: consent, entries, bedtime stretches, weekly notes (rows exist only after Yes)",
+        """
+        CREATE TABLE diary_settings (
+            user_id         INTEGER PRIMARY KEY REFERENCES users(user_id) ON DELETE CASCADE,
+            status          TEXT    NOT NULL CHECK (status IN ('asked', 'on', 'off', 'no')),
+            since_utc       INTEGER NOT NULL,
+            updated_utc     INTEGER NOT NULL,
+            medicines       TEXT    NOT NULL DEFAULT '',
+            weekly_next_utc INTEGER
+        );
+        CREATE INDEX diary_weekly_due ON diary_settings(weekly_next_utc)
+            WHERE weekly_next_utc IS NOT NULL;
+        CREATE TABLE diary_entries (
+            id              INTEGER PRIMARY KEY,
+            user_id         INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            occurred_utc    INTEGER NOT NULL,
+            zone            TEXT    NOT NULL,
+            place           TEXT    NOT NULL CHECK (place IN ('bed', 'land', 'water')),
+            tried           TEXT    NOT NULL DEFAULT '',
+            helped          TEXT,
+            minutes_to_ease INTEGER,
+            severe          INTEGER NOT NULL DEFAULT 0,
+            source          TEXT    NOT NULL CHECK (source IN ('flow', 'typed', 'buttons')),
+            side            TEXT,
+            muscle          TEXT,
+            created_utc     INTEGER NOT NULL,
+            updated_utc     INTEGER NOT NULL
+        );
+        CREATE INDEX diary_entries_user ON diary_entries(user_id, occurred_utc);
+        CREATE TABLE diary_stretches (
+            user_id     INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            night       TEXT    NOT NULL,
+            created_utc INTEGER NOT NULL,
+            PRIMARY KEY (user_id, night)
+        );
+        CREATE TABLE diary_weekly_notes (
+            id       INTEGER PRIMARY KEY,
+            user_id  INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            fire_utc INTEGER NOT NULL,
+            status   TEXT    NOT NULL DEFAULT 'sending'
+                     CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 1,
+            sent_utc INTEGER,
+            error    TEXT,
+            UNIQUE (user_id, fire_utc)
+        );
+        CREATE INDEX diary_weekly_open ON diary_weekly_notes(status)
+            WHERE status IN ('pending', 'sending');
+        """,
+    ),
     # Why: a person can choose the bot's language (/language, "Keep <language>?"); that choice
     # must outlive a restart and win over the language Telegram reports, which otherwise keeps
     # users.language up to date.
     (
-        7,
+        8,
         "users.language_chosen: 1 when the person chose users.language themselves",
         "ALTER TABLE users ADD COLUMN language_chosen INTEGER NOT NULL DEFAULT 0;",
     ),

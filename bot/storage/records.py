@@ -90,3 +90,45 @@ class Delivery:
     kind: str
     local_time: str
     language: str
+
+
+@dataclass(frozen=True)
+class DiarySettings:
+    """The person's diary choice: 'asked' (the question went out, no answer yet), 'on',
+    'off' (stopped with /diary off) or 'no'."""
+
+    status: str
+    since_utc: int
+    medicines: str
+    weekly_next_utc: int | None
+
+    @property
+    def weekly(self) -> bool:
+        return self.weekly_next_utc is not None
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    occurred_utc: int
+    zone: str
+    place: str
+    tried: tuple[str, ...]
+    helped: str | None
+    minutes_to_ease: int | None
+    severe: bool
+    source: str
+    side: str | None
+    muscle: str | None
+
+
+@dataclass(frozen=True)
+class WeeklyDue:
+    """A weekly note claimed for sending."""
+
+    note_id: int
+    user_id: int
+    chat_id: int
+    fire_utc: int
+    time_zone: str | None
+    language: str
+    attempts: int

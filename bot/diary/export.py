@@ -1,0 +1,119 @@
+"""For the doctor: a one-page PDF (chart, table of entries, what helped, medicines the person
+chose to note) and a CSV of every entry, both built in memory. Blocking: the handler runs them
+in the drawing process (`chart.off_loop`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.diary.chart import ChartLabels, draw, use_agg
+from bot.diary.entries import Entry
+from bot.diary.summary import Day
+
+# The page has room for this many table rows; older entries are in the CSV.
+TABLE_ROWS = 22
+HELPED_LINES = 5
+A4_IN = (8.27, 11.69)
+LINE = 0.016  # a line of 8.5 pt text, as a fraction of the page height
+ROW = 0.0145  # a table row
+COLUMNS = (0.115, 0.06, 0.09, 0.075, 0.36, 0.16, 0.05, 0.06)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One entry, already in words (dates and names in the person's language)."""
+
+    date: str
+    time: str
+    place: str
+    where: str  # side and muscle, e.g. "left calf"
+    tried: str
+    helped: str
+    minutes: str
+    severe: str
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    title: str
+    period: str
+    summary: tuple[str, ...]  # short lines
+    columns: tuple[str, ...]  # eight headings, in Row's order
+    rows: tuple[Row, ...]  # newest first
+    more: str  # "N earlier entries are in the CSV file", or ""
+    helped_title: str
+    helped: tuple[str, ...]
+    medicines_title: str
+    medicines: str
+    footer: str
+
+
+def pdf_bytes(page: PdfPage, days: Sequence[Day], labels: ChartLabels) -> bytes:
+    use_agg()
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+    from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
+
+    fig = Figure(figsize=A4_IN)
+    FigureCanvasPdf(fig)
+    fig.text(0.07, 0.97, page.title, fontsize=16, weight="bold", va="top")
+    fig.text(0.07, 0.945, textwrap.fill(page.period, 110), fontsize=8.5, va="top", color="#333")
+    draw(fig.add_axes((0.09, 0.67, 0.86, 0.18)), days, labels)
+    y = 0.625
+    for line in page.summary:
+        for part in textwrap.wrap(line, 105):
+            fig.text(0.07, y, part, fontsize=8.5, va="top")
+            y -= LINE
+    rows = page.rows[:TABLE_ROWS]
+    top = y - 0.008
+    bottom = top - ROW * (len(rows) + 1)
+    table_ax = fig.add_axes((0.07, bottom, 0.86, top - bottom))
+    table_ax.axis("off")
+    cells = [
+        [r.date, r.time, r.place, r.where, r.tried, r.helped, r.minutes, r.severe] for r in rows
+    ]
+    table = table_ax.table(
+        cellText=cells or [[""] * len(page.columns)], colLabels=list(page.columns),
+        cellLoc="left", colLoc="left", bbox=Bbox.from_bounds(0, 0, 1, 1), colWidths=COLUMNS,
+    )  # fmt: skip
+    table.auto_set_font_size(False)
+    table.set_fontsize(6.5)
+    y = bottom - 0.006
+    if page.more:
+        fig.text(0.07, y, page.more, fontsize=7.5, va="top", style="italic")
+        y -= LINE
+    y -= 0.008
+    fig.text(0.07, y, page.helped_title, fontsize=10, weight="bold", va="top")
+    fig.text(0.55, y, page.medicines_title, fontsize=10, weight="bold", va="top")
+    helped = "\n".join(page.helped[:HELPED_LINES]) or "-"
+    fig.text(0.07, y - 0.02, helped, fontsize=8.5, va="top", linespacing=1.4)
+    fig.text(0.55, y - 0.02, textwrap.fill(page.medicines, 48) or "-", fontsize=8.5, va="top")
+    fig.text(0.07, 0.025, textwrap.fill(page.footer, 130), fontsize=7, color="#555", va="bottom")
+    out = io.BytesIO()
+    fig.savefig(out, format="pdf", metadata={"Title": page.title, "Creator": "cramp-bot"})
+    return out.getvalue()
+
+
+def csv_bytes(headings: Sequence[str], entries: Sequence[Entry], words: Mapping[str, str]) -> bytes:
+    """Every entry, oldest first, one row each; machine-readable values (ISO dates, method
+    ids) so a spreadsheet can sort and count them. UTF-8 with a BOM, which spreadsheets need
+    to read it as UTF-8."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headings)
+    for e in sorted(entries, key=lambda e: e.occurred_utc):
+        local = e.local()
+        writer.writerow(
+            [
+                local.date().isoformat(), f"{local:%H:%M}", e.zone, e.place, e.side or "",
+                e.muscle or "", " ".join(e.tried), e.helped or "",
+                "" if e.minutes_to_ease is None else e.minutes_to_ease,
+                words["yes"] if e.severe else words["no"], e.source,
+            ]
+        )  # fmt: skip
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,277 @@
+"""The diary's pure parts: the doctor rule at its edges, the month's figures, the past-cramp
+parser, callback drafts, dates, the chart, the PDF and the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.content import Content, load_content
+from bot.diary import doctor
+from bot.diary.chart import render_png
+from bot.diary.dates import format_date
+from bot.diary.entries import Entry, night_of, place_for_flow
+from bot.diary.export import csv_bytes, pdf_bytes
+from bot.diary.parse import parse_past
+from bot.diary.screens import Draft, chart_labels, methods_of, pdf_page, summary_text
+from bot.diary.summary import Summary, summarise
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+TODAY = date(2026, 1, 31)  # a Saturday
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content(CONTENT, "en")
+
+
+def cramp(day: date, hour: int = 3, **extra: object) -> Entry:
+    moment = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+    values: dict[str, object] = {"id": 1, "occurred_utc": int(moment.timestamp()), "zone": "UTC",
+                                 "place": "bed"}  # fmt: skip
+    values.update(extra)
+    return Entry(**values)  # type: ignore[arg-type]
+
+
+def days_back(*backs: int, hour: int = 14, **extra: object) -> list[Entry]:
+    return [cramp(TODAY - timedelta(days=b), hour, place="land", **extra) for b in backs]
+
+
+def ids(entries: list[Entry]) -> list[str]:
+    return [r.id for r in doctor.reasons(entries, TODAY)]
+
+
+# --- the doctor rule ---------------------------------------------------------------------
+
+
+def test_frequent_needs_three_days_in_each_of_two_weeks() -> None:
+    assert ids(days_back(0, 2, 4, 7, 9, 11)) == ["frequent"]
+    assert ids(days_back(0, 2, 4, 7, 9)) == []  # two days in the earlier week
+    assert ids(days_back(0, 2, 7, 9, 11)) == []  # two days this week
+    # Three cramps on one day are one day.
+    assert ids(days_back(0, 0, 0, 7, 9, 11)) == []
+    # The earlier week ends 7 days ago: day 14 is outside both.
+    assert ids(days_back(0, 2, 4, 7, 9, 14)) == []
+
+
+def test_sleep_needs_three_nights_in_seven_days() -> None:
+    nights = [cramp(TODAY - timedelta(days=b), 3) for b in (0, 2, 4)]
+    assert ids(nights) == ["sleep"]
+    assert ids(nights[:2]) == []
+    # Two cramps in one night count once; a cramp in the pool at night does not count.
+    assert ids([*nights[:2], cramp(TODAY, 4)]) == []
+    assert ids([*nights[:2], cramp(TODAY - timedelta(days=5), 3, place="water")]) == []
+    # 23:00 and 03:00 the next morning are the same night.
+    same = [
+        cramp(TODAY - timedelta(days=1), 23),
+        cramp(TODAY, 3),
+        cramp(TODAY - timedelta(days=3), 2),
+    ]
+    assert ids(same) == []
+    old = [cramp(TODAY - timedelta(days=b), 3) for b in (0, 2, 9)]
+    assert ids(old) == []
+
+
+def test_any_severe_in_thirty_days() -> None:
+    assert ids(days_back(29, severe=True)) == ["severe"]
+    assert ids(days_back(30, severe=True)) == []
+    [reason] = doctor.reasons(days_back(1, 3, severe=True), TODAY)
+    assert reason.values == {"count": 2, "days": 30}
+
+
+def test_long_means_over_ten_minutes() -> None:
+    assert ids(days_back(1, minutes_to_ease=11)) == ["long"]
+    assert ids(days_back(1, minutes_to_ease=10)) == []
+
+
+def test_stretch_that_does_not_help() -> None:
+    failed = days_back(1, 3, 5, tried=("stretch", "massage"), helped="massage")
+    assert ids(failed) == ["stretch"]
+    assert ids(failed[:2]) == []
+    # One cramp the stretch eased: the stretch still helps.
+    assert ids([*failed, *days_back(6, tried=("stretch",), helped="stretch")]) == []
+    # "Not sure" after it eased says nothing either way.
+    unsure = days_back(1, 3, 5, tried=("stretch",), helped=None, minutes_to_ease=3)
+    assert ids(unsure) == []
+    assert ids(days_back(1, 3, 14, tried=("stretch",), helped="massage")) == []
+
+
+def test_the_note_names_its_reasons_calmly(content: Content) -> None:
+    entries = days_back(0, 2, 4, 7, 9, 11, severe=True)
+    summary = summarise(entries, TODAY)
+    text = summary_text(content, summary, doctor.reasons(entries, TODAY), "en")
+    assert "see a doctor soon" in text
+    assert "3 or more days a week, 2 weeks running" in text
+    assert "6 cramp(s) marked severe" in text
+    assert "not a diagnosis" in text
+    assert "When to see a doctor" in text
+    calm = summary_text(content, summarise([], TODAY), [], "en")
+    assert "doctor" not in calm
+    assert "No cramps noted" in calm
+
+
+# --- the month's figures -----------------------------------------------------------------
+
+
+def test_summary_weeks_nights_best_and_longest() -> None:
+    entries = [
+        cramp(TODAY, 3, helped="massage", minutes_to_ease=4),
+        cramp(TODAY - timedelta(days=1), 15, place="water", helped="stretch"),
+        cramp(TODAY - timedelta(days=8), 22, helped="massage", minutes_to_ease=12),
+        cramp(TODAY - timedelta(days=40), 3),  # outside the window
+    ]
+    s = summarise(entries, TODAY)
+    assert (s.total, s.this_week, s.last_week) == (3, 2, 1)
+    assert (s.night, s.daytime, s.water) == (2, 1, 1)
+    assert s.best == ("massage", 2)
+    assert s.longest is not None
+    assert s.longest.minutes_to_ease == 12
+    assert [d.day for d in s.days][-1] == TODAY
+    assert len(s.days) == 30
+    assert (s.days[-2].land, s.days[-2].water) == (0, 1)
+
+
+def test_stretch_comparison_needs_three_nights_each_side() -> None:
+    start = TODAY - timedelta(days=10)
+    stretched = {start + timedelta(days=i) for i in (0, 2, 4)}
+    # A cramp after each of the other nights, none after the stretched ones.
+    others = [
+        start + timedelta(days=i) for i in range(10) if start + timedelta(days=i) not in stretched
+    ]
+    entries = [cramp(n + timedelta(days=1), 3) for n in others]
+    s = summarise(entries, TODAY, stretched, since=start)
+    assert s.after_stretch == 0.0
+    assert s.other_nights == 1.0
+    s = summarise(entries, TODAY, set(list(stretched)[:2]), since=start)
+    assert s.after_stretch is None
+    assert s.other_nights is None
+
+
+def test_night_belongs_to_its_evening() -> None:
+    assert night_of(datetime(2026, 1, 2, 3, 0)) == date(2026, 1, 1)  # noqa: DTZ001
+    assert night_of(datetime(2026, 1, 2, 21, 0)) == date(2026, 1, 2)  # noqa: DTZ001
+    assert night_of(datetime(2026, 1, 2, 7, 0)) is None  # noqa: DTZ001
+    assert place_for_flow("swim", datetime(2026, 1, 2, 3, 0)) == "water"  # noqa: DTZ001
+    assert place_for_flow("bed", datetime(2026, 1, 2, 12, 0)) == "land"  # noqa: DTZ001
+
+
+# --- a past cramp in words ---------------------------------------------------------------
+
+NOW = datetime(2026, 12, 1, 9, 30, tzinfo=ZoneInfo("Europe/London"))  # Tuesday
+
+
+@pytest.mark.parametrize(
+    ("text", "when", "place", "side", "muscle"),
+    [
+        ("cramp in my left calf last night around 3", "2026-12-01T03:00", "bed", "left", "calf"),
+        ("had a cramp yesterday at 5pm in the pool", "2026-11-30T17:00", "water", None, None),
+        ("cramp this morning at 6:45", "2026-12-01T06:45", "bed", None, None),
+        ("cramp on monday night around 11", "2026-11-30T23:00", "bed", None, None),
+        ("my calf cramped 3 hours ago while running", "2026-12-01T06:30", "land", None, "calf"),
+        ("Right foot cramp yesterday at 3", "2026-11-30T15:00", "land", "right", "foot"),
+        ("cramp last night at 10", "2026-11-30T22:00", "bed", None, None),
+    ],
+)
+def test_past_cramps_in_words(
+    content: Content, text: str, when: str, place: str, side: str | None, muscle: str | None
+) -> None:
+    assert content.diary is not None
+    past = parse_past(text, content.diary.words, NOW)
+    assert past is not None
+    assert past.when.strftime("%Y-%m-%dT%H:%M") == when
+    assert (past.place, past.side, past.muscle) == (place, side, muscle)
+    assert not past.time_guessed
+
+
+def test_no_time_is_a_marked_guess_and_minutes_are_read(content: Content) -> None:
+    assert content.diary is not None
+    past = parse_past("severe cramp overnight, lasted 5 minutes", content.diary.words, NOW)
+    assert past is not None
+    assert past.time_guessed
+    assert past.severe
+    assert past.minutes == 5
+    assert past.when.strftime("%Y-%m-%dT%H:%M") == "2026-12-01T02:00"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cramp now in bed",
+        "why do i get cramps",
+        "cramp",
+        "my calf is sore last night",
+        "cramp this morning at 11",
+        "cramp 45 days ago",
+        "still cramping since last night",
+    ],
+)
+def test_not_a_past_cramp(content: Content, text: str) -> None:
+    assert content.diary is not None
+    assert parse_past(text, content.diary.words, NOW) is None
+
+
+# --- drafts in callback data, dates ------------------------------------------------------
+
+
+def test_draft_round_trips_through_callback_data(content: Content) -> None:
+    methods = methods_of(content)
+    draft = Draft(1_767_225_600, "water", "left", "calf", True, 12, ("stretch", "arm"), "arm")
+    assert Draft.from_args(draft.args(methods), methods) == draft
+    plain = Draft(1_767_225_600, "bed")
+    assert Draft.from_args(plain.args(methods), methods) == plain
+    for forged in (("x", "b---", "-", "0", "-"), ("1", "q---", "-", "0", "-"), ("1",)):
+        assert Draft.from_args(forged, methods) is None
+
+
+def test_dates_follow_the_language() -> None:
+    moment = datetime(2026, 11, 30, 3, 5)  # noqa: DTZ001
+    assert format_date(moment, "en", "when") == "Mon, Nov 30, 03:05"
+    assert format_date(moment.date(), "de", "full") == "30. Nov. 2026"
+    assert format_date(moment.date(), "xx") == "Nov 30"  # unknown: English
+
+
+# --- picture, PDF, CSV -------------------------------------------------------------------
+
+
+def month(content: Content) -> tuple[list[Entry], Summary]:
+    entries = [
+        cramp(TODAY - timedelta(days=b), 3, id=b, tried=("stretch", "massage"), helped="massage",
+              minutes_to_ease=3, side="left", muscle="calf")
+        for b in range(0, 60, 2)
+    ]  # fmt: skip
+    return entries, summarise(entries, TODAY, {TODAY - timedelta(days=3)})
+
+
+def test_chart_is_a_png(content: Content) -> None:
+    _, summary = month(content)
+    png = render_png(summary.days, chart_labels(content, summary, "en"))
+    assert png.startswith(b"\x89PNG")
+    assert len(png) > 5_000
+
+
+def test_pdf_is_one_page_with_the_entries(content: Content) -> None:
+    entries, summary = month(content)
+    page = pdf_page(content, summary, entries, "atorvastatin 20 mg", "UTC", "en")
+    assert len(page.rows) == 22
+    assert page.more == "8 earlier entries are in the CSV file."
+    assert page.helped == ("rubbing the calf: 30×",)
+    pdf = pdf_bytes(page, summary.days, chart_labels(content, summary, "en"))
+    assert pdf.startswith(b"%PDF")
+    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") == 1
+
+
+def test_csv_has_every_entry_oldest_first(content: Content) -> None:
+    assert content.diary is not None
+    entries, _ = month(content)
+    data = csv_bytes(content.diary.csv_columns, entries, content.diary.names)
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 31
+    assert rows[0] == list(content.diary.csv_columns)
+    assert rows[1][0] < rows[-1][0]
+    assert rows[-1][3:10] == ["bed", "left", "calf", "stretch massage", "massage", "3", "no"]
