@@ -19,12 +19,16 @@ from bot.language import Analyzer, LanguageGuesser, content_language
 from bot.routing import Router
 from bot.spelling import dictionary_words
 from bot.storage import Storage
+from bot.text_schema import uses
 
 if TYPE_CHECKING:
     from bot.diary.weekly import WeeklyNotes
     from bot.reminders import ReminderScheduler
 
 log = logging.getLogger(__name__)
+
+# Each language's own name, for the language chooser (see bot/text_schema.py).
+uses(__name__, "system.toml", "texts", "language_name")
 
 Clock = Callable[[], float]
 USER_CACHE_SIZE = 100_000

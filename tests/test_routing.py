@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Mapping
 
 import pytest
 
@@ -12,7 +13,8 @@ from bench.split import held_out
 from bot.config import PROJECT_ROOT
 from bot.intents import INTENTS
 from bot.routing import Router
-from bot.services import Locale, load_locales
+from bot.services import Locale
+from tests.conftest import shared_locales
 
 # Regression floors on the project's evaluation set (tests/data), a little under what the
 # router measures (README, `python -m bench routing`). The goal for warning signs is every one;
@@ -61,9 +63,10 @@ LANGUAGE_FLOORS: dict[str, dict[str, dict[str, float]]] = {
 
 @pytest.fixture(scope="module")
 def router() -> Router:
-    return load_locales(PROJECT_ROOT / "content", "en")["en"].router
+    return shared_locales(PROJECT_ROOT / "content", "en")["en"].router
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("half", sorted(HALVES))
 def test_evaluation_set_quality(router: Router, half: str) -> None:
     figures = quality(router, load_cases(HALVES[half]))
@@ -76,15 +79,15 @@ def test_evaluation_set_quality(router: Router, half: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def locales() -> dict[str, Locale]:
-    return load_locales(PROJECT_ROOT / "content", "en")
+def locales() -> Mapping[str, Locale]:
+    return shared_locales(PROJECT_ROOT / "content", "en")
 
 
 @pytest.mark.parametrize(
     ("lang", "half"), [(lang, half) for lang in LANGUAGES for half in ("tune", "holdout")]
 )
 def test_each_language_evaluation_set_quality(
-    locales: dict[str, Locale], lang: str, half: str
+    locales: Mapping[str, Locale], lang: str, half: str
 ) -> None:
     figures = quality(locales[lang].router, load_cases(halves(lang)[half]))
     assert figures["lines"] > 150
@@ -193,6 +196,7 @@ def _cli(args: list[str], stdin: str | None = None) -> subprocess.CompletedProce
     )
 
 
+@pytest.mark.slow
 def test_route_cli_arguments() -> None:
     result = _cli(["cramp in the pool", "hi", "my leg is swollen and red"])
     assert result.returncode == 0, result.stderr
@@ -204,6 +208,7 @@ def test_route_cli_arguments() -> None:
     assert parsed[2][0] == "safety"
 
 
+@pytest.mark.slow
 def test_route_cli_stdin_keeps_order() -> None:
     result = _cli([], stdin="hi\ncramp!!\n\nwhat's the weather\n")
     assert result.returncode == 0, result.stderr

@@ -17,10 +17,13 @@ from bot.handlers.telegram_io import answer_callback, edit_or_send, send
 from bot.language import content_language
 from bot.services import Locale
 from bot.storage import StorageError
+from bot.text_schema import uses
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
+
+uses(__name__, "system.toml", "texts", "language_set(language) language_name stale_button")
 
 
 class LanguageHandlers(HandlerBase):
