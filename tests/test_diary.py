@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.content import Content, load_content
+from bot.content import Content, _load_diary, load_content
 from bot.diary import doctor
 from bot.diary.chart import render_png
 from bot.diary.dates import format_date
@@ -213,6 +213,31 @@ def test_no_time_is_a_marked_guess_and_minutes_are_read(content: Content) -> Non
 def test_not_a_past_cramp(content: Content, text: str) -> None:
     assert content.diary is not None
     assert parse_past(text, content.diary.words, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "when", "place", "side", "muscle"),
+    [
+        ("calambre en la pantorrilla izquierda anoche sobre las 3", "2026-12-01T03:00", "bed",
+         "left", "calf"),
+        ("hace 2 días me dio un tirón en el pie derecho a las 18:30", "2026-11-29T18:30", "land",
+         "right", "foot"),
+        ("calambre nadando en la piscina hace 3 horas", "2026-12-01T06:30", "water", None, None),
+        ("el domingo calambre en las dos piernas a las 4 de la madrugada", "2026-11-29T04:00",
+         "bed", "both", "calf"),
+    ],
+)  # fmt: skip
+def test_past_cramps_in_spanish(
+    text: str, when: str, place: str, side: str | None, muscle: str | None
+) -> None:
+    """Spanish puts its "ago" word first ("hace 2 días"); its own words read the rest."""
+    words = _load_diary(CONTENT / "es" / "diary.toml").words
+    past = parse_past(text, words, NOW)
+    assert past is not None
+    assert past.when.strftime("%Y-%m-%dT%H:%M") == when
+    assert (past.place, past.side, past.muscle) == (place, side, muscle)
+    assert parse_past("por qué me dan calambres en los pies por la noche", words, NOW) is None
+    assert parse_past("tengo un calambre desde anoche", words, NOW) is None
 
 
 # --- drafts in callback data, dates ------------------------------------------------------

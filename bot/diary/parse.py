@@ -81,15 +81,12 @@ def _day_cue(low: str, words: PastWords) -> tuple[str, int] | None:
     """(kind, days back): kind is 'night' (the night before), 'day' or 'hours'."""
     if _has(low, words.last_night):
         return ("night", 1)
-    units = _alternatives(words.day_units)
-    ago = _alternatives(words.ago)
-    match = re.search(rf"(?<!\w)(\d{{1,2}})\s*(?:{units})\s*(?:{ago})(?!\w)", low)
-    if match:
-        return ("day", int(match.group(1)))
-    hours = _alternatives(words.hour_units)
-    match = re.search(rf"(?<!\w)(\d{{1,2}})\s*(?:{hours})\s*(?:{ago})(?!\w)", low)
-    if match:
-        return ("hours", int(match.group(1)))
+    days = _ago(low, words.day_units, words.ago)
+    if days is not None:
+        return ("day", days)
+    hours = _ago(low, words.hour_units, words.ago)
+    if hours is not None:
+        return ("hours", hours)
     if _has(low, words.yesterday):
         return ("day", 1)
     for index, names in enumerate(words.weekdays):
@@ -98,6 +95,15 @@ def _day_cue(low: str, words: PastWords) -> tuple[str, int] | None:
     if _has(low, words.today):
         return ("day", 0)
     return None
+
+
+def _ago(low: str, units: tuple[str, ...], ago: tuple[str, ...]) -> int | None:
+    """The number in "2 days ago", or in "hace 2 días" (the ago word first, as in Spanish)."""
+    unit, before = _alternatives(units), _alternatives(ago)
+    match = re.search(rf"(?<!\w)(\d{{1,2}})\s*(?:{unit})\s*(?:{before})(?!\w)", low)
+    if match is None:
+        match = re.search(rf"(?<!\w)(?:{before})\s*(\d{{1,2}})\s*(?:{unit})(?!\w)", low)
+    return int(match.group(1)) if match else None
 
 
 def _clock(low: str, words: PastWords) -> tuple[int, int, str | None] | None:
