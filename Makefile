@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Keep compiled modules (and pytest's rewritten test modules) between runs, even where the
+# environment turns that off: each run, and each bot process a test starts, compiles less.
+export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test lint bench install clean lock
+.PHONY: run test test-fast soak lint bench install clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +20,17 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m bot
 
+# Everything, on both cores, with the coverage of bot/ and sandbox/ printed at the end.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --cov --cov-report=term
+
+# The inner loop: unit and integration tests, no Bot API server, no bot process (a few seconds).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not e2e and not slow" -p no:xdist
+
+# The soak test at its full length (about a minute; `make test` runs it shortened).
+soak: $(STAMP)
+	SOAK_SECONDS=60 $(BIN)/python -m pytest -q tests/test_soak.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import schedule
 from bot.config import PROJECT_ROOT
 from bot.intents import FALLBACK, SAFETY
 from bot.routing import Router
@@ -106,6 +107,17 @@ def messages(seed: int = 7) -> list[str]:
     return out
 
 
+def zone_lookup_us(rounds: int) -> float:
+    """Mean time of a typed city or zone lookup once the index is built (the set-up step)."""
+    schedule.warm_up()
+    queries = ["London", "londn", "New York", "sao paulo", "asdfgh", "UTC+2", "paris france"]
+    start = time.perf_counter_ns()
+    for _ in range(rounds):
+        for text in queries:
+            schedule.resolve_zone(text)
+    return round((time.perf_counter_ns() - start) / 1000 / (rounds * len(queries)), 1)
+
+
 def run(rounds: int = 20) -> None:
     router = load_locales(PROJECT_ROOT / "content", "en")["en"].router
     texts = messages()
@@ -147,6 +159,7 @@ def run(rounds: int = 20) -> None:
         "cold_p50_us": pct(cold, 0.50),
         "cold_p99_us": pct(cold, 0.99),
     }
+    result["zone_lookup_us"] = zone_lookup_us(rounds)
     for half, path in HALVES.items():
         result[half] = quality(router, load_cases(path))
     print(f"routed {result['messages']} messages, p99 {result['p99_us']} µs")

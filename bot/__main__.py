@@ -13,7 +13,7 @@ import importlib.util
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -178,88 +178,104 @@ def _need_sandbox(command: str) -> None:
         )
 
 
+def _check(settings: Settings) -> int:
+    """`bot check`: every language's screens, links and text keys (the content schema)."""
+    from bot import text_schema
+    from bot.emergency import EmergencyNumbers
+    from bot.screen_check import all_screens, dead_ends, problems
+    from bot.services import load_locales
+
+    locales = load_locales(settings.content_dir, settings.language)
+    EmergencyNumbers.load(settings.content_dir / "emergency_numbers.toml")
+    schema = text_schema.declarations()  # read once, checked against every folder
+    failed = False
+    for lang, locale in locales.items():
+        # Keys and placeholders first: the screens cannot be drawn without them.
+        found = text_schema.problems(locale.content, schema)
+        screens = [] if found else all_screens(locale.content, locale.flows)
+        if not found:
+            found = problems(screens, locale.content.button("back"))
+            found += dead_ends(screens, locale.content, locale.flows)
+        for problem in found:
+            print(f"{lang}: {problem}", file=sys.stderr)
+        failed = failed or bool(found)
+        if not found:
+            print(
+                f"{lang}: {len(locale.content.topics)} topics, {len(screens)} screens, content OK"
+            )
+    return EXIT_CONFIG if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # Durations from the Bot API (retry_after) as timedeltas: PTB 22's forward-compatible mode.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    command = args.command or "run"
     env = read_environment()
     try:
-        if (
-            command == "run"
-            and not env.get("TELEGRAM_BOT_TOKEN", "").strip()
-            and sys.stdin.isatty()
-        ):
-            command = "playground"
-        settings = load_settings(env, require_token=command == "run")
-        if command in ("playground", "tour") and not env.get("LOG_LEVEL"):
-            # The chat shares the terminal with the log: keep the log to what matters.
-            settings = dataclasses.replace(settings, log_level="WARNING")
-        setup_logging(settings)
-        if command == "run":
-            return _run(settings)
-        if command == "playground":
-            _need_sandbox(command)
-            from sandbox.playground import run_playground
-
-            asyncio.run(run_playground(settings, sys.stdin, sys.stdout))
-        elif command == "route":
-            _route(settings, args.texts, args.lang, args.tiers)
-        elif command == "migrate":
-            version = asyncio.run(_migrate(settings))
-            print(f"database {settings.db_path} is at schema version {version}")
-        elif command == "tour":
-            _need_sandbox(command)
-            from sandbox.tour import write_tour
-
-            print(f"wrote {write_tour()}")
-        elif command == "check":
-            from bot.emergency import EmergencyNumbers
-            from bot.screen_check import all_screens, dead_ends, problems
-            from bot.services import load_locales
-
-            locales = load_locales(settings.content_dir, settings.language)
-            EmergencyNumbers.load(settings.content_dir / "emergency_numbers.toml")
-            for lang, locale in locales.items():
-                screens = all_screens(locale.content, locale.flows)
-                found = problems(screens, locale.content.button("back"))
-                found += dead_ends(screens, locale.content, locale.flows)
-                for problem in found:
-                    print(f"{lang}: {problem}", file=sys.stderr)
-                if found:
-                    return EXIT_CONFIG
-                print(
-                    f"{lang}: {len(locale.content.topics)} topics, {len(screens)} screens, "
-                    "content OK"
-                )
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except ContentError as exc:
-        print(f"content error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except StorageError as exc:
-        print(f"storage error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except StartupError as exc:
-        print(f"cannot start: {exc}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        return _command(args, env)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        # A bug: one line, with every secret redacted from the message and its whole chain
-        # (a URL in an exception holds the token). The type and message say where to look.
-        forms = redaction_forms(
-            [env.get("TELEGRAM_BOT_TOKEN", "").strip(), env.get("WEBHOOK_SECRET", "").strip()]
-        )
-        chain: list[str] = []
-        seen: BaseException | None = exc
-        while seen is not None and len(chain) < 10:
-            chain.append(f"{type(seen).__name__}: {seen}")
-            seen = seen.__cause__ or seen.__context__
-        print(redact("unexpected error: " + " <- ".join(chain), forms), file=sys.stderr)
-        return EXIT_FAILED
+        return _failed(exc, env)
+
+
+def _command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    command = args.command or "run"
+    if command == "run" and not env.get("TELEGRAM_BOT_TOKEN", "").strip() and sys.stdin.isatty():
+        command = "playground"
+    settings = load_settings(env, require_token=command == "run")
+    if command in ("playground", "tour") and not env.get("LOG_LEVEL"):
+        # The chat shares the terminal with the log: keep the log to what matters.
+        settings = dataclasses.replace(settings, log_level="WARNING")
+    setup_logging(settings)
+    if command == "run":
+        return _run(settings)
+    if command == "check":
+        return _check(settings)
+    if command == "playground":
+        _need_sandbox(command)
+        from sandbox.playground import run_playground
+
+        asyncio.run(run_playground(settings, sys.stdin, sys.stdout))
+    elif command == "route":
+        _route(settings, args.texts, args.lang, args.tiers)
+    elif command == "migrate":
+        version = asyncio.run(_migrate(settings))
+        print(f"database {settings.db_path} is at schema version {version}")
+    elif command == "tour":
+        _need_sandbox(command)
+        from sandbox.tour import write_tour
+
+        print(f"wrote {write_tour()}")
     return 0
+
+
+# A known failure: one line, and the exit code that says what kind (checked in this order).
+_KNOWN_FAILURES: tuple[tuple[type[Exception], str, int], ...] = (
+    (ConfigError, "configuration error", EXIT_CONFIG),
+    (ContentError, "content error", EXIT_CONFIG),
+    (StorageError, "storage error", EXIT_CONFIG),
+    (StartupError, "cannot start", EXIT_UNREACHABLE),
+)
+
+
+def _failed(exc: Exception, env: Mapping[str, str]) -> int:
+    for kind, what, code in _KNOWN_FAILURES:
+        if isinstance(exc, kind):
+            print(f"{what}: {exc}", file=sys.stderr)
+            return code
+    # A bug: one line, with every secret redacted from the message and its whole chain
+    # (a URL in an exception holds the token). The type and message say where to look.
+    forms = redaction_forms(
+        [env.get("TELEGRAM_BOT_TOKEN", "").strip(), env.get("WEBHOOK_SECRET", "").strip()]
+    )
+    chain: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(chain) < 10:
+        chain.append(f"{type(seen).__name__}: {seen}")
+        seen = seen.__cause__ or seen.__context__
+    print(redact("unexpected error: " + " <- ".join(chain), forms), file=sys.stderr)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -40,6 +40,9 @@ from bot.outbox import BotApiClient, Outbox, Render
 from bot.reminders import ReminderScheduler
 from bot.services import Clock, Services, load_locales
 from bot.storage import Delivery, Storage
+from bot.text_schema import uses
+
+uses(__name__, "system.toml", "texts", "flood")
 
 log = logging.getLogger(__name__)
 
@@ -144,25 +147,24 @@ def _render_delivery(services: Services) -> Render:
     return render
 
 
-def build_application(
-    settings: Settings, *, clock: Clock | None = None, services: Services | None = None
-) -> BotApp:
-    """Build the bot. Storage and the reminder sweep start in post_init and stop on shutdown."""
-    if services is None:
-        services = Services(settings, load_locales(settings.content_dir, settings.language))
-    if clock is not None:
-        services.clock = clock
-    core = CoreHandlers(services)
-    flows = FlowHandlers(services)
-    reminders = ReminderHandlers(services)
-    diary = DiaryHandlers(services)
-    _wire(services, core, flows, reminders, diary)
-    client = BotApiClient(settings.api_base_url, settings.token.get())
+class _Lifecycle:
+    """What runs around the handlers: storage and the reminder sweep start in post_init and
+    stop in post_stop and post_shutdown; a revoked token or a replaced database stops the bot."""
 
-    async def sweep(context: Context) -> None:
+    def __init__(
+        self, services: Services, flows: FlowHandlers, diary: DiaryHandlers, client: BotApiClient
+    ) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.flows = flows
+        self.diary = diary
+        self.client = client
+
+    async def sweep(self, context: Context) -> None:
         # The job only starts a sweep and returns: a long fan-out must not make the job
         # scheduler skip (and warn about) the next runs. One sweep at a time. Not
         # application.create_task: Application.stop() would wait for the whole fan-out.
+        services = self.services
         storage = services._storage
         if storage is not None and storage.file_replaced():
             # SQLite would go on writing to the deleted file, and all of it would be lost at
@@ -178,7 +180,8 @@ def build_application(
         if services.weekly is not None:
             services.weekly.start_tick()
 
-    async def post_init(app: BotApp) -> None:
+    async def post_init(self, app: BotApp) -> None:
+        services, settings = self.services, self.settings
         # Builds the time-zone index once, and checks its alias file.
         schedule.warm_up(settings.content_dir / "timezones.toml")
         storage = await Storage.open(settings.db_path)
@@ -189,7 +192,7 @@ def build_application(
                 "%d reminder(s) were mid-send when the bot stopped; not resent", interrupted
             )
         outbox = Outbox(
-            storage, client, _render_delivery(services), rate=settings.reminder_rate,
+            storage, self.client, _render_delivery(services), rate=settings.reminder_rate,
             clock=services.clock, grace_seconds=settings.reminder_grace_minutes * 60,
         )  # fmt: skip
         services.scheduler = ReminderScheduler(
@@ -197,57 +200,75 @@ def build_application(
             clock_now=services.clock,
         )  # fmt: skip
         services.weekly = WeeklyNotes(
-            storage, client, diary.weekly_screen, clock=services.clock,
+            storage, self.client, self.diary.weekly_screen, clock=services.clock,
             grace_seconds=settings.reminder_grace_minutes * 60,
         )  # fmt: skip
         await storage.abandon_weekly_in_flight()
         if app.job_queue is not None:
             interval = settings.reminder_sweep_seconds
-            app.job_queue.run_repeating(sweep, interval=interval, first=interval, name="sweep")
+            app.job_queue.run_repeating(self.sweep, interval=interval, first=interval, name="sweep")
         content = services.locales[settings.language].content
         await app.bot.set_my_commands([BotCommand(n, d) for n, d in content.commands.items()])
         log.info("bot started as @%s", app.bot.username)
 
-    async def post_stop(app: BotApp) -> None:
-        if services.scheduler is not None:
-            await services.scheduler.stop()
-        if services.weekly is not None:
-            await services.weekly.stop()
-        await flows.stop_all()
-        await client.close()
+    async def post_stop(self, app: BotApp) -> None:
+        if self.services.scheduler is not None:
+            await self.services.scheduler.stop()
+        if self.services.weekly is not None:
+            await self.services.weekly.stop()
+        await self.flows.stop_all()
+        await self.client.close()
 
-    async def post_shutdown(app: BotApp) -> None:
+    async def post_shutdown(self, app: BotApp) -> None:
+        services = self.services
         services.scheduler = None
         services.weekly = None
         storage, services._storage = services._storage, None
         if storage is not None:
             await storage.close()
 
-    def token_refused(status: int) -> None:
-        services.fail(
+    def token_refused(self, status: int) -> None:
+        self.services.fail(
             f"the Bot API refused TELEGRAM_BOT_TOKEN while running (HTTP {status}): it was "
             "revoked or replaced. Set the new token from @BotFather and start the bot again."
         )
 
-    async def member_changed(update: Update, context: Context) -> None:
+    async def member_changed(self, update: Update, context: Context) -> None:
         """Blocking the bot arrives as a my_chat_member update: pause that user's reminders."""
         change = update.my_chat_member
         if change and change.new_chat_member.status == ChatMember.BANNED:
-            await services.storage.mark_blocked(change.from_user.id, services.now())
+            await self.services.storage.mark_blocked(change.from_user.id, self.services.now())
 
+
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, services: Services | None = None
+) -> BotApp:
+    """Build the bot. Storage and the reminder sweep start in post_init and stop on shutdown."""
+    if services is None:
+        services = Services(settings, load_locales(settings.content_dir, settings.language))
+    if clock is not None:
+        services.clock = clock
+    core = CoreHandlers(services)
+    flows = FlowHandlers(services)
+    reminders = ReminderHandlers(services)
+    diary = DiaryHandlers(services)
+    _wire(services, core, flows, reminders, diary)
+    life = _Lifecycle(
+        services, flows, diary, BotApiClient(settings.api_base_url, settings.token.get())
+    )
     processor = PerChatUpdateProcessor()
     app = (
         ApplicationBuilder()
         .token(settings.token.get())
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
-        .post_init(post_init)
-        .post_stop(post_stop)
-        .post_shutdown(post_shutdown)
+        .post_init(life.post_init)
+        .post_stop(life.post_stop)
+        .post_shutdown(life.post_shutdown)
         .concurrent_updates(processor)
         .request(AiohttpRequest(HTTP_POOL_SIZE))
         .get_updates_request(
-            AiohttpRequest(1, read_timeout=GET_UPDATES_READ_TIMEOUT, on_refused=token_refused)
+            AiohttpRequest(1, read_timeout=GET_UPDATES_READ_TIMEOUT, on_refused=life.token_refused)
         )
         .build()
     )
@@ -259,8 +280,19 @@ def build_application(
             await send(app.bot, update.effective_chat.id, views.plain(content, "flood"))
 
     processor.on_flood = flood_notice
-    app.add_handler(TypeHandler(Update, core.touch_user), group=GROUP_BOOKKEEPING)
+    _add_handlers(app, core, flows, reminders, diary, life)
+    return app
 
+
+def _add_handlers(
+    app: BotApp,
+    core: CoreHandlers,
+    flows: FlowHandlers,
+    reminders: ReminderHandlers,
+    diary: DiaryHandlers,
+    life: _Lifecycle,
+) -> None:
+    app.add_handler(TypeHandler(Update, core.touch_user), group=GROUP_BOOKKEEPING)
     commands = {
         "start": core.start,
         "cramp": flows.cramp,
@@ -276,7 +308,9 @@ def build_application(
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback), group=GROUP_MAIN)
     app.add_handler(CallbackQueryHandler(core.button), group=GROUP_MAIN)
-    app.add_handler(ChatMemberHandler(member_changed, ChatMemberHandler.MY_CHAT_MEMBER), GROUP_MAIN)
+    app.add_handler(
+        ChatMemberHandler(life.member_changed, ChatMemberHandler.MY_CHAT_MEMBER), GROUP_MAIN
+    )
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, core.text), group=GROUP_MAIN)
     app.add_handler(MessageHandler(filters.COMMAND, core.unknown_command), group=GROUP_MAIN)
     # Stickers, photos, voice, locations...: anything with a chat that is not text.
@@ -284,4 +318,3 @@ def build_application(
         MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT, core.non_text), group=GROUP_MAIN
     )
     app.add_error_handler(core.on_error)
-    return app

@@ -11,6 +11,10 @@ everyone else would wait behind them. Here PTB's bound is set out of the way; an
 waits for its chat's turn (costing no worker), then for one of `workers`. A chat therefore
 holds at most one worker. A chat with more than `backlog` updates waiting is flooding: further
 updates from it are dropped until it has caught up, and it is told so once (`on_flood`).
+
+Handled: every update, answered or dropped, is reported to `handled_listeners` once its
+handlers have returned (errors included). The local Bot API server in sandbox/ listens, so a
+simulated user waits for "update N handled" instead of for a quiet moment.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ WORKERS = 64
 BACKLOG = 20
 
 OnFlood = Callable[[Update], Awaitable[None]]
+# Told the update_id of each update once its handlers are done.
+OnHandled = Callable[[int], None]
 
 
 @dataclass
@@ -52,8 +58,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self.on_flood = on_flood
         self._chats: dict[int, _Chat] = {}
         self.dropped = 0
+        self.handled_listeners: list[OnHandled] = []
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await self._process(update, coroutine)
+        finally:
+            if self.handled_listeners and isinstance(update, Update):
+                for listener in self.handled_listeners:
+                    listener(update.update_id)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         if key is None:
             async with self._workers:

@@ -11,7 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.content import FlowDef, FlowStep, FlowTexts
+from bot.content import FLOW_ACTIONS, FlowDef, FlowStep, FlowTexts
+from bot.text_schema import uses
+
+# A flow step's buttons name these actions; the engine knows each (labels in flows.toml).
+uses(__name__, "flows.toml", "buttons", " ".join(sorted(FLOW_ACTIONS)))
 
 # Steps the engine itself provides (the thank-you after feedback) or names in callback data.
 DONE = "done"
@@ -155,21 +159,20 @@ class FlowEngine:
             return Outcome(None, hand_off=button)
         if button == "not_sure":
             return Outcome(replace(state, step=DONE, helped=None), feedback=("any", "not_sure"))
-        if button == "restart":
-            return Outcome(self.start(state.flow, helpful))
-        if button in ("bed", "still"):
-            return Outcome(self.start("bed", helpful))
-        if button == "swim":
-            return Outcome(self.start("swim", helpful))
-        if button == "out":
-            return Outcome(replace(state, step="after"))
-        if button == "eased":
-            return Outcome(replace(state, step="eased"))
+        return Outcome(self._move(state, button, helpful))
+
+    def _move(self, state: FlowState, button: str, helpful: Sequence[str]) -> FlowState:
+        """Where a button without feedback or hand-off leads."""
+        restart = {"restart": state.flow, "bed": "bed", "still": "bed", "swim": "swim"}
+        if button in restart:
+            return self.start(restart[button], helpful)
+        if button in ("out", "eased"):
+            return replace(state, step={"out": "after", "eased": "eased"}[button])
         if button == "severe":
             flow = state.flow if "severe" in self.flows[state.flow].steps else "bed"
-            return Outcome(replace(state, flow=flow, step="severe"))
+            return replace(state, flow=flow, step="severe")
         if button == "next":
-            return Outcome(self._next_method(state))
+            return self._next_method(state)
         raise FlowError(f"unhandled button {button!r}")
 
     # --- helpers ------------------------------------------------------------------------

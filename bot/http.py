@@ -120,21 +120,7 @@ class AiohttpRequest(BaseRequest):
             sock_connect=_seconds(connect_timeout, self._connect_timeout),
             sock_read=_seconds(read_timeout, self._read_timeout),
         )
-        body: aiohttp.FormData | bytes | None = None
-        headers: dict[str, str] = {}
-        if request_data is not None:
-            if request_data.contains_files:
-                form = aiohttp.FormData()
-                for name, value in request_data.json_parameters.items():
-                    form.add_field(name, value)
-                for name, part in request_data.multipart_data.items():
-                    filename, content = part[0], part[1]
-                    content_type = part[2] if len(part) > 2 else "application/octet-stream"
-                    form.add_field(name, content, filename=filename, content_type=content_type)
-                body = form
-            else:
-                body = request_data.json_payload
-                headers["Content-Type"] = "application/json"
+        body, headers = _body(request_data)
         try:
             async with self._session.request(
                 method, url, data=body, headers=headers, timeout=timeout
@@ -157,3 +143,21 @@ class AiohttpRequest(BaseRequest):
             self._on_refused(status)
             await asyncio.Event().wait()  # until the stop cancels this call
         return status, payload
+
+
+def _body(
+    request_data: RequestData | None,
+) -> tuple[aiohttp.FormData | bytes | None, dict[str, str]]:
+    """The request body PTB built: JSON, or a multipart form when files are sent."""
+    if request_data is None:
+        return None, {}
+    if not request_data.contains_files:
+        return request_data.json_payload, {"Content-Type": "application/json"}
+    form = aiohttp.FormData()
+    for name, value in request_data.json_parameters.items():
+        form.add_field(name, value)
+    for name, part in request_data.multipart_data.items():
+        filename, content = part[0], part[1]
+        content_type = part[2] if len(part) > 2 else "application/octet-stream"
+        form.add_field(name, content, filename=filename, content_type=content_type)
+    return form, {}

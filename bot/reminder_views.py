@@ -10,7 +10,26 @@ from bot.callbacks import cb
 from bot.content import Content, ReminderTexts
 from bot.schedule import ALL_DAYS
 from bot.storage.records import Reminder
+from bot.text_schema import uses
 from bot.views import Button, Screen, menu_row
+
+uses(__name__, "reminders.toml", "messages", "bedtime preswim(time)")
+uses(
+    __name__, "reminders.toml", "buttons",
+    """add_bedtime add_preswim add_once timezone prev_page next_page edit pause resume delete
+    back cancel confirm minus plus tz_yes tz_no done snooze stop resume_all keep_paused
+    lead_15 lead_30 lead_60""",  # lead_{n} for n in LEADS
+)  # fmt: skip
+uses(
+    __name__, "reminders.toml", "texts",
+    """state_on state_paused item_bedtime(time,state) item_preswim(time,days,lead,state)
+    item_once(date,time,lead,state) list_header list_page(page,pages) list_empty
+    tz_changed(zone) tz_saved(zone) limit_reached(limit) tz_not_found ask_timezone
+    change_timezone tz_confirm(zone,local_time) ask_days(days) ask_lead
+    ask_time_bedtime(time) ask_time_preswim(time) ask_time_once(time)
+    saved_bedtime(time,zone) saved_preswim(time,days,lead,zone) saved_once(time,lead,zone)
+    resume_offer bad_time once_past done_note stopped_note snoozed_note(time)""",
+)  # fmt: skip
 
 # Quick-pick times (these are clock times, not words: they need no translation).
 PRESETS = {

@@ -17,7 +17,10 @@ from bot import reminder_views, views
 from bot.callbacks import Kind, decode
 from bot.content import Content
 from bot.flows import DONE, FlowEngine, FlowState
+from bot.text_schema import uses
 from bot.warning_signs import Warning
+
+uses(__name__, "system.toml", "texts", "welcome(name) help about")
 
 # Words that promise what a bot that has shipped a feature must not say.
 STALE_PROMISES = re.compile(r"coming soon|not yet available|will soon be able|soon i'?ll", re.I)
@@ -145,31 +148,8 @@ def problems(screens: list[NamedScreen], back_label: str = "") -> list[str]:
     labels_of: dict[str, set[str]] = {}
     meanings: dict[str, set[str]] = {}
     for named in screens:
-        text, rows = named.screen.text, named.screen.rows
-        labels = [b.label for row in rows for b in row]
-        if STALE_PROMISES.search(text):
-            found.append(f"{named.name}: says something is coming soon")
-        for match in _TAP.finditer(text):
-            target = next(g for g in match.groups() if g)
-            target_bare = _bare(re.sub(r"<[^>]+>", "", target)).strip(" .")
-            emoji = _emoji(target)
-            if (emoji and not any(label.startswith(emoji) for label in labels)) or (
-                not emoji
-                and target_bare
-                and not any(target_bare in _bare(label) for label in labels)
-            ):  # "tap ⏰" needs a ⏰ button; "tap “Start again”" a button saying so
-                found.append(f"{named.name}: says tap {target!r} but has no such button")
-        if _BELOW.search(text) and not labels:
-            found.append(f"{named.name}: says 'below' but has no buttons")
-        title = text.split("\n", 1)[0]
-        for label in labels:
-            if (
-                _bare(label)
-                and _bare(label) in _bare(re.sub(r"<[^>]+>", "", title))
-                and (named.name.startswith("menu "))
-            ):
-                found.append(f"{named.name}: the menu lists itself ({label!r})")
-        for row in rows:
+        found += _screen_problems(named)
+        for row in named.screen.rows:
             for button in row:
                 if button.label != back_label:
                     labels_of.setdefault(_action(button.data), set()).add(button.label)
@@ -183,3 +163,33 @@ def problems(screens: list[NamedScreen], back_label: str = "") -> list[str]:
         if len(bare) > 1 and emoji not in EMOJI_FAMILIES:
             found.append(f"one emoji {emoji!r} leads different labels: {sorted(bare)}")
     return found
+
+
+def _screen_problems(named: NamedScreen) -> list[str]:
+    """What one screen says that its buttons do not keep."""
+    found: list[str] = []
+    text, rows = named.screen.text, named.screen.rows
+    labels = [b.label for row in rows for b in row]
+    if STALE_PROMISES.search(text):
+        found.append(f"{named.name}: says something is coming soon")
+    for match in _TAP.finditer(text):
+        target = next(g for g in match.groups() if g)
+        if not _has_button_for(target, labels):
+            found.append(f"{named.name}: says tap {target!r} but has no such button")
+    if _BELOW.search(text) and not labels:
+        found.append(f"{named.name}: says 'below' but has no buttons")
+    if named.name.startswith("menu "):
+        title = _bare(re.sub(r"<[^>]+>", "", text.split("\n", 1)[0]))
+        for label in labels:
+            if _bare(label) and _bare(label) in title:
+                found.append(f"{named.name}: the menu lists itself ({label!r})")
+    return found
+
+
+def _has_button_for(target: str, labels: list[str]) -> bool:
+    """'tap ⏰' needs a ⏰ button; 'tap “Start again”' a button saying so."""
+    emoji = _emoji(target)
+    if emoji:
+        return any(label.startswith(emoji) for label in labels)
+    target_bare = _bare(re.sub(r"<[^>]+>", "", target)).strip(" .")
+    return not target_bare or any(target_bare in _bare(label) for label in labels)

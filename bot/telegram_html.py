@@ -221,34 +221,48 @@ def parse_html(text: str, *, strict: bool = False) -> tuple[str, list[Entity]]:
             i = _parse_start_tag(text, begin, i, stack, utf16, out_len)
             continue
 
-        if not stack:
-            raise HtmlParseError(f"Unexpected end tag at byte offset {_byte_offset(text, begin)}")
-        i += 1
-        name_start = i
-        while i < size and text[i] not in _SPACES and text[i] != ">":
-            i += 1
-        end_name = text[name_start:i].lower()
-        while i < size and text[i] in _SPACES:
-            i += 1
-        if i >= size or text[i] != ">":
-            raise HtmlParseError(f"Unclosed end tag at byte offset {_byte_offset(text, begin)}")
-        i += 1
-        opened = stack.pop()
-        if end_name and end_name != opened.tag:
-            raise HtmlParseError(
-                f"Unmatched end tag at byte offset {_byte_offset(text, begin)}, "
-                f'expected "</{opened.tag}>", found "</{end_name}>"'
-            )
-        length = utf16 - opened.utf16_offset
-        if length > 0:
-            inner = "".join(out)[opened.text_offset :] if opened.tag == "a" else ""
-            entity = _make_entity(opened, length, inner, entities)
-            if entity is not None:
-                entities.append(entity)
+        i = _parse_end_tag(text, begin, i + 1, stack, utf16, out, entities)
     if stack:
         raise HtmlParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
     entities.sort(key=lambda e: (e.offset, -e.length))
     return "".join(out), entities
+
+
+def _parse_end_tag(
+    text: str,
+    begin: int,
+    i: int,
+    stack: list[_Open],
+    utf16: int,
+    out: list[str],
+    entities: list[Entity],
+) -> int:
+    """``</tag>`` at ``begin`` (``i`` just past the slash): close the innermost tag."""
+    if not stack:
+        raise HtmlParseError(f"Unexpected end tag at byte offset {_byte_offset(text, begin)}")
+    size = len(text)
+    name_start = i
+    while i < size and text[i] not in _SPACES and text[i] != ">":
+        i += 1
+    end_name = text[name_start:i].lower()
+    while i < size and text[i] in _SPACES:
+        i += 1
+    if i >= size or text[i] != ">":
+        raise HtmlParseError(f"Unclosed end tag at byte offset {_byte_offset(text, begin)}")
+    i += 1
+    opened = stack.pop()
+    if end_name and end_name != opened.tag:
+        raise HtmlParseError(
+            f"Unmatched end tag at byte offset {_byte_offset(text, begin)}, "
+            f'expected "</{opened.tag}>", found "</{end_name}>"'
+        )
+    length = utf16 - opened.utf16_offset
+    if length > 0:
+        inner = "".join(out)[opened.text_offset :] if opened.tag == "a" else ""
+        entity = _make_entity(opened, length, inner, entities)
+        if entity is not None:
+            entities.append(entity)
+    return i
 
 
 def _parse_start_tag(
@@ -269,67 +283,83 @@ def _parse_start_tag(
             i += 1
         if i < size and text[i] == ">":
             break
-        attr_start = i
-        while i < size and text[i] not in _SPACES and text[i] not in "=>":
-            i += 1
-        attr = text[attr_start:i].lower()
-        if not attr:
-            raise HtmlParseError(f'Empty attribute name in the tag "{tag}" at byte offset {at}')
-        while i < size and text[i] in _SPACES:
-            i += 1
-        if i >= size or text[i] != "=":
-            if tag == "blockquote" and attr == "expandable":
-                argument = "1"
-                continue
-            raise HtmlParseError(
-                "Expected equal sign in declaration of an attribute of the tag "
-                f'"{tag}" at byte offset {at}'
-            )
-        i += 1
-        while i < size and text[i] in _SPACES:
-            i += 1
-        if i >= size:
-            raise HtmlParseError(f'Unclosed start tag "{tag}" at byte offset {at}')
-        value_parts: list[str] = []
-        if text[i] not in "'\"":
-            token_start = i
-            while i < size and text[i] in _NAME_TOKEN:
-                i += 1
-            if i >= size or (text[i] not in _SPACES and text[i] != ">"):
-                raise HtmlParseError(
-                    f"Unexpected end of name token at byte offset {_byte_offset(text, token_start)}"
-                )
-            value_parts.append(text[token_start:i].lower())
-        else:
-            quote = text[i]
-            i += 1
-            while i < size and text[i] != quote:
-                if text[i] == "&":
-                    decoded = _decode_entity(text, i)
-                    if decoded is not None:
-                        value_parts.append(decoded[0])
-                        i = decoded[1]
-                        continue
-                value_parts.append(text[i])
-                i += 1
-            if i >= size:
-                raise HtmlParseError(f"Unclosed start tag at byte offset {at}")
-            i += 1
-        value = "".join(value_parts)
-        if tag == "a" and attr == "href":
-            argument = value
-        elif tag == "code" and attr == "class" and value.startswith("language-"):
-            argument = value.removeprefix("language-")
-        elif tag == "span" and attr == "class" and value.startswith("tg-"):
-            argument = value.removeprefix("tg-")
-        elif tag == "tg-emoji" and attr == "emoji-id":
-            argument = value
-        elif tag == "blockquote" and attr == "expandable":
-            argument = "1"
+        argument, i = _attribute(text, i, tag, at, argument)
     if tag == "span" and argument != "spoiler":
         raise HtmlParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {at}')
     stack.append(_Open(tag, argument, utf16, out_len, at))
     return i + 1
+
+
+def _attribute(text: str, i: int, tag: str, at: int, argument: str) -> tuple[str, int]:
+    """One ``name=value`` of a start tag at ``i``: the tag's argument so far, and where the
+    attribute ends."""
+    size = len(text)
+    attr_start = i
+    while i < size and text[i] not in _SPACES and text[i] not in "=>":
+        i += 1
+    attr = text[attr_start:i].lower()
+    if not attr:
+        raise HtmlParseError(f'Empty attribute name in the tag "{tag}" at byte offset {at}')
+    while i < size and text[i] in _SPACES:
+        i += 1
+    if i >= size or text[i] != "=":
+        if tag == "blockquote" and attr == "expandable":
+            return "1", i
+        raise HtmlParseError(
+            "Expected equal sign in declaration of an attribute of the tag "
+            f'"{tag}" at byte offset {at}'
+        )
+    i += 1
+    while i < size and text[i] in _SPACES:
+        i += 1
+    if i >= size:
+        raise HtmlParseError(f'Unclosed start tag "{tag}" at byte offset {at}')
+    value, i = _attribute_value(text, i, at)
+    return _argument(tag, attr, value, argument), i
+
+
+def _attribute_value(text: str, i: int, at: int) -> tuple[str, int]:
+    """An attribute value at ``i``: a bare name token or a quoted string with entities."""
+    size = len(text)
+    if text[i] not in "'\"":
+        token_start = i
+        while i < size and text[i] in _NAME_TOKEN:
+            i += 1
+        if i >= size or (text[i] not in _SPACES and text[i] != ">"):
+            raise HtmlParseError(
+                f"Unexpected end of name token at byte offset {_byte_offset(text, token_start)}"
+            )
+        return text[token_start:i].lower(), i
+    value_parts: list[str] = []
+    quote = text[i]
+    i += 1
+    while i < size and text[i] != quote:
+        if text[i] == "&":
+            decoded = _decode_entity(text, i)
+            if decoded is not None:
+                value_parts.append(decoded[0])
+                i = decoded[1]
+                continue
+        value_parts.append(text[i])
+        i += 1
+    if i >= size:
+        raise HtmlParseError(f"Unclosed start tag at byte offset {at}")
+    return "".join(value_parts), i + 1
+
+
+def _argument(tag: str, attr: str, value: str, argument: str) -> str:
+    """What an attribute adds to its tag (the link, the language...); others are ignored."""
+    if tag == "a" and attr == "href":
+        return value
+    if tag == "code" and attr == "class" and value.startswith("language-"):
+        return value.removeprefix("language-")
+    if tag == "span" and attr == "class" and value.startswith("tg-"):
+        return value.removeprefix("tg-")
+    if tag == "tg-emoji" and attr == "emoji-id":
+        return value
+    if tag == "blockquote" and attr == "expandable":
+        return "1"
+    return argument
 
 
 def _make_entity(opened: _Open, length: int, inner: str, entities: list[Entity]) -> Entity | None:

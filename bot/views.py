@@ -9,10 +9,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.callbacks import NEW_FLOW, Answer, Kind, cb
-from bot.content import Content, Topic
+from bot.content import Content, FlowStep, Topic
 from bot.flows import HELPED, FlowEngine, FlowState
 from bot.intents import CRAMP_NOW, FLOW_OF_INTENT
+from bot.text_schema import uses
 from bot.warning_signs import Warning
+
+# The texts these screens show (see bot/text_schema.py); `plain` shows the key it is given.
+uses(__name__, "system.toml", "texts", "menu forget_confirm topic_page(title,body,sources)")
+uses(__name__, "system.toml", "buttons", "cramp_now about menu back forget_yes forget_no")
+uses(__name__, "flows.toml", "buttons", "restart")
+uses(
+    __name__, "flows.toml", "texts",
+    """timer_running(seconds) timer_done countdown_stopped countdown_paused last_time(method)
+    stretch_first(method) last_time_next(method) what_helped thanks(method)
+    thanks_stretch(method) thanks_not_sure restart_offer""",
+)  # fmt: skip
+uses(
+    __name__, "warning_signs.toml", "texts",
+    "mentioned(mention) also(mention) footer(number) unknown_number",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -152,37 +168,60 @@ def flow_screen(
     content: Content, engine: FlowEngine, state: FlowState, remaining: int | None = None
 ) -> Screen:
     """One step of a guided flow. `remaining`: seconds left on the step's countdown, if running."""
-    texts = engine.texts
     step = engine.step(state)
-    parts: list[str] = []
-    if state.first_from_history and step and step.method and len(state.order) > 1:
-        first, helped = state.order[0], state.order[1]
-        if len(state.tried) == 1:  # the stretch: say what comes next, and why this order
-            key = "last_time" if step.method == helped else "stretch_first"
-            parts.append(texts.texts[key].format(method=texts.methods[helped]))
-        elif len(state.tried) == 2 and step.method == helped and first != helped:
-            parts.append(texts.texts["last_time_next"].format(method=texts.methods[helped]))
+    parts = _history_note(engine, state, step)
     if step is None:  # DONE: the thank-you after "What helped?"
-        if state.helped:
-            stretch_first = engine.flows[state.flow].methods[:1] == (state.helped,)
-            key = "thanks_stretch" if stretch_first else "thanks"
-            parts.append(texts.texts[key].format(method=texts.methods[state.helped]))
-        else:
-            parts.append(texts.texts["thanks_not_sure"])
+        parts.append(_thanks(engine, state))
     else:
-        body, disclaimer = _split_disclaimer(step.text.strip())
-        parts.append(body)
-        if step.timer:
-            if remaining is not None and remaining > 0:
-                parts.append(texts.texts["timer_running"].format(seconds=remaining))
-            else:
-                parts.append(texts.texts["timer_done"])
-        if state.step == "eased" and state.tried:
-            parts.append(texts.texts["what_helped"])
-        if state.step == "severe":  # the safety page carries its own disclaimer
-            parts.append(content.topic_page(content.topic_for_intent("safety")))
-        elif disclaimer:
-            parts.append(disclaimer)
+        parts += _step_parts(content, engine, state, step, remaining)
+    return Screen("\n\n".join(parts), _flow_rows(engine, state))
+
+
+def _history_note(engine: FlowEngine, state: FlowState, step: FlowStep | None) -> list[str]:
+    """What helped last time changes the order of the methods: say so, once."""
+    texts = engine.texts
+    if not (state.first_from_history and step and step.method and len(state.order) > 1):
+        return []
+    first, helped = state.order[0], state.order[1]
+    if len(state.tried) == 1:  # the stretch: say what comes next, and why this order
+        key = "last_time" if step.method == helped else "stretch_first"
+        return [texts.texts[key].format(method=texts.methods[helped])]
+    if len(state.tried) == 2 and step.method == helped and first != helped:
+        return [texts.texts["last_time_next"].format(method=texts.methods[helped])]
+    return []
+
+
+def _thanks(engine: FlowEngine, state: FlowState) -> str:
+    texts = engine.texts
+    if not state.helped:
+        return texts.texts["thanks_not_sure"]
+    stretch_first = engine.flows[state.flow].methods[:1] == (state.helped,)
+    key = "thanks_stretch" if stretch_first else "thanks"
+    return texts.texts[key].format(method=texts.methods[state.helped])
+
+
+def _step_parts(
+    content: Content, engine: FlowEngine, state: FlowState, step: FlowStep, remaining: int | None
+) -> list[str]:
+    texts = engine.texts
+    body, disclaimer = _split_disclaimer(step.text.strip())
+    parts = [body]
+    if step.timer:
+        if remaining is not None and remaining > 0:
+            parts.append(texts.texts["timer_running"].format(seconds=remaining))
+        else:
+            parts.append(texts.texts["timer_done"])
+    if state.step == "eased" and state.tried:
+        parts.append(texts.texts["what_helped"])
+    if state.step == "severe":  # the safety page carries its own disclaimer
+        parts.append(content.topic_page(content.topic_for_intent("safety")))
+    elif disclaimer:
+        parts.append(disclaimer)
+    return parts
+
+
+def _flow_rows(engine: FlowEngine, state: FlowState) -> tuple[tuple[Button, ...], ...]:
+    texts = engine.texts
     rows: list[tuple[Button, ...]] = []
     for name, arg in engine.buttons(state):
         if name == HELPED and arg is not None:
@@ -191,7 +230,7 @@ def flow_screen(
             rows.append((Button(label[:40], cb(Kind.FLOW, state.flow, state.step, HELPED, arg)),))
         else:
             rows.append((Button(texts.buttons[name], cb(Kind.FLOW, state.flow, state.step, name)),))
-    return Screen("\n\n".join(parts), tuple(rows))
+    return tuple(rows)
 
 
 def flow_stopped(content: Content, engine: FlowEngine, state: FlowState) -> Screen:

@@ -136,7 +136,7 @@ async def run_playground(settings: Settings, stdin: TextIO, out: TextIO) -> None
     out.write(BANNER + "\n\n")
     out.flush()
     async with FakeBotApi() as api:
-        app = build_application(playground_settings(settings, api))
+        app = api.follow(build_application(playground_settings(settings, api)))
         async with polling(app):
             user = api.user(user_id=1001, first_name="You")
             await chat_loop(user, stdin, out, interactive=stdin.isatty())

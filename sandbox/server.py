@@ -11,14 +11,15 @@ import asyncio
 import json
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 
+from bot.concurrency import PerChatUpdateProcessor
 from bot.telegram_html import HtmlParseError, parse_html, utf16_len
 
 from .faults import Fault, FaultInjector
@@ -26,12 +27,18 @@ from .store import (
     Button,
     CallbackAnswer,
     ChatState,
+    HandledUpdates,
     PendingQuery,
     Signal,
     StoredMessage,
     UserInfo,
 )
 from .user import SimUser
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+AppT = TypeVar("AppT", bound="Application[Any, Any, Any, Any, Any, Any]")
 
 __all__ = ["DEFAULT_TOKEN", "ApiError", "FakeBotApi", "Stats"]
 
@@ -139,6 +146,7 @@ class FakeBotApi:
         self.faults = FaultInjector()
         self.stats = Stats(faults=self.faults.injected)
         self.calls: deque[tuple[str, Params, float]] = deque(maxlen=max_recorded_calls)
+        self.call_signal = Signal()  # fired as each Bot API call arrives, before its answer
 
         self._chats: dict[int, ChatState] = {}
         self._pending: deque[_Update] = deque()
@@ -148,6 +156,10 @@ class FakeBotApi:
         self._allowed_updates: frozenset[str] | None = None
         self.delivered_upto = 0
         self.delivered_signal = Signal()
+        # "Update N handled", told by the update processor of a bot running in this process
+        # (see follow()); simulated users then wait for that instead of for a quiet moment.
+        self.following = False
+        self.handled = HandledUpdates()
 
         self._queries: dict[str, PendingQuery] = {}
         self._next_query = 1
@@ -225,6 +237,39 @@ class FakeBotApi:
     @property
     def base_file_url(self) -> str:
         return f"http://{self.host}:{self.port}/file/bot"
+
+    # -- the bot's side: which updates it has handled ---------------------------------
+
+    def follow(self, app: AppT) -> AppT:
+        """Listen to ``app``'s update processor for "update N handled"; returns ``app``.
+
+        Every Application built against this server in the same process should be followed,
+        so that simulated users know when the bot is done with what they sent."""
+        processor = app.update_processor
+        if not isinstance(processor, PerChatUpdateProcessor):
+            raise TypeError("only the bot's PerChatUpdateProcessor reports handled updates")
+        processor.handled_listeners.append(self.handled.mark)
+        self.following = True
+        return app
+
+    def is_handled(self, update_id: int) -> bool:
+        return self.handled.has(update_id)
+
+    async def wait_handled(self, update_ids: Iterable[int], within: float) -> bool:
+        """Wait until the followed bot has handled every one of ``update_ids``; False if
+        ``within`` seconds passed first."""
+        if not self.following:
+            raise RuntimeError("no bot is followed (FakeBotApi.follow) to report handled updates")
+        return await self.handled.wait(update_ids, within)
+
+    async def wait_calls(self, method: str, count: int, within: float) -> bool:
+        """Wait until ``method`` has been called ``count`` times in all (answered or not)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while self.stats.calls[method] < count:
+            if not await self.call_signal.wait(deadline - loop.time()):
+                return False
+        return True
 
     # -- users and their side of the chat -------------------------------------------
 
@@ -372,6 +417,7 @@ class FakeBotApi:
         key = method.lower()
         self.stats.calls[method] += 1
         self.calls.append((method, params, time.monotonic()))
+        self.call_signal.fire()
 
         fault = self.faults.pick(key, _loose_int(params.get("chat_id")))
         if fault is not None and fault.kind != "late":

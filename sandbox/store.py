@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,7 @@ __all__ = [
     "CallbackAnswer",
     "ChatMessage",
     "ChatState",
+    "HandledUpdates",
     "PendingQuery",
     "Signal",
     "StoredMessage",
@@ -49,6 +51,45 @@ class Signal:
         try:
             async with asyncio.timeout(within):
                 await self.current.wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+class HandledUpdates:
+    """The update ids a followed bot has handled, with one future per awaited id: a crowd of
+    waiting users costs nothing while other people's updates are handled."""
+
+    def __init__(self) -> None:
+        self._done: set[int] = set()
+        self._waiters: dict[int, asyncio.Future[None]] = {}
+
+    def mark(self, update_id: int) -> None:
+        self._done.add(update_id)
+        waiter = self._waiters.pop(update_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def has(self, update_id: int) -> bool:
+        return update_id in self._done
+
+    async def wait(self, update_ids: Iterable[int], within: float) -> bool:
+        """True once every one of ``update_ids`` is handled; False after ``within`` seconds."""
+        loop = asyncio.get_running_loop()
+        waiting = []
+        for update_id in update_ids:
+            if update_id not in self._done:
+                waiter = self._waiters.get(update_id)
+                if waiter is None:
+                    waiter = self._waiters[update_id] = loop.create_future()
+                waiting.append(waiter)
+        if not waiting:
+            return True
+        if within <= 0:
+            return False
+        try:
+            async with asyncio.timeout(within):
+                await asyncio.gather(*(asyncio.shield(w) for w in waiting))
         except TimeoutError:
             return False
         return True

@@ -197,7 +197,7 @@ async def record(settings: Settings) -> str:
         clock = TourClock()
         locales = load_locales(wired.content_dir, wired.language)
         services = Services(wired, locales, clock, hold)
-        async with polling(build_application(wired, services=services)):
+        async with polling(api.follow(build_application(wired, services=services))):
             tour = Tour(api.user(user_id=4242, first_name="Alex"), services, clock)
             for number, (title, steps) in enumerate(JOURNEYS, start=1):
                 lines += [f"## {number}. {title}", ""]

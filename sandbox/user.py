@@ -46,10 +46,13 @@ def command_entities(text: str) -> list[dict[str, Any]] | None:
 class SimUser:
     """One person in a private chat with the bot (chat id == user id).
 
-    Every input method delivers an update, then waits for the bot to react and settle:
-    up to ``timeout`` seconds for the first visible bot action in this chat, then until
-    ``settle`` seconds pass without another one. It returns the bot messages sent or
-    edited meanwhile, as they look now.
+    Every input method delivers an update, then waits up to ``timeout`` seconds for the bot
+    to have handled it: the signal the bot's update processor gives for that update (when the
+    server follows the bot, ``FakeBotApi.follow``). It returns the bot messages sent or
+    edited meanwhile, as they look now; with ``expect_reply`` it fails if there are none.
+
+    Only when the bot runs elsewhere (no signal) does it wait for the first visible bot
+    action, then until ``settle`` seconds pass without another one.
     """
 
     def __init__(self, api: FakeBotApi, chat: ChatState) -> None:
@@ -360,37 +363,85 @@ class SimUser:
         update_id = push()
         who = f"{self.first_name} (user {self.user_id})"
 
-        while api.delivered_upto < update_id:
-            if not await api.delivered_signal.wait(deadline - loop.time()):
+        if api.following:
+            await self._handled(update_id, deadline, f"{who} sent {description}", timeout)
+            if expect_reply and chat.action_seq == start_seq:
                 raise TimeoutError(
-                    f"{who} sent {description}, but the bot did not fetch the update "
-                    f"within {timeout:g}s. Is the Application polling this FakeBotApi?"
+                    f"{who} sent {description}; the bot handled it but did nothing visible"
+                    + _failure_note(chat.failure_total - start_failures, chat.failures)
                 )
-        if expect_reply:
-            while chat.action_seq == start_seq:
-                if not await chat.action_signal.wait(deadline - loop.time()):
-                    raise TimeoutError(
-                        f"{who} sent {description}; the bot fetched it but did nothing "
-                        f"visible within {timeout:g}s"
-                        + _failure_note(chat.failure_total - start_failures, chat.failures)
-                    )
-            # A button's answer (a toast) usually comes before the edit it leads to: give the
-            # edit a moment, so a slow machine does not make the reply look empty.
-            answer_grace = loop.time() + min(ANSWER_GRACE, max(0.0, deadline - loop.time()))
-            while not chat.touched_since(start_seq) and loop.time() < answer_grace:
-                await chat.action_signal.wait(answer_grace - loop.time())
-        # A bot that never stops talking must not hang the test: cap the settle phase.
-        settle_deadline = loop.time() + timeout
-        while loop.time() < settle_deadline and await chat.action_signal.wait(
-            min(settle, settle_deadline - loop.time())
-        ):
-            pass
+        else:
+            while api.delivered_upto < update_id:
+                if not await api.delivered_signal.wait(deadline - loop.time()):
+                    raise TimeoutError(self._not_fetched(f"{who} sent {description}", timeout))
+            await self._quiet(description, start_seq, start_failures, expect_reply, deadline)
+            await self._settle(timeout, settle)
         result: list[ChatMessage] = []
         for message_id in chat.touched_since(start_seq):
             message = chat.messages.get(message_id)
             if message is not None and message.from_bot:
                 result.append(message.view())
         return result
+
+    async def _handled(
+        self,
+        update_id: int,
+        deadline: float,
+        what: str,
+        timeout: float,  # noqa: ASYNC109
+    ) -> None:
+        """Wait for the bot's "update handled" signal (a bot followed by the server)."""
+        within = deadline - asyncio.get_running_loop().time()
+        if not await self._api.wait_handled((update_id,), within):
+            if self._api.delivered_upto < update_id:
+                raise TimeoutError(self._not_fetched(what, timeout))
+            chat = self._chat
+            raise TimeoutError(
+                f"{what}; the bot fetched it but did not finish handling it within "
+                f"{timeout:g}s" + _failure_note(chat.failure_total, chat.failures)
+            )
+
+    def _not_fetched(self, what: str, timeout: float) -> str:
+        return (
+            f"{what}, but the bot did not fetch the update within {timeout:g}s. "
+            "Is the Application polling this FakeBotApi?"
+        )
+
+    async def _quiet(
+        self,
+        description: str,
+        start_seq: int,
+        start_failures: int,
+        expect_reply: bool,
+        deadline: float,
+    ) -> None:
+        """Without a handled signal (a bot in another process): wait for a first action."""
+        if not expect_reply:
+            return
+        chat = self._chat
+        loop = asyncio.get_running_loop()
+        while chat.action_seq == start_seq:
+            if not await chat.action_signal.wait(deadline - loop.time()):
+                raise TimeoutError(
+                    f"{self.first_name} (user {self.user_id}) sent {description}; the bot "
+                    "fetched it but did nothing visible in time"
+                    + _failure_note(chat.failure_total - start_failures, chat.failures)
+                )
+        # A button's answer (a toast) usually comes before the edit it leads to: give the
+        # edit a moment, so a slow machine does not make the reply look empty.
+        answer_grace = loop.time() + min(ANSWER_GRACE, max(0.0, deadline - loop.time()))
+        while not chat.touched_since(start_seq) and loop.time() < answer_grace:
+            await chat.action_signal.wait(answer_grace - loop.time())
+
+    async def _settle(self, timeout: float, settle: float) -> None:  # noqa: ASYNC109
+        """...then until ``settle`` seconds pass without another (capped at ``timeout``)."""
+        chat = self._chat
+        loop = asyncio.get_running_loop()
+        settle_deadline = loop.time() + timeout
+        while loop.time() < settle_deadline and await chat.action_signal.wait(
+            min(settle, settle_deadline - loop.time())
+        ):
+            pass
 
 
 def _failure_note(count: int, failures: Any) -> str:

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.app import BotApp, build_application
 from bot.config import Settings, load_settings
 from bot.runner import polling
-from bot.services import Services, load_locales
+from bot.services import Locale, Services, load_locales
 from bot.storage import Storage
 from sandbox.playground import pointed_at
 from sandbox.server import FakeBotApi
@@ -48,11 +50,22 @@ class ManualSleep:
     def __init__(self) -> None:
         self.requested: list[float] = []
         self._gates: list[asyncio.Future[None]] = []
+        # The task behind each gate, and a future each released task resolves when it next
+        # sleeps: together they say when a released countdown has done its step.
+        self._sleepers: dict[asyncio.Future[None], asyncio.Task[object]] = {}
+        self._slept_again: dict[asyncio.Task[object], asyncio.Future[None]] = {}
 
     async def __call__(self, seconds: float) -> None:
         self.requested.append(seconds)
-        gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        again = self._slept_again.pop(task, None)
+        if again is not None and not again.done():
+            again.set_result(None)
+        gate: asyncio.Future[None] = loop.create_future()
         self._gates.append(gate)
+        self._sleepers[gate] = task
         await gate
 
     @property
@@ -60,17 +73,23 @@ class ManualSleep:
         return sum(not g.done() for g in self._gates)
 
     async def release_all(self) -> None:
-        """Let every pending sleep finish (and any that start meanwhile), until none waits."""
-        for _ in range(100):
+        """Let every pending sleep finish (and any that start meanwhile), until none waits:
+        after each release, wait until each released task has ended or sleeps again."""
+        loop = asyncio.get_running_loop()
+        for _ in range(1000):
             pending = [g for g in self._gates if not g.done()]
             if not pending:
-                await asyncio.sleep(0.05)
-                if not any(not g.done() for g in self._gates):
-                    return
-                continue
+                return
+            progress: list[Awaitable[object]] = []
             for gate in pending:
+                task = self._sleepers.pop(gate)
+                again: asyncio.Future[None] = loop.create_future()
+                self._slept_again[task] = again
                 gate.set_result(None)
-            await asyncio.sleep(0.05)
+                either: set[asyncio.Future[Any]] = {task, again}
+                progress.append(asyncio.wait(either, timeout=10, return_when="FIRST_COMPLETED"))
+            await asyncio.gather(*progress)
+        raise AssertionError("the sleeps never stopped: a countdown that does not end")
 
 
 @pytest.fixture
@@ -109,19 +128,27 @@ async def api() -> AsyncIterator[FakeBotApi]:
 AppFactory = Callable[[], BotApp]
 
 
+@functools.cache
+def shared_locales(root: Path, default: str) -> Mapping[str, Locale]:
+    """The languages, loaded once per test run (half a second each time otherwise): content,
+    routers and flow engines are read-only, their only state being caches."""
+    return load_locales(root, default)
+
+
 @pytest.fixture
 def services(
     settings: Settings, api: FakeBotApi, clock: ManualClock, sleep: ManualSleep
 ) -> Services:
     """What the handlers see; tests read its storage. Storage is attached while a bot runs."""
     wired = pointed_at(settings, api)
-    return Services(wired, load_locales(wired.content_dir, wired.language), clock, sleep)
+    return Services(wired, shared_locales(wired.content_dir, wired.language), clock, sleep)
 
 
 @pytest.fixture
-def make_app(services: Services) -> AppFactory:
-    """Builds a fresh Application on the same database (for restart tests)."""
-    return lambda: build_application(services.settings, services=services)
+def make_app(services: Services, api: FakeBotApi) -> AppFactory:
+    """Builds a fresh Application on the same database (for restart tests), followed by the
+    server so that simulated users wait for "update handled"."""
+    return lambda: api.follow(build_application(services.settings, services=services))
 
 
 @pytest.fixture
@@ -133,3 +160,16 @@ async def running_bot(make_app: AppFactory) -> AsyncIterator[BotApp]:
 @pytest.fixture
 async def user(api: FakeBotApi, running_bot: BotApp) -> SimUser:
     return api.user(user_id=1001, first_name="Alex")
+
+
+# Fixtures (and modules) that bring up the local Bot API server: their tests are end to end.
+E2E_FIXTURES = frozenset({"api", "running_bot", "user", "make_app", "impatient_user"})
+E2E_MODULES = frozenset({"test_sandbox", "test_tour"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark e2e tests by what they use, so that `make test-fast` leaves them out."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & E2E_FIXTURES or item.path.stem in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)

@@ -163,6 +163,7 @@ def _run_bot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Comp
     )
 
 
+@pytest.mark.slow
 def test_missing_token_without_terminal_is_one_clear_line(tmp_path: Path) -> None:
     result = _run_bot([], {"DATABASE_PATH": str(tmp_path / "db.sqlite3")}, tmp_path)
     assert result.returncode == 2
@@ -173,6 +174,7 @@ def test_missing_token_without_terminal_is_one_clear_line(tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_invalid_value_exits_2_without_traceback(tmp_path: Path) -> None:
     result = _run_bot(["run"], {"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_PORT": "abc"}, tmp_path)
     assert result.returncode == 2
@@ -181,6 +183,7 @@ def test_invalid_value_exits_2_without_traceback(tmp_path: Path) -> None:
     assert GOOD_TOKEN not in result.stderr + result.stdout
 
 
+@pytest.mark.slow
 def test_unreachable_bot_api_is_one_line_exit_1(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
@@ -201,6 +204,7 @@ def test_unreachable_bot_api_is_one_line_exit_1(tmp_path: Path) -> None:
     assert GOOD_TOKEN not in result.stderr
 
 
+@pytest.mark.slow
 def test_token_refused_by_the_api_names_the_variable(tmp_path: Path) -> None:
     server, port = start_server(0)
     try:
@@ -221,6 +225,7 @@ def test_token_refused_by_the_api_names_the_variable(tmp_path: Path) -> None:
     assert lines[0].startswith("configuration error: TELEGRAM_BOT_TOKEN was refused")
 
 
+@pytest.mark.slow
 def test_malformed_base_url_is_one_line_without_token(tmp_path: Path) -> None:
     result = _run_bot(
         ["run"],
@@ -304,6 +309,7 @@ def test_long_webhook_secret_is_redacted_whole() -> None:
     assert "header was <redacted>" in stream.getvalue()
 
 
+@pytest.mark.slow
 def test_base_url_without_bot_suffix_names_the_variable(tmp_path: Path) -> None:
     server, port = start_server(0)
     try:

@@ -13,10 +13,11 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from bench import seed
 from bot.config import PROJECT_ROOT
 from bot.outbox import Outbox
-from bot.services import load_locales
 from bot.storage import Storage
 from sandbox.serve import (
     send_command,
@@ -25,7 +26,10 @@ from sandbox.serve import (
     stop_server,
 )
 from tests import peek
+from tests.conftest import shared_locales
 from tests.processes import bot_process, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 USERS = 1200
 WRITERS = USERS // 2  # how many of them write to the bot during the fan-out
@@ -108,7 +112,7 @@ def test_kill_mid_fan_out_then_restart(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         states = conn.execute("SELECT flow, step FROM conversation_state").fetchall()
         users = conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
-    engine = load_locales(PROJECT_ROOT / "content", "en")["en"].flows
+    engine = shared_locales(PROJECT_ROOT / "content", "en")["en"].flows
     assert states, "the kill came before anyone's flow was saved; the test proves nothing"
     assert all(engine.is_valid(flow, step) for flow, step in states), states
     assert users == USERS

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from bot.config import PROJECT_ROOT
 
 
@@ -16,6 +18,7 @@ def _loaded_after(imports: str) -> set[str]:
     return set(result.stdout.split())
 
 
+@pytest.mark.slow
 def test_the_bot_runs_without_the_sandbox() -> None:
     loaded = _loaded_after("import bot.__main__, bot.app, bot.runner, bot.content")
     assert "bot.app" in loaded

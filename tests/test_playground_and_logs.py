@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.app import build_application
 from bot.config import PROJECT_ROOT, Secret, Settings, setup_logging
 from bot.runner import polling
@@ -19,6 +21,7 @@ from tests.conftest import FAKE_TOKEN
 REALISTIC_TOKEN = FAKE_TOKEN
 
 
+@pytest.mark.slow
 def test_playground_scripted_session(tmp_path: Path) -> None:
     script = "/start\n1\n/quit\n"
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
@@ -47,6 +50,7 @@ def test_playground_scripted_session(tmp_path: Path) -> None:
     assert (tmp_path / "playground.sqlite3").exists()
 
 
+@pytest.mark.e2e
 async def test_token_never_logged_at_debug(tmp_path: Path) -> None:
     stream = io.StringIO()
     async with FakeBotApi(token=REALISTIC_TOKEN) as api:
@@ -59,14 +63,14 @@ async def test_token_never_logged_at_debug(tmp_path: Path) -> None:
         )
         setup_logging(settings, stream)
         try:
-            app = build_application(settings)
+            app = api.follow(build_application(settings))
             async with polling(app):
                 user = api.user()
                 await user.command("/start")
                 await user.press("🤔 Why cramps happen")
                 await user.send("cramp in the pool")
                 api.faults.add("500", method="sendMessage")
-                await user.send("hello", expect_reply=False, settle=1.0)
+                await user.send("hello", expect_reply=False)
         finally:
             for handler in list(logging.getLogger().handlers):
                 logging.getLogger().removeHandler(handler)

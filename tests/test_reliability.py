@@ -27,13 +27,13 @@ from bot.config import PROJECT_ROOT, Secret, Settings, setup_logging
 from bot.content import load_content
 from bot.runner import polling
 from bot.schedule import parse_time, resolve_zone
-from bot.services import Services, load_locales
+from bot.services import Services
 from sandbox.server import FakeBotApi
 from sandbox.user import SimUser
 from tests import peek
-from tests.conftest import FAKE_TOKEN, AppFactory
+from tests.conftest import FAKE_TOKEN, AppFactory, shared_locales
 
-LOCALE = load_locales(PROJECT_ROOT / "content", "en")["en"]
+LOCALE = shared_locales(PROJECT_ROOT / "content", "en")["en"]
 INTENTS = {t.intent for t in LOCALE.content.topics.values()} | {"fallback"}
 HYPOTHESIS = settings(
     max_examples=40,
@@ -123,30 +123,27 @@ async def test_oversized_callback_data_is_refused_kindly(user: SimUser) -> None:
 # --- many users at once ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_hundreds_of_users_interleaved(
     api: FakeBotApi, running_bot: object, services: Services
 ) -> None:
     people = [api.user(user_id=50_000 + i, first_name=f"P{i}") for i in range(200)]
 
     async def press(person: SimUser, label: str) -> None:
-        # Under this load a button's answer can come well before its edit: after each press,
-        # wait until the message really changed before the next one.
+        # A press returns once the bot has handled it: the message has changed by then.
         [message] = [m for m in person.chat if m.from_bot and label in m.labels][-1:]
-        await person.press(label, message_id=message.message_id, settle=0.05, timeout=20)
-        for _ in range(1000):
-            now = [m for m in person.chat if m.message_id == message.message_id]
-            if now and now[0].text != message.text:
-                return
-            await asyncio.sleep(0.02)
+        await person.press(label, message_id=message.message_id, timeout=90)
+        [now] = [m for m in person.chat if m.message_id == message.message_id]
+        assert now.text != message.text
 
     async def session(person: SimUser, index: int) -> None:
-        await person.command("/cramp", settle=0.05, timeout=20)
+        await person.command("/cramp", timeout=90)
         await press(person, "🛏 Cramp in bed / on land")
         if index % 2:
             await press(person, "➡️ Try something else")
         await press(person, "✅ It eased")
         await press(person, "Rubbing the calf" if index % 2 else "The toe stretch")
-        await person.send("why do my feet cramp at night", settle=0.05, timeout=20)
+        await person.send("why do my feet cramp at night", timeout=90)
 
     await asyncio.gather(*(session(p, i) for i, p in enumerate(people)))
     for index, person in enumerate(people):
@@ -162,6 +159,7 @@ async def test_hundreds_of_users_interleaved(
 # --- Telegram misbehaving ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_steady_faults_lose_nothing(api: FakeBotApi, running_bot: object) -> None:
     for method in ("sendMessage", "editMessageText", "answerCallbackQuery", "getUpdates"):
         api.faults.set_rate("500", 0.10, method=method, seed=1)
@@ -199,6 +197,7 @@ def _lock_for(path: Path, seconds: float) -> subprocess.Popen[bytes]:
     return locker
 
 
+@pytest.mark.slow
 async def test_database_locked_by_another_process(
     user: SimUser, services: Services, settings: Settings
 ) -> None:
@@ -263,10 +262,7 @@ async def test_webhook_refuses_missing_or_wrong_secret(
             good = {"X-Telegram-Bot-Api-Secret-Token": "right-secret"}
             async with http.post(url, json=update, headers=good) as response:
                 assert response.status == 200
-        for _ in range(100):
-            if any(m.from_bot and "Hi W" in m.text for m in person.chat):
-                break
-            await asyncio.sleep(0.05)
+        assert await api.wait_handled([999_001], within=10)
         welcomes = [m for m in person.chat if m.from_bot and "Hi W" in m.text]
         assert len(welcomes) == 1  # only the request with the right secret was handled
     finally:
@@ -319,6 +315,7 @@ async def test_forget_leaves_no_row_with_the_user_id(
 REALISTIC_TOKEN = FAKE_TOKEN
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("level", ["DEBUG", "INFO", "WARNING", "ERROR"])
 async def test_token_absent_from_logs_at_every_level(tmp_path: Path, level: str) -> None:
     stream = io.StringIO()
@@ -329,15 +326,15 @@ async def test_token_absent_from_logs_at_every_level(tmp_path: Path, level: str)
         )  # fmt: skip
         setup_logging(bot_settings, stream)
         try:
-            async with polling(build_application(bot_settings)):
+            async with polling(api.follow(build_application(bot_settings))):
                 person = api.user()
                 await person.command("/start")
                 await person.send("cramp in bed")
                 api.faults.add("500", method="editMessageText", times=5)  # fails for good
                 api.faults.add("drop", method="answerCallbackQuery")
-                await person.press("➡️ Try something else", expect_reply=False, settle=1.0)
+                await person.press("➡️ Try something else", expect_reply=False)
                 api.faults.add("429", method="sendMessage", retry_after=1)
-                await person.send("hello", settle=0.5)
+                await person.send("hello")
         finally:
             for handler in list(logging.getLogger().handlers):
                 logging.getLogger().removeHandler(handler)
@@ -462,9 +459,6 @@ async def test_webhook_mode_through_the_runner(api: FakeBotApi, make_app: AppFac
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
         async with http.post(url, json=update, headers=headers) as response:
             assert response.status == 200
-        for _ in range(100):
-            if any(m.from_bot and "Hi V" in m.text for m in person.chat):
-                break
-            await asyncio.sleep(0.05)
+        assert await api.wait_handled([999_101], within=10)
     assert len([m for m in person.chat if m.from_bot and "Hi V" in m.text]) == 1
     assert api.stats.calls["setWebhook"] == 1

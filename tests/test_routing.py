@@ -11,7 +11,7 @@ from bench.routing import HALVES, load_cases, quality
 from bot.config import PROJECT_ROOT
 from bot.intents import INTENTS
 from bot.routing import Router
-from bot.services import load_locales
+from tests.conftest import shared_locales
 
 # Regression floors on the project's evaluation set (tests/data), a little under what the
 # router measures (README, `python -m bench routing`). The goal for warning signs is every one;
@@ -38,9 +38,10 @@ FLOORS: dict[str, dict[str, float]] = {
 
 @pytest.fixture(scope="module")
 def router() -> Router:
-    return load_locales(PROJECT_ROOT / "content", "en")["en"].router
+    return shared_locales(PROJECT_ROOT / "content", "en")["en"].router
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("half", sorted(HALVES))
 def test_evaluation_set_quality(router: Router, half: str) -> None:
     figures = quality(router, load_cases(HALVES[half]))
@@ -137,6 +138,7 @@ def _cli(args: list[str], stdin: str | None = None) -> subprocess.CompletedProce
     )
 
 
+@pytest.mark.slow
 def test_route_cli_arguments() -> None:
     result = _cli(["cramp in the pool", "hi", "my leg is swollen and red"])
     assert result.returncode == 0, result.stderr
@@ -148,6 +150,7 @@ def test_route_cli_arguments() -> None:
     assert parsed[2][0] == "safety"
 
 
+@pytest.mark.slow
 def test_route_cli_stdin_keeps_order() -> None:
     result = _cli([], stdin="hi\ncramp!!\n\nwhat's the weather\n")
     assert result.returncode == 0, result.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -30,6 +29,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.concurrency import PerChatUpdateProcessor
 from sandbox import (
     ButtonNotFoundError,
     FakeBotApi,
@@ -113,13 +113,13 @@ async def api() -> AsyncIterator[FakeBotApi]:
         yield server
 
 
-@pytest.fixture
-async def app(api: FakeBotApi) -> AsyncIterator[App]:
+def echo_app(api: FakeBotApi) -> App:
     application: App = (
         ApplicationBuilder()
         .token(api.token)
         .base_url(api.base_url)
         .base_file_url(api.base_file_url)
+        .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )
     application.add_handler(CommandHandler("start", on_start))
@@ -128,6 +128,13 @@ async def app(api: FakeBotApi) -> AsyncIterator[App]:
     application.add_handler(MessageHandler(filters.Sticker.ALL, on_sticker))
     application.add_handler(MessageHandler(filters.PHOTO, on_photo))
     application.add_handler(CallbackQueryHandler(on_button))
+    return application
+
+
+@pytest.fixture
+async def app(api: FakeBotApi) -> AsyncIterator[App]:
+    """The echo bot, followed: simulated users wait for its "update handled" signal."""
+    application = api.follow(echo_app(api))
     await application.initialize()
     await application.start()
     assert application.updater is not None
@@ -307,13 +314,18 @@ async def test_429_is_retry_after(app: App, alex: SimUser) -> None:
 
 async def test_slow_answers_late_or_times_out(app: App, alex: SimUser) -> None:
     await alex.send("hello")
-    faults = alex.api.faults
-    faults.add("slow", method="sendMessage", delay=0.3)
-    started = time.monotonic()
-    await app.bot.send_message(alex.user_id, "late")
-    assert time.monotonic() - started >= 0.3
+    api = alex.api
+    api.faults.add("slow", method="sendMessage", delay=0.3)
+    calls = api.stats.calls["sendMessage"]
+    late = asyncio.create_task(app.bot.send_message(alex.user_id, "late"))
+    assert await api.wait_calls("sendMessage", calls + 1, within=5)
+    # The call has arrived; a slow server has not acted on it yet.
+    assert alex.chat[-1].text != "late"
+    assert not late.done()
+    await late
+    assert alex.chat[-1].text == "late"
 
-    faults.add("slow", method="sendMessage", delay=5.0)
+    api.faults.add("slow", method="sendMessage", delay=5.0)
     with pytest.raises(TimedOut):
         await app.bot.send_message(alex.user_id, "never", read_timeout=0.2)
     assert alex.chat[-1].text == "late"
@@ -367,16 +379,16 @@ async def test_get_updates_offset_limit_and_long_poll() -> None:
         assert [u.message.text for u in rest if u.message] == ["three"]
         offset = rest[-1].update_id + 1
 
-        started = time.monotonic()
-        assert await bot.get_updates(offset=offset, timeout=dtm.timedelta(seconds=0.4)) == ()
-        assert 0.35 <= time.monotonic() - started < 1.0
+        # Nothing new: the long poll ends empty at its timeout.
+        assert await bot.get_updates(offset=offset, timeout=dtm.timedelta(seconds=0.2)) == ()
 
+        # A long poll in progress is woken by a new update: one poll (of 5 s) returns it.
+        polls = api.stats.calls["getUpdates"]
         waiting = asyncio.create_task(bot.get_updates(offset=offset, timeout=5))
-        await asyncio.sleep(0.05)
-        started = time.monotonic()
+        assert await api.wait_calls("getUpdates", polls + 1, within=5)
         user.enqueue("wake")
         woken = await waiting
-        assert time.monotonic() - started < 0.5
+        assert api.stats.calls["getUpdates"] == polls + 1
         assert [u.message.text for u in woken if u.message] == ["wake"]
 
 
@@ -439,3 +451,25 @@ async def test_photos_and_documents_from_memory(app: App, alex: SimUser) -> None
     )
     assert not isinstance(changed, bool)
     assert alex.chat[-2].labels == ["A"]
+
+
+async def test_a_bot_not_followed_is_waited_for_until_quiet(api: FakeBotApi) -> None:
+    """A bot the server does not follow (another process) gives no "handled" signal: the user
+    waits for its first visible action, then for a quiet moment."""
+    application = echo_app(api)
+    await application.initialize()
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        alex = api.user()
+        assert not api.following
+        assert [m.text for m in await alex.send("hi", settle=0.05)] == ["echo: hi"]
+        with pytest.raises(TimeoutError, match=r"'quiet'.*did nothing visible in time"):
+            await alex.send("quiet", timeout=0.3)
+        with pytest.raises(RuntimeError, match="no bot is followed"):
+            await api.wait_handled([1], within=0.1)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()

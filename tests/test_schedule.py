@@ -8,7 +8,6 @@ Dates are 2026 unless a test says otherwise. Europe/London changes at 01:00 UTC:
 from __future__ import annotations
 
 import itertools
-import time as clock
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -331,16 +330,16 @@ def test_resolve_zone_common_words_do_not_drive_multi_word_matches() -> None:
     assert resolve_zone("South Sudan")[0].name == "Africa/Juba"
 
 
-def test_resolve_zone_is_fast_after_the_first_call() -> None:
-    warm_up()
+def test_resolve_zone_answers_the_same_once_warm() -> None:
+    # Its speed is measured by `python -m bench routing` (zone_lookup_us), not asserted here.
     queries = ["London", "londn", "New York", "sao paulo", "asdfgh", "UTC+2", "paris france"]
-    start = clock.perf_counter()
-    rounds = 30
-    for _ in range(rounds):
-        for text in queries:
-            resolve_zone(text)
-    per_call = (clock.perf_counter() - start) / (rounds * len(queries))
-    assert per_call < 0.002, f"{per_call * 1000:.2f} ms per call"
+    warm_up()
+    first = [[z.name for z in resolve_zone(text)] for text in queries]
+    again = [[z.name for z in resolve_zone(text)] for text in queries]
+    assert first == again
+    assert first[0][0] == "Europe/London"
+    assert first[1][0] == "Europe/London"  # a typo still finds it
+    assert first[4] == []
 
 
 # --- the alias table --------------------------------------------------------------------

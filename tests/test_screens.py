@@ -9,13 +9,14 @@ import pytest
 from bot import views
 from bot.config import PROJECT_ROOT
 from bot.screen_check import NamedScreen, all_screens, dead_ends, problems
-from bot.services import Locale, load_locales
+from bot.services import Locale
 from bot.views import Button, Screen
+from tests.conftest import shared_locales
 
 
 @pytest.fixture(scope="module")
 def locale() -> Locale:
-    return load_locales(PROJECT_ROOT / "content", "en")["en"]
+    return shared_locales(PROJECT_ROOT / "content", "en")["en"]
 
 
 def test_every_screen_tells_the_truth(locale: Locale) -> None:

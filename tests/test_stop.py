@@ -6,6 +6,8 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
+
 from sandbox.serve import send_command, server_stats, start_server, stop_server
 from tests.processes import (
     REMINDER,
@@ -15,6 +17,8 @@ from tests.processes import (
     reap,
     wait_for,
 )
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 USERS = 600
 SLOW_RATE = 20  # reminders per second: the fan-out would take 30 s

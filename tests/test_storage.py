@@ -198,6 +198,7 @@ async def test_unwritable_folder_gives_clear_error(tmp_path: Path) -> None:
         await Storage.open(blocker / "sub" / "db.sqlite3")
 
 
+@pytest.mark.slow
 def test_concurrent_first_migrations_are_safe(tmp_path: Path) -> None:
     """Several processes starting at once on a new file (a restart overlapping the old one,
     `migrate` next to `run`): each migration runs once, none dies on 'already exists'."""

@@ -10,14 +10,15 @@ from bot.config import PROJECT_ROOT
 from bot.content import Content
 from bot.emergency import EmergencyNumbers
 from bot.routing import Router
-from bot.services import Locale, load_locales
+from bot.services import Locale
 from bot.spelling import Speller, clauses
 from bot.warning_signs import TIERS, Warning, WarningDetector
+from tests.conftest import shared_locales
 
 
 @pytest.fixture(scope="module")
 def locale() -> Locale:
-    return load_locales(PROJECT_ROOT / "content", "en")["en"]
+    return shared_locales(PROJECT_ROOT / "content", "en")["en"]
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,37 @@ from bot.diary.entries import PLACES, Entry, local_time
 from bot.diary.export import TABLE_ROWS, PdfPage, Row
 from bot.diary.summary import Summary
 from bot.telegram_html import escape
+from bot.text_schema import uses
 from bot.views import Button, Screen, menu_row
+
+uses(__name__, "reminders.toml", "buttons", "timezone")  # the time-zone button
+uses(
+    __name__,
+    "diary.toml",
+    "texts",
+    "consent_ask intro what_is_stored summary_header(first, last) summary_empty "
+    "summary_weeks(last_week, this_week) summary_times(daytime, night, water) "
+    "summary_best(method, times) summary_best_none summary_longest(date, minutes) "
+    "summary_stretch(after, other) summary_footer summary_no_zone "
+    "chart_caption(first, last) doctor_lead doctor_tail "
+    "past_confirm(guess, place, severe, when, where) past_guess past_where(part) "
+    "past_severe past_pick_day past_saved(place, when) edit_pick edit_none "
+    "edit_entry(helped, minutes, place, severe, tried, when, where) nothing "
+    "off_ask(count) weekly_note(chart, first, last, total) "
+    "weekly_line(bar, count, day, stretch) weekly_stretch_mark weekly_legend "
+    "reason_frequent(days, weeks) reason_sleep(days, nights) "
+    "reason_severe(count, days) reason_long(limit, minutes) "
+    "reason_stretch(count, days) ",
+)
+
+uses(
+    __name__,
+    "diary.toml",
+    "buttons",
+    "yes no what add share edit medicines weekly_on weekly_off stop save cancel "
+    "earlier later severe_on severe_off delete delete_all keep diary back last_night "
+    "today yesterday two_days place_bed place_land place_water ",
+)
 
 PLACE_CODES = {"bed": "b", "land": "l", "water": "w"}
 SIDE_CODES = {"left": "l", "right": "r", "both": "b"}

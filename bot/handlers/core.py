@@ -23,6 +23,14 @@ from bot.routing import Route
 from bot.services import Services
 from bot.storage import ConversationState, StorageError
 from bot.telegram_html import escape
+from bot.text_schema import uses
+
+uses(
+    __name__, "system.toml", "texts",
+    """welcome(name) help about cancel_done cancel_nothing did_you_mean fallback non_text
+    stale_button forget_done forget_cancelled error_generic error_storage
+    operator_stats(users,blocked,in_flow,reminders,reminders_active,deliveries,feedback)""",
+)  # fmt: skip
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,26 @@ from bot.schedule import local_now, zone_from_name
 from bot.services import Services
 from bot.storage import ConversationState, DiarySettings, NewEntry, StorageError, WeeklyDue
 from bot.telegram_html import escape
+from bot.text_schema import uses
 from bot.views import Button, Screen
+
+uses(
+    __name__,
+    "diary.toml",
+    "texts",
+    "consent_yes consent_yes_plain consent_no chart_failed past_cancelled "
+    "past_future past_no_diary nothing deleted_toast changed_toast stale_toast "
+    "share_caption_pdf share_caption_csv share_empty medicines_ask "
+    "medicines_saved(medicines) medicines_cleared medicines_too_long off_deleted "
+    "off_kept already_off restarted weekly_on_toast weekly_off_toast ",
+)
+
+uses(
+    __name__,
+    "diary.toml",
+    "buttons",
+    "no add medicines keep diary ",
+)
 
 log = logging.getLogger(__name__)
 

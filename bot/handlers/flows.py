@@ -24,6 +24,9 @@ from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit, edit_or_send
 from bot.services import Locale, Services
 from bot.storage import ConversationState
+from bot.text_schema import uses
+
+uses(__name__, "flows.toml", "texts", "already stale")  # toasts
 
 log = logging.getLogger(__name__)
 

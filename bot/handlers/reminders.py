@@ -32,6 +32,14 @@ from bot.schedule import (
 )
 from bot.services import Services
 from bot.storage import ConversationState, Reminder
+from bot.text_schema import uses
+
+uses(__name__, "system.toml", "texts", "stale_button")
+uses(
+    __name__, "reminders.toml", "texts",  # toasts; notes and errors shown by reminder_views
+    """stale paused resumed deleted done_ack snoozed snooze_stopped no_days bad_time once_past
+    done_note stopped_note snoozed_note(time)""",
+)  # fmt: skip
 
 log = logging.getLogger(__name__)
 
