@@ -1,5 +1,5 @@
-"""Benchmarks: `python -m bench routing | reminders | throughput | stop | diary`. Last line: one
-JSON object."""
+"""Benchmarks: `python -m bench routing | reminders | zones | throughput | stop | diary`. Last
+line: one JSON object."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     reminders.add_argument("--users", type=int, default=10_000)
     reminders.add_argument("--chunk", type=int, default=16)
     reminders.add_argument("--lanes", type=int, default=4)
+    zone_search = sub.add_parser("zones", help="time-zone search and request parsing times")
+    zone_search.add_argument("--rounds", type=int, default=20)
     throughput = sub.add_parser("throughput", help="full bot vs echo bot under load")
     throughput.add_argument("--users", type=int, default=100)
     throughput.add_argument("--seconds", type=float, default=10.0)
@@ -59,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.reminders import run as run_reminders
 
         run_reminders(args.users, args.chunk, args.lanes)
+    elif args.name == "zones":
+        from bench.zones import run as run_zones
+
+        run_zones(args.rounds)
     elif args.name == "stop":
         from bench.stop import run as run_stop
 

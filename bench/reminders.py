@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from bench import seed
-from bot.outbox import BotApiClient, Outbox
-from bot.reminder_views import reminder_message
-from bot.reminders import ReminderScheduler
+from bot.reminders.outbox import BotApiClient, Outbox
+from bot.reminders.screens import reminder_message
+from bot.reminders.sweep import ReminderScheduler
 from bot.services import load_locales
 from bot.storage import Delivery, Storage
 from bot.views import Screen

@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import schedule
 from bot.config import PROJECT_ROOT
 from bot.intents import FALLBACK, SAFETY
+from bot.reminders import zones
 from bot.routing import Router
 from bot.services import load_locales
 from bot.warning_signs import TIERS
@@ -132,13 +132,14 @@ def messages(seed: int = 7, lang: str = "en") -> list[str]:
 
 
 def zone_lookup_us(rounds: int) -> float:
-    """Mean time of a typed city or zone lookup once the index is built (the set-up step)."""
-    schedule.warm_up()
+    """Mean time of a typed city or zone lookup once the index is built (the set-up step;
+    `python -m bench zones` has the full figures)."""
+    zones.warm_up()
     queries = ["London", "londn", "New York", "sao paulo", "asdfgh", "UTC+2", "paris france"]
     start = time.perf_counter_ns()
     for _ in range(rounds):
         for text in queries:
-            schedule.resolve_zone(text)
+            zones.resolve_zone(text)
     return round((time.perf_counter_ns() - start) / 1000 / (rounds * len(queries)), 1)
 
 

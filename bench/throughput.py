@@ -63,7 +63,7 @@ FULL_SESSION: list[tuple[str, str]] = [
     ("press", "⏰ Bedtime stretch"),
     ("tz", "London"),
     ("press", "22:30"),
-    ("press", "✅ Save"),
+    ("press", "⬅️ My reminders"),
 ]
 ECHO_SESSION: list[tuple[str, str]] = [
     ("press", "Press") if kind in ("press", "tz") else (kind, payload)
@@ -88,8 +88,7 @@ class Driver:
                 # The zone is known already and the time picker is on screen: nudge the time.
                 kind, payload = "press", "+15 min"
             else:
-                await self._exchange(chat, lambda: self._text(chat, payload))
-                kind, payload = "press", "✅ Yes, that's it"
+                kind = "text"
         if kind == "text":
             text = self.rng.choice(FREE_TEXT) if payload == "*free" else payload
             await self._exchange(chat, lambda: self._text(chat, text))

@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or upgrade the database, then exit")
     sub.add_parser("check", help="load and validate the content, then exit")
     sub.add_parser("tour", help="write docs/TOUR.md: every screen of the main journeys")
+    remind = sub.add_parser("remind", help="print what a typed reminder request says, as JSON")
+    remind.add_argument("text")
+    remind.add_argument("--tz", default="UTC", help="the person's time zone (default: UTC)")
+    remind.add_argument("--now", help="local date and time to read it at (default: now)")
+    remind.add_argument("--lang", help="the language's words (default: BOT_LANGUAGE)")
+    zone = sub.add_parser("zone", help="print ZONE<TAB>SCORE for a typed place, best first")
+    zone.add_argument("text", nargs="+")
     return parser
 
 
@@ -164,6 +171,16 @@ def _route(settings: Settings, texts: Sequence[str], language: str | None, tiers
     out.flush()
 
 
+def _remind(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.reminders import cli
+    from bot.services import load_locales
+
+    locales = load_locales(settings.content_dir, settings.language)
+    lang = (args.lang or settings.language).lower()
+    content = locales[lang if lang in locales else settings.language].content
+    cli.remind(content, args.text, args.tz, args.now, sys.stdout)
+
+
 async def _migrate(settings: Settings) -> int:
     storage = await Storage.open(settings.db_path)
     version = await storage.schema_version()
@@ -258,6 +275,13 @@ def _command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         asyncio.run(run_playground(settings, sys.stdin, sys.stdout))
     elif command == "route":
         _route(settings, args.texts, args.lang, args.tiers)
+    elif command == "remind":
+        _remind(settings, args)
+    elif command == "zone":
+        from bot.reminders import cli, zones
+
+        zones.warm_up(settings.content_dir / "timezones.toml")
+        cli.zone(args.text, sys.stdout)
     elif command == "migrate":
         version = asyncio.run(_migrate(settings))
         print(f"database {settings.db_path} is at schema version {version}")

@@ -6,6 +6,7 @@ same handlers in the same order.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, TypeAlias
 
@@ -24,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import reminder_views, schedule, views
+from bot import views
 from bot.callbacks import Callback, Kind
 from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Settings
@@ -33,12 +34,14 @@ from bot.handlers.core import CoreHandlers, IntentAction
 from bot.handlers.diary import DiaryHandlers
 from bot.handlers.flows import FlowHandlers
 from bot.handlers.language import LanguageHandlers
-from bot.handlers.reminders import ReminderHandlers
 from bot.handlers.telegram_io import send
 from bot.http import AiohttpRequest
 from bot.intents import CRAMP_NOW, FLOW_OF_INTENT, REMINDERS
-from bot.outbox import BotApiClient, Outbox, Render
-from bot.reminders import ReminderScheduler
+from bot.reminders import screens as reminder_views
+from bot.reminders import zones
+from bot.reminders.handlers import ReminderHandlers
+from bot.reminders.outbox import BotApiClient, Outbox, Render
+from bot.reminders.sweep import ReminderScheduler
 from bot.services import Clock, Services, load_locales
 from bot.storage import Delivery, Storage
 from bot.text_schema import uses
@@ -101,7 +104,9 @@ def _wire(
     core.written_in = language.written_in
     core.offer_language = language.offer
     core.on_forget.append(services.forget_language)
-    core.text_interceptors.append(reminders.on_text)
+    core.setup_interceptors.append(reminders.on_setup_text)
+    core.route_hooks.append(reminders.on_request)
+    core.media_interceptors.append(reminders.on_location)
     core.after_start.append(reminders.offer_resume)
     core.on_forget.append(flows.stop_timer)
     _wire_diary(core, flows, reminders, diary)
@@ -189,8 +194,13 @@ class _Lifecycle:
 
     async def post_init(self, app: BotApp) -> None:
         services, settings = self.services, self.settings
-        # Builds the time-zone index once, and checks its alias file.
-        schedule.warm_up(settings.content_dir / "timezones.toml")
+        # The zone index takes about two seconds to build: in a thread, so start-up does not
+        # wait; its alias file is checked now, so a mistake there still stops the start.
+        aliases = settings.content_dir / "timezones.toml"
+        zones.check_aliases(aliases)
+        services.zone_index = asyncio.get_running_loop().run_in_executor(
+            None, zones.warm_up, aliases
+        )
         storage = await Storage.open(settings.db_path)
         services.attach_storage(storage)
         interrupted = await storage.abandon_in_flight()
@@ -224,6 +234,8 @@ class _Lifecycle:
         log.info("bot started as @%s", app.bot.username)
 
     async def post_stop(self, app: BotApp) -> None:
+        if self.services.zone_index is not None:
+            await asyncio.gather(self.services.zone_index, return_exceptions=True)
         if self.services.scheduler is not None:
             await self.services.scheduler.stop()
         if self.services.weekly is not None:

@@ -92,6 +92,12 @@ class ReminderTexts:
     buttons: Mapping[str, str]
     weekdays: tuple[str, ...]
     texts: Mapping[str, str]
+    # [wording]: the Babel locale dates and times are written in ('en_GB': 'Wed 26 Nov').
+    babel_locale: str = "en"
+    # [parser]: the words of each idea in a typed request, [parser.days], [parser.numbers].
+    parser_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    parser_days: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    parser_numbers: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,16 @@ class DiaryTexts:
 
 
 REMINDER_KINDS = ("bedtime", "preswim")
-REMINDER_TOASTS = ("paused", "resumed", "deleted", "done_ack", "snoozed", "stale", "no_days")
+REMINDER_TOASTS = (
+    "paused",
+    "resumed",
+    "deleted",
+    "done_ack",
+    "snoozed",
+    "stale",
+    "no_days",
+    "undo_late",
+)
 
 
 # The button names a flow step may use; each is an action the flow engine knows.
@@ -351,9 +366,24 @@ def _load_reminders(path: Path) -> ReminderTexts:
     names = data.get("weekdays", {}).get("names", [])
     if len(names) != 7 or not all(isinstance(n, str) and 0 < len(n) <= 12 for n in names):
         raise ContentError(path, "weekdays.names", "needs seven short day names, Monday first")
+    parser = data.get("parser", {})
+    if not isinstance(parser, dict):
+        raise ContentError(path, "parser", "must be a table")
+    words = {
+        k: tuple(str(w).lower() for w in v)
+        for k, v in parser.items()
+        if k not in ("days", "numbers") and isinstance(v, list)
+    }
+    days = {k: tuple(str(w).lower() for w in v) for k, v in parser.get("days", {}).items()}
+    numbers = parser.get("numbers", {})
+    if not all(isinstance(v, int) for v in numbers.values()):
+        raise ContentError(path, "parser.numbers", "values must be whole numbers")
+    locale = data.get("wording", {}).get("babel_locale", "en")
     return ReminderTexts(
-        MappingProxyType(messages), MappingProxyType(buttons), tuple(names), MappingProxyType(texts)
-    )
+        MappingProxyType(messages), MappingProxyType(buttons), tuple(names),
+        MappingProxyType(texts), str(locale), MappingProxyType(words), MappingProxyType(days),
+        MappingProxyType(dict(numbers)),
+    )  # fmt: skip
 
 
 DIARY_TABLES = ("parts", "places", "sides", "muscles")
@@ -467,7 +497,9 @@ def _load_warnings(path: Path, topics: Mapping[str, Topic]) -> WarningSpec:
 # buttons and flow steps, and nothing more. Tables whose keys are words of the language itself
 # are free; lists of ids must be the same; word lists (keywords...) only need to be there.
 REFERENCE_LANGUAGE = "en"
-FREE_TABLES = frozenset({"rewrites", "aliases", "durations.numbers", "grammar.symbols"})
+FREE_TABLES = frozenset(
+    {"rewrites", "aliases", "durations.numbers", "grammar.symbols", "parser.numbers"}
+)
 ID_LISTS = frozenset({"buttons", "items", "related", "methods", "intents", "when"})
 FREE_SCALARS = frozenset({"negation_window", "phrase_gap", "short_stem"})
 

@@ -13,10 +13,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot import reminder_views, views
+from bot import views
 from bot.callbacks import Kind, decode
 from bot.content import Content
 from bot.flows import DONE, FlowEngine, FlowState
+from bot.reminders import screens as reminder_views
 from bot.text_schema import uses
 from bot.warning_signs import Warning
 
@@ -33,7 +34,10 @@ _TAP = re.compile(
 _BELOW = re.compile(r"\b(?:tap|press|pick)\b[^.!?\n]*\bbelow\b", re.I)
 # One emoji may lead several labels only when they all mean one kind of thing.
 # ✅ is yes / done / chosen, ▶️ is resume, ⏰ is a reminder, 🏠 is the menu.
-EMOJI_FAMILIES = {"⏰": "reminders", "🏠": "menu", "✅": "yes", "▶️": "resume"}
+# ⬅️ goes back somewhere, 🗑 deletes something.
+EMOJI_FAMILIES = {
+    "⏰": "reminders", "🏠": "menu", "✅": "yes", "▶️": "resume", "⬅️": "back", "🗑": "delete",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,9 @@ def _screen_problems(named: NamedScreen) -> list[str]:
     found: list[str] = []
     text, rows = named.screen.text, named.screen.rows
     labels = [b.label for row in rows for b in row]
+    reply = named.screen.reply
+    if reply is not None:  # buttons under the text field count as buttons too
+        labels += [*([reply.location] if reply.location else []), *reply.labels]
     if STALE_PROMISES.search(text):
         found.append(f"{named.name}: says something is coming soon")
     for match in _TAP.finditer(text):

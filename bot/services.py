@@ -23,7 +23,7 @@ from bot.text_schema import uses
 
 if TYPE_CHECKING:
     from bot.diary.weekly import WeeklyNotes
-    from bot.reminders import ReminderScheduler
+    from bot.reminders.sweep import ReminderScheduler
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,8 @@ class Services:
     _storage: Storage | None = field(default=None, repr=False)
     # The reminder sweep, running while the application runs (tests tick it by hand).
     scheduler: ReminderScheduler | None = field(default=None, repr=False)
+    # The time-zone index being built in a thread at start-up (bot/reminders/zones.py).
+    zone_index: asyncio.Future[None] | None = field(default=None, repr=False)
     # The diary's weekly notes, ticked by the same sweep job (tests tick it by hand).
     weekly: WeeklyNotes | None = field(default=None, repr=False)
     # Set to stop the running bot (by a signal, or by `fail`); `fatal` says why it failed.

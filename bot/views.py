@@ -41,9 +41,21 @@ class Button:
 
 
 @dataclass(frozen=True)
+class ReplyKeyboard:
+    """Buttons under the text field instead of under the message (Telegram allows one kind
+    per message): a button that shares the person's location, and plain ones that send their
+    label; or `remove`, to take away a keyboard shown before."""
+
+    location: str | None = None
+    labels: tuple[str, ...] = ()
+    remove: bool = False
+
+
+@dataclass(frozen=True)
 class Screen:
     text: str
     rows: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+    reply: ReplyKeyboard | None = None
 
 
 def _pairs(buttons: Sequence[Button]) -> list[tuple[Button, ...]]:

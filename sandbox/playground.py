@@ -1,7 +1,8 @@
 """The offline playground: the real bot, the local Bot API server, and a chat in the terminal.
 
 Type a message and press Enter; the bot's replies are printed with their buttons numbered;
-type a number to press that button; /quit (or end of input) leaves. When standard input is not
+type a number to press that button; "/location 41.15 -8.61" shares a location (the 📍 button
+of a phone); /quit (or end of input) leaves. When standard input is not
 a terminal, lines are read until EOF, so a session can be scripted.
 """
 
@@ -21,7 +22,8 @@ from sandbox.user import ChatMessage, SimUser, render_html_as_text
 BANNER = (
     "Offline playground: the real bot on a local Bot API server, nothing reaches Telegram. "
     "To connect to Telegram, set TELEGRAM_BOT_TOKEN (see README). "
-    "Type a message, a number to press a button, /quit to leave."
+    "Type a message, a number to press a button, /location LAT LON to share a location, "
+    "/quit to leave."
 )
 QUIT = frozenset({"/quit", "/exit"})
 
@@ -54,6 +56,8 @@ def render(message: ChatMessage, numbers: dict[int, tuple[int, str]], out: TextI
             numbers[number] = (message.message_id, button.text)
             cells.append(f"[{number}] {button.text}")
         out.write("   ".join(cells) + "\n")
+    if message.keyboard:  # under the text field: type the label, or /location LAT LON
+        out.write("   ".join(f"{{{label}}}" for label in message.keyboard) + "\n")
     out.write("\n")
 
 
@@ -103,6 +107,17 @@ class ChatPrinter:
                 self.print_changes("(the bot updated the chat)")
 
 
+def _location(text: str) -> tuple[float, float] | None:
+    """'/location 41.15 -8.61': share a location, as the 📍 button does on a phone."""
+    parts = text.split()
+    if len(parts) != 3 or parts[0].lower() != "/location":
+        return None
+    try:
+        return float(parts[1]), float(parts[2])
+    except ValueError:
+        return None
+
+
 async def chat_loop(user: SimUser, stdin: TextIO, out: TextIO, *, interactive: bool) -> None:
     printer = ChatPrinter(user, out)
     watcher = asyncio.create_task(printer.watch())
@@ -118,9 +133,12 @@ async def chat_loop(user: SimUser, stdin: TextIO, out: TextIO, *, interactive: b
                 if not interactive:
                     out.write(f"you> {text}\n")
                 try:
+                    location = _location(text)
                     if text.isdigit() and int(text) in printer.numbers:
                         message_id, label = printer.numbers[int(text)]
                         await user.press(label, message_id=message_id)
+                    elif location is not None:
+                        await user.send_location(*location)
                     else:
                         await user.send(text)
                 except TimeoutError:

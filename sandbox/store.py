@@ -112,6 +112,9 @@ class ChatMessage:
     buttons: list[list[Button]] = field(default_factory=list)
     edited: bool = False
     kind: str = "text"
+    # A reply keyboard sent with the message (under the text field): its labels, a
+    # location-sharing button marked with a trailing " (location)".
+    keyboard: list[str] = field(default_factory=list)
     # A photo's or document's bytes and file name, as the bot uploaded them.
     file: bytes | None = None
     file_name: str | None = None
@@ -180,9 +183,23 @@ class StoredMessage:
             buttons=[list(row) for row in self.buttons],
             edited=self.edit_date is not None,
             kind=self.kind,
+            keyboard=_keyboard_labels(self.reply_markup),
             file=self.file,
             file_name=self.file_name,
         )
+
+
+def _keyboard_labels(markup: dict[str, Any] | None) -> list[str]:
+    rows = markup.get("keyboard") if markup else None
+    if not isinstance(rows, list):
+        return []
+    return [
+        str(b.get("text", "")) + (" (location)" if b.get("request_location") else "")
+        for row in rows
+        if isinstance(row, list)
+        for b in row
+        if isinstance(b, dict)
+    ]
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import BotApp, build_application
 from bot.config import Settings, load_settings
+from bot.reminders import zones
 from bot.runner import polling
 from bot.services import Locale, Services, load_locales
 from bot.storage import Storage
@@ -29,6 +30,13 @@ os.environ["PTB_TIMEDELTA"] = "true"
 # A made-up token with the shape of a real one (digits, colon, 35 characters). Built from
 # pieces so that secret scanners looking for real tokens in the source do not flag it.
 FAKE_TOKEN = "7412589630:" + "AAF3kLmN0pQrStUvWxYz" + "1234567890abcde"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def zone_index() -> None:
+    """The time-zone index takes a couple of seconds to build: once per test session, up
+    front, so that no test's first typed city waits for it."""
+    zones.warm_up()
 
 
 class ManualClock:

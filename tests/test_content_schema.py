@@ -81,11 +81,11 @@ def test_a_placeholder_the_code_does_not_pass_is_unknown(tmp_path: Path) -> None
 
 def test_a_button_table_is_checked_too(tmp_path: Path) -> None:
     root = edited_copy(
-        tmp_path, "reminders.toml", lambda s: s.replace('tz_no = "', 'tz_nope = "', 1)
+        tmp_path, "reminders.toml", lambda s: s.replace('keep_paused = "', 'keep_pausd = "', 1)
     )
     found = schema_problems(root)
-    assert any("reminders.toml [buttons] tz_no: missing" in p for p in found)
-    assert any("reminders.toml [buttons] tz_nope: no code uses" in p for p in found)
+    assert any("reminders.toml [buttons] keep_paused: missing" in p for p in found)
+    assert any("reminders.toml [buttons] keep_pausd: no code uses" in p for p in found)
 
 
 def test_bot_check_fails_on_a_schema_problem(

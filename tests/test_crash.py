@@ -17,7 +17,7 @@ import pytest
 
 from bench import seed
 from bot.config import PROJECT_ROOT
-from bot.outbox import Outbox
+from bot.reminders.outbox import Outbox
 from bot.storage import Storage
 from sandbox.serve import (
     send_command,

@@ -26,7 +26,10 @@ def test_the_bot_runs_without_the_sandbox() -> None:
 
 
 def test_pure_code_reads_records_without_sql() -> None:
-    loaded = _loaded_after("import bot.reminder_views, bot.storage.records")
+    loaded = _loaded_after(
+        "import bot.reminders.screens, bot.reminders.setup, bot.reminders.phrases,"
+        " bot.storage.records"
+    )
     assert "bot.storage.records" in loaded
     assert "aiosqlite" not in loaded
     assert "bot.storage.database" not in loaded

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bench import seed
-from bot.outbox import BotApiClient, Outbox, classify
-from bot.reminders import ReminderScheduler
+from bot.reminders.outbox import BotApiClient, Outbox, classify
+from bot.reminders.sweep import ReminderScheduler
 from bot.storage import Delivery, Storage
 from bot.views import Screen
 from sandbox.serve import add_started_chats

@@ -67,6 +67,24 @@ def test_playground_language_command_switches(tmp_path: Path) -> None:
     assert "[1] 🆘 Cramp now!" in english
 
 
+@pytest.mark.slow
+def test_playground_sets_a_reminder_in_one_message_and_a_shared_location(tmp_path: Path) -> None:
+    script = "swim reminder mon wed fri 7am 45 min before\n/location 38.72 -9.14\n1\n/quit\n"
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "PYTHONPATH": str(PROJECT_ROOT)})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "playground"], input=script, capture_output=True,
+        text=True, cwd=tmp_path, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "{📍 Share my location (location)}" in out  # the reply keyboard is shown
+    assert "Time zone: Europe/Lisbon" in out
+    assert "45 min before your 07:00 swim" in out
+    assert "[1] ✅ Save" in out
+    assert "Saved." in out.split("you> 1", 1)[1]
+
+
 @pytest.mark.e2e
 async def test_token_never_logged_at_debug(tmp_path: Path) -> None:
     stream = io.StringIO()

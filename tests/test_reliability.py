@@ -25,8 +25,9 @@ from bot.app import build_application
 from bot.callbacks import decode
 from bot.config import PROJECT_ROOT, Secret, Settings, setup_logging
 from bot.content import load_content
+from bot.reminders.schedule import parse_time
+from bot.reminders.zones import resolve_zone
 from bot.runner import polling
-from bot.schedule import parse_time, resolve_zone
 from bot.services import Services
 from sandbox.server import FakeBotApi
 from sandbox.user import SimUser
@@ -298,9 +299,8 @@ async def test_forget_leaves_no_row_with_the_user_id(
     await user.command("/reminders")
     await user.press("⏰ Bedtime stretch")
     await user.send("London")
-    await user.press("✅ Yes, that's it")
-    await user.press("✅ Save")
-    # users, feedback_events, reminders (the set-up state was cleared on save)
+    await user.press("22:30")
+    # users, feedback_events, reminders (and the saved reminder's card in the state)
     assert await peek.rows_mentioning_user(services.storage, user.user_id) >= 3
     await user.command("/forget")
     await user.press("🗑 Yes, delete my data")
@@ -410,7 +410,7 @@ async def test_forget_leaves_no_byte_in_any_file(
     await services.storage.set_time_zone(person.user_id, zone)
     await person.command("/reminders")
     await person.press("⏰ Bedtime stretch")
-    await person.press("✅ Save")
+    await person.press("22:30")
     await person.command("/cramp")
     await person.press("🛏 Cramp in bed / on land")
     await person.press("✅ It eased")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
-from bot.schedule import local_now, zone_from_name
+from bot.reminders.schedule import local_now, zone_from_name
 
 PLACES = ("bed", "land", "water")
 SOURCES = ("flow", "typed", "buttons")

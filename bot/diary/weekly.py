@@ -16,8 +16,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.outbox import IN_DOUBT, BotApiClient, Outcome
-from bot.schedule import next_fire_utc, zone_from_name
+from bot.reminders.outbox import IN_DOUBT, BotApiClient, Outcome
+from bot.reminders.schedule import next_fire_utc, zone_from_name
 from bot.storage import Storage, WeeklyDue
 from bot.views import Screen
 

@@ -44,6 +44,12 @@ IntentAction = Callable[[Update, Context], Awaitable[None]]
 ButtonAction = Callable[[Update, Context, Callback], Awaitable[None]]
 # Gets typed text first while a step waits for it (a time, a city); True: it was handled.
 TextInterceptor = Callable[[Update, Context, ConversationState], Awaitable[bool]]
+# The same, for a set-up that also reads the route: True: handled; False: not its business;
+# a callable: not its business, but it has something to add after the answer ("carry on
+# setting up your reminder").
+SetupInterceptor = Callable[
+    [Update, Context, ConversationState, Route], Awaitable[bool | IntentAction]
+]
 # Sees routed text (no warning sign) before the intent's answer; True: it answered.
 RouteHook = Callable[[Update, Context, Route], Awaitable[bool]]
 
@@ -57,6 +63,9 @@ class CoreHandlers(HandlerBase):
         # /start <payload> deep links -> intent, so a shared link opens a flow.
         self.deep_links: dict[str, str] = {}
         self.text_interceptors: list[TextInterceptor] = []
+        self.setup_interceptors: list[SetupInterceptor] = []
+        # Get a non-text message (a shared location) first; True: it was handled.
+        self.media_interceptors: list[Callable[[Update, Context], Awaitable[bool]]] = []
         self.route_hooks: list[RouteHook] = []
         # Get typed text the person was asked for even when it holds a warning sign, after
         # the warning is shown (the diary's medicines: "statin since October" is kept).
@@ -188,21 +197,46 @@ class CoreHandlers(HandlerBase):
         if route.warnings:
             # A warning sign comes first, before any relief steps or set-up in progress.
             await self.show_warning(update, context, route)
-            waiting = await self.services.storage.get_state(user_id) if self.after_warning else None
-            if waiting is not None:
-                for keep in self.after_warning:
-                    if await keep(update, context, waiting):
-                        break
+            await self._after_warning(update, context, user_id)
             return
         state = await self.services.storage.get_state(user_id)
+        after: list[IntentAction] = []
         if state is not None:
-            for intercept in self.text_interceptors:
-                if await intercept(update, context, state):
-                    return
+            taken = await self._intercept(update, context, state, route)
+            if taken is None:
+                return
+            after = taken
         for hook in self.route_hooks:
             if await hook(update, context, route):
                 return
         await self.show_intent(update, context, route.intent, [i for i, _ in route.alternatives])
+        for action in after:
+            await action(update, context)
+
+    async def _after_warning(self, update: Update, context: Context, user_id: int) -> None:
+        """A flow or a set-up in progress may keep its place after a warning screen."""
+        waiting = await self.services.storage.get_state(user_id) if self.after_warning else None
+        if waiting is not None:
+            for keep in self.after_warning:
+                if await keep(update, context, waiting):
+                    break
+
+    async def _intercept(
+        self, update: Update, context: Context, state: ConversationState, route: Route
+    ) -> list[IntentAction] | None:
+        """Text read by what is in progress: None when it was taken whole, else what to do
+        after the answer (a set-up that waits says so under it)."""
+        for intercept in self.text_interceptors:
+            if await intercept(update, context, state):
+                return None
+        after: list[IntentAction] = []
+        for setup in self.setup_interceptors:
+            taken = await setup(update, context, state, route)
+            if taken is True:
+                return None
+            if callable(taken):
+                after.append(taken)
+        return after
 
     async def show_warning(self, update: Update, context: Context, route: Route) -> None:
         user_id, chat_id = self.ids(update)
@@ -240,6 +274,9 @@ class CoreHandlers(HandlerBase):
         await send(context.bot, chat_id, screen)
 
     async def non_text(self, update: Update, context: Context) -> None:
+        for intercept in self.media_interceptors:
+            if await intercept(update, context):
+                return
         _, chat_id = self.ids(update)
         content = self.locale(update).content
         await send(context.bot, chat_id, views.main_menu(content, content.text("non_text")))

@@ -34,8 +34,8 @@ from bot.handlers.telegram_io import (
     send_document,
     send_photo,
 )
+from bot.reminders.schedule import local_now, zone_from_name
 from bot.routing import Route
-from bot.schedule import local_now, zone_from_name
 from bot.services import Services
 from bot.storage import ConversationState, DiarySettings, NewEntry, StorageError, WeeklyDue
 from bot.telegram_html import escape

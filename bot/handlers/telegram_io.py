@@ -18,13 +18,21 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
 from bot.http import NotSent
-from bot.views import Button, Screen
+from bot.views import Button, ReplyKeyboard, Screen
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +42,26 @@ MAX_RETRY_AFTER = 30.0
 
 
 def markup(screen: Screen) -> InlineKeyboardMarkup | None:
+    """The screen's inline buttons (what an edit can carry)."""
     return _keyboard(screen.rows) if screen.rows else None
+
+
+def send_markup(
+    screen: Screen,
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    """What a new message carries: a reply keyboard when the screen has one, else its
+    inline buttons."""
+    if screen.reply is not None:
+        return _reply_keyboard(screen.reply)
+    return markup(screen)
+
+
+def _reply_keyboard(reply: ReplyKeyboard) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    if reply.remove:
+        return ReplyKeyboardRemove()
+    buttons = [KeyboardButton(reply.location, request_location=True)] if reply.location else []
+    buttons += [KeyboardButton(label) for label in reply.labels]
+    return ReplyKeyboardMarkup([buttons], resize_keyboard=True, one_time_keyboard=True)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -81,7 +108,7 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, repeatable: bool = T
 async def send(bot: ExtBot[None], chat_id: int, screen: Screen) -> Message:
     return await with_retries(
         lambda: bot.send_message(
-            chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=markup(screen),
+            chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=send_markup(screen),
             disable_web_page_preview=True,
         ),
         repeatable=False,
@@ -89,12 +116,16 @@ async def send(bot: ExtBot[None], chat_id: int, screen: Screen) -> Message:
 
 
 async def edit(bot: ExtBot[None], chat_id: int, message_id: int, screen: Screen) -> bool:
-    """Show `screen` in place of a message; False when it can no longer be edited."""
+    """Show `screen` in place of a message; False when it can no longer be edited (or the
+    screen brings a reply keyboard, which only a new message can)."""
+    if screen.reply is not None:
+        return False
+    inline = markup(screen)
     try:
         await with_retries(
             lambda: bot.edit_message_text(
                 screen.text, chat_id=chat_id, message_id=message_id,
-                parse_mode=ParseMode.HTML, reply_markup=markup(screen),
+                parse_mode=ParseMode.HTML, reply_markup=inline,
                 disable_web_page_preview=True,
             )
         )  # fmt: skip

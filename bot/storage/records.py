@@ -1,7 +1,7 @@
 """The rows the bot reads back, as plain frozen dataclasses.
 
-Pure modules (reminder_views.py, schedule.py...) import these without pulling in aiosqlite or any
-SQL. Times are integer Unix seconds (UTC).
+Pure modules (reminders/screens.py, reminders/setup.py...) import these without pulling in
+aiosqlite or any SQL. Times are integer Unix seconds (UTC).
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.outbox import Outbox, OutboxStats
-from bot.schedule import next_fire_utc, zone_from_name
+from bot.reminders.outbox import Outbox, OutboxStats
+from bot.reminders.schedule import next_fire_utc, zone_from_name
 from bot.storage import Claim, DueReminder, Reminder, Storage
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""bot.schedule: time parsing, zone search and next fire times, DST edges included.
+"""bot.reminders.schedule: time parsing and next fire times, DST edges included.
 
 Dates are 2026 unless a test says otherwise. Europe/London changes at 01:00 UTC: clocks jump
 01:00 -> 02:00 on 29 March and fall back 02:00 -> 01:00 on 25 October. Europe/Berlin jumps
@@ -10,25 +10,17 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import schedule
-from bot.schedule import (
-    ALIASES_PATH,
+from bot.reminders.schedule import (
     ALL_DAYS,
-    MIN_SCORE,
-    ZoneMatch,
     format_time,
-    load_aliases,
     local_now,
     next_fire_utc,
     parse_time,
-    resolve_zone,
     shift_time,
-    warm_up,
     zone_from_name,
 )
 
@@ -192,201 +184,6 @@ def test_zone_from_name_fixed_offsets(name: str, minutes: int) -> None:
 def test_zone_from_name_rejects_junk(name: str) -> None:
     with pytest.raises(ValueError, match=r"time zone|offset"):
         zone_from_name(name)
-
-
-# --- resolve_zone -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("London", "Europe/London"),
-        ("londn", "Europe/London"),
-        ("  LONDON ", "Europe/London"),
-        ("New York", "America/New_York"),
-        ("new_york", "America/New_York"),
-        ("sao paulo", "America/Sao_Paulo"),
-        ("São Paulo", "America/Sao_Paulo"),
-        ("Kyiv", "Europe/Kyiv"),
-        ("Kiev", "Europe/Kyiv"),  # alias beats the legacy zone Europe/Kiev
-        ("Calcutta", "Asia/Kolkata"),
-        ("Buenos Aires", "America/Argentina/Buenos_Aires"),  # not the link America/Buenos_Aires
-        ("Indianapolis", "America/Indiana/Indianapolis"),
-        ("St. John's", "America/St_Johns"),
-        ("Zürich", "Europe/Zurich"),
-        ("tokio", "Asia/Tokyo"),
-        ("Manchester", "Europe/London"),
-        ("manchster", "Europe/London"),
-        ("UK", "Europe/London"),
-        ("England", "Europe/London"),
-        ("Boston", "America/New_York"),
-        ("NY", "America/New_York"),
-        ("San Francisco", "America/Los_Angeles"),
-        ("California", "America/Los_Angeles"),
-        ("Mumbai", "Asia/Kolkata"),
-        ("India", "Asia/Kolkata"),
-        ("Beijing", "Asia/Shanghai"),
-        ("China", "Asia/Shanghai"),
-        ("Sydney", "Australia/Sydney"),
-        ("Germany", "Europe/Berlin"),
-        ("Iceland", "Atlantic/Reykjavik"),  # not Ireland's Dublin, one letter away
-        ("Samoa", "Pacific/Apia"),  # not the legacy Pacific/Samoa, which is American Samoa
-        ("paris, france", "Europe/Paris"),
-        ("I live in London", "Europe/London"),
-        ("Europe/London", "Europe/London"),
-        ("america/argentina/buenos_aires", "America/Argentina/Buenos_Aires"),
-        ("US/Eastern", "US/Eastern"),
-        ("Navajo", "Navajo"),  # legacy names are searched when no real place matches
-    ],
-)
-def test_resolve_zone_names(text: str, expected: str) -> None:
-    matches = resolve_zone(text)
-    assert matches, text
-    assert matches[0].name == expected
-    assert matches[0].label == expected
-    assert MIN_SCORE <= matches[0].score <= 100
-    zone_from_name(matches[0].name)  # every suggestion can be stored and loaded back
-
-
-@pytest.mark.parametrize(
-    ("text", "name"),
-    [
-        ("UTC+2", "UTC+02:00"),
-        ("utc +2", "UTC+02:00"),
-        ("GMT-5", "UTC-05:00"),
-        ("gmt − 5", "UTC-05:00"),  # a phone's Unicode minus
-        ("+05:30", "UTC+05:30"),
-        ("+0530", "UTC+05:30"),
-        ("UTC+5:45", "UTC+05:45"),
-        ("UTC-12", "UTC-12:00"),
-        ("UTC+14", "UTC+14:00"),
-        ("UTC", "UTC"),
-        ("utc+0", "UTC"),
-        ("-00:00", "UTC"),
-    ],
-)
-def test_resolve_zone_offsets_are_one_exact_match(text: str, name: str) -> None:
-    assert resolve_zone(text) == [ZoneMatch(name, name, 100)]
-    assert zone_from_name(name).utcoffset(None) is not None
-
-
-def test_resolve_zone_bare_gmt_also_offers_london() -> None:
-    assert [(m.name, m.score) for m in resolve_zone("GMT")] == [
-        ("UTC", 100),
-        ("Europe/London", 90),
-    ]
-
-
-@pytest.mark.parametrize("text", ["UTC+15", "UTC-13", "UTC+14:30", "+05:17", "GMT+99"])
-def test_resolve_zone_impossible_offsets_are_empty(text: str) -> None:
-    assert resolve_zone(text) == []
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["asdfgh", "qwerty", "zzz", "hello", "cramp", "tomorrow", "home", "x", "", "!!!", "22:30"],
-)
-def test_resolve_zone_nonsense_is_empty(text: str) -> None:
-    assert resolve_zone(text) == []
-
-
-def test_resolve_zone_cutoff_keeps_typos_and_drops_words() -> None:
-    # 'tokio' scores exactly the cutoff; ordinary words score just under it.
-    assert [(m.name, m.score) for m in resolve_zone("tokio")] == [("Asia/Tokyo", MIN_SCORE)]
-    assert resolve_zone("home") == []  # 75 against Africa/Lome
-    for text in ["London", "londn", "china", "usa", "mosow", "paris france"]:
-        assert all(MIN_SCORE <= m.score <= 100 for m in resolve_zone(text, limit=10))
-
-
-def test_resolve_zone_exact_alias_ranks_above_a_fuzzy_zone() -> None:
-    matches = resolve_zone("China")
-    assert matches[0] == ZoneMatch("Asia/Shanghai", "Asia/Shanghai", 100)
-    assert all(m.score < 100 for m in matches[1:])
-
-
-def test_resolve_zone_multi_zone_alias_keeps_its_order_and_the_limit() -> None:
-    assert [m.name for m in resolve_zone("USA")] == [
-        "America/New_York",
-        "America/Chicago",
-        "America/Los_Angeles",
-    ]
-    assert [m.name for m in resolve_zone("USA", limit=10)][-1] == "America/Denver"
-    assert [m.name for m in resolve_zone("USA", limit=1)] == ["America/New_York"]
-    assert resolve_zone("USA", limit=0) == []
-    assert resolve_zone("UTC+2", limit=0) == []
-
-
-def test_resolve_zone_never_suggests_etc_or_abbreviation_zones() -> None:
-    for text in ["EST", "GMT+5", "Etc/GMT+5", "CET", "PST", "Eastern"]:
-        for match in resolve_zone(text, limit=10):
-            assert not match.name.startswith("Etc/"), (text, match)
-            assert match.name not in {"EST", "CET", "PST8PDT", "EST5EDT"}, (text, match)
-    # 'Etc/GMT+5' means UTC-5 (POSIX's inverted sign), so it is never offered, even typed.
-    assert resolve_zone("Etc/GMT+5") == []
-
-
-def test_resolve_zone_common_words_do_not_drive_multi_word_matches() -> None:
-    assert resolve_zone("Central African Republic") == []
-    assert resolve_zone("South Sudan")[0].name == "Africa/Juba"
-
-
-def test_resolve_zone_answers_the_same_once_warm() -> None:
-    # Its speed is measured by `python -m bench routing` (zone_lookup_us), not asserted here.
-    queries = ["London", "londn", "New York", "sao paulo", "asdfgh", "UTC+2", "paris france"]
-    warm_up()
-    first = [[z.name for z in resolve_zone(text)] for text in queries]
-    again = [[z.name for z in resolve_zone(text)] for text in queries]
-    assert first == again
-    assert first[0][0] == "Europe/London"
-    assert first[1][0] == "Europe/London"  # a typo still finds it
-    assert first[4] == []
-
-
-# --- the alias table --------------------------------------------------------------------
-
-
-def test_shipped_alias_table_is_valid_and_sizeable() -> None:
-    aliases = load_aliases(ALIASES_PATH)
-    assert len(aliases) >= 60
-    assert aliases["manchester"] == ("Europe/London",)
-    assert aliases["usa"][0] == "America/New_York"
-    for key in aliases:
-        assert key == key.lower().strip(), key
-
-
-def test_alias_table_missing_is_empty(tmp_path: Path) -> None:
-    assert load_aliases(tmp_path / "nope.toml") == {}
-
-
-def test_alias_table_normalises_keys_and_accepts_lists(tmp_path: Path) -> None:
-    path = tmp_path / "tz.toml"
-    path.write_text(
-        '[aliases]\n"Köln" = "Europe/Berlin"\n"oz" = ["Australia/Sydney", "Australia/Perth"]\n',
-        encoding="utf-8",
-    )
-    assert load_aliases(path) == {
-        "koln": ("Europe/Berlin",),
-        "oz": ("Australia/Sydney", "Australia/Perth"),
-    }
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        '[aliases]\n"atlantis" = "Atlantis/Capital"\n',
-        '[aliases]\n"x1" = []\n',
-        '[aliases]\n"x1" = 3\n',
-        '[aliases]\n"Paris" = "Europe/Paris"\n"paris" = "Europe/Paris"\n',
-        '[aliases]\n"!!" = "Europe/Paris"\n',
-        'aliases = "Europe/Paris"\n',
-        "[aliases\n",
-    ],
-)
-def test_alias_table_rejects_mistakes(tmp_path: Path, body: str) -> None:
-    path = tmp_path / "tz.toml"
-    path.write_text(body, encoding="utf-8")
-    with pytest.raises(ValueError, match=r"tz\.toml"):
-        load_aliases(path)
 
 
 # --- local_now ----------------------------------------------------------------------------
@@ -641,14 +438,3 @@ def test_a_year_of_swim_days() -> None:
     days = [day for day, _, _ in swims]
     assert {(b - a).days for a, b in itertools.pairwise(days)} == {3, 4}
     assert days[-1] == date(2026, 12, 28)
-
-
-def test_alias_file_comes_from_the_content_folder(tmp_path: Path) -> None:
-    custom = tmp_path / "timezones.toml"
-    custom.write_text('[aliases]\n"gotham" = "America/New_York"\n', encoding="utf-8")
-    try:
-        schedule.warm_up(custom)
-        assert schedule.resolve_zone("gotham")[0].name == "America/New_York"
-    finally:
-        schedule.warm_up(schedule.ALIASES_PATH)
-    assert schedule.resolve_zone("gotham") == [] or schedule.resolve_zone("gotham")[0].score < 100
