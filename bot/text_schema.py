@@ -32,6 +32,7 @@ TABLES = (
     ("reminders.toml", "messages"),
     ("reminders.toml", "buttons"),
     ("reminders.toml", "texts"),
+    ("reminders.toml", "parser"),  # the ideas a typed request is read with: word lists
     ("warning_signs.toml", "texts"),
     ("diary.toml", "texts"),
     ("diary.toml", "buttons"),
@@ -50,6 +51,7 @@ DECLARING_MODULES = (
     "bot.handlers.flows",
     "bot.reminders.handlers",
     "bot.handlers.language",
+    "bot.reminders.phrases",
     "bot.diary.screens",
     "bot.handlers.diary",
 )
@@ -114,6 +116,8 @@ def table_of(content: Content, table: Table) -> Mapping[str, str]:
         reminders = content.reminders
         if reminders is None:
             return {}
+        if section == "parser":  # lists of words, with no placeholders
+            return dict.fromkeys(reminders.parser_words, "")
         return {"messages": reminders.messages, "buttons": reminders.buttons}.get(
             section, reminders.texts
         )

@@ -88,6 +88,17 @@ def test_a_button_table_is_checked_too(tmp_path: Path) -> None:
     assert any("reminders.toml [buttons] keep_pausd: no code uses" in p for p in found)
 
 
+def test_a_parser_idea_is_checked_too(tmp_path: Path) -> None:
+    root = edited_copy(
+        tmp_path, "reminders.toml", lambda s: s.replace("\nlead = [", "\nleed = [", 1)
+    )
+    assert schema_problems(root) == [
+        "content/en/reminders.toml [parser] lead: missing (used by bot.reminders.phrases)",
+        "content/en/reminders.toml [parser] leed: no code uses this key (unknown or unused); "
+        "remove it, or declare it with uses() next to the code that shows it",
+    ]
+
+
 def test_bot_check_fails_on_a_schema_problem(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

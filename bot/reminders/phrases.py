@@ -22,6 +22,15 @@ from enum import StrEnum
 from bot.content import Content
 from bot.reminders.kinds import Family
 from bot.spelling import Speller, dictionary_words
+from bot.text_schema import uses
+
+# The [parser] ideas this module reads; [parser.days] and [parser.numbers] are walked as data.
+uses(
+    __name__, "reminders.toml", "parser",
+    """remind stop bedtime swim not_request before lead minutes hours half_hour daily weekdays
+    weekends today tomorrow range every once next am pm noon midnight half quarter past to
+    oclock at""",
+)  # fmt: skip
 
 ALL_DAYS = 127
 WEEKDAYS = 0b0011111
