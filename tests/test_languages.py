@@ -207,3 +207,47 @@ def test_route_cli_with_and_without_lang() -> None:
     # Without --lang, each text is routed in the language it is written in.
     lines = _route_cli("нога опухла и покраснела", "la pantorrilla está hinchada", "hi")
     assert [line.split("\t")[0] for line in lines] == ["safety", "safety", "help"]
+
+
+# Typed reminder requests in each language, read by that language's [parser] words. Chinese
+# has no spaces: the message is cut into the file's own words first.
+MWF = 1 | 1 << 2 | 1 << 4
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "kind", "at", "days", "lead"),
+    [
+        ("zh", "每天晚上22:30提醒我睡前拉伸", "bedtime", (22, 30), 127, 0),
+        ("zh", "游泳提醒每周一7:00提前45分钟", "swim", (7, 0), 1, 45),
+        ("ru", "напоминание о растяжке перед сном в 22:30", "bedtime", (22, 30), 127, 0),
+        ("es", "recordatorio de estiramiento antes de dormir a las 22:30", "bedtime", (22, 30),
+         127, 0),
+        ("es", "recordatorio antes de nadar lunes miércoles viernes a las 7 de la mañana 45 "
+         "minutos antes", "swim", (7, 0), MWF, 45),
+    ],
+)  # fmt: skip
+def test_typed_reminder_requests_in_each_language(
+    locales: dict[str, Locale], lang: str, text: str, kind: str, at: tuple[int, int],
+    days: int, lead: int,
+) -> None:  # fmt: skip
+    from datetime import date
+
+    from bot.reminders import phrases
+
+    vocab = phrases.vocabulary(locales[lang].content)
+    request = phrases.parse(text, vocab, date(2026, 11, 24))
+    assert request.action is phrases.Action.CREATE
+    assert request.kind is not None
+    assert request.kind.value == kind
+    assert (request.at, request.days, request.lead) == (at, days, lead)
+
+
+def test_chinese_stop_and_a_cramp_are_read_without_spaces(locales: dict[str, Locale]) -> None:
+    from datetime import date
+
+    from bot.reminders import phrases
+
+    vocab = phrases.vocabulary(locales["zh"].content)
+    stop = phrases.parse("停止游泳提醒", vocab, date(2026, 11, 24))
+    assert stop.action is phrases.Action.STOP
+    assert not phrases.parse("昨晚小腿抽筋了很疼", vocab, date(2026, 11, 24)).understood
