@@ -291,7 +291,7 @@ def _day_at(vocab: Vocabulary, tokens: _Tokens, i: int) -> int | None:
     """The weekday named at i; two-letter forms ('tu', 'we') only beside another day or '/'."""
     token = tokens.at(i)
     day = vocab.day_of(token) if tokens.free(i) else None
-    if day is None or len(token) > 2:
+    if day is None or len(token) > 2 or _UNSPACED.search(token):  # 周三 is no abbreviation
         return day
     beside = {tokens.at(i - 1), tokens.at(i + 1)}
     near_day = any(
