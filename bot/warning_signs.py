@@ -629,7 +629,7 @@ class WarningDetector:
                 or word in self._minute_units
             ):
                 continue
-            if word in self._minute_units and i + 1 < len(words) and words[i + 1].isdigit():
+            if word in self._minute_units and i + 1 < len(words) and words[i + 1].isdecimal():
                 if float(words[i + 1]) > spec.long_minutes:  # "on minute 25 of this cramp"
                     found.add(LONG_DURATION)
                 continue
