@@ -31,11 +31,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop.add_argument("--users", type=int, default=600)
     stop.add_argument("--rate", type=float, default=20.0)
     stop.add_argument("--runs", type=int, default=3)
+    sub.add_parser("cjk", help="Chinese routing: characters, pairs or jieba (tuning half)")
+    splitter = sub.add_parser("split", help="split a language's labelled messages into halves")
+    splitter.add_argument("source")
+    splitter.add_argument("lang")
     diary = sub.add_parser("diary", help="diary chart, loop stalls, /diary end to end, export")
     diary.add_argument("--entries", type=int, default=1000)
     diary.add_argument("--renders", type=int, default=100)
     diary.add_argument("--rounds", type=int, default=50)
     args = parser.parse_args(argv)
+    if args.name == "cjk":
+        from bench.cjk import run as run_cjk
+
+        run_cjk()
+        return 0
+    if args.name == "split":
+        from pathlib import Path
+
+        from bench.split import split
+
+        tune, holdout = split(Path(args.source), args.lang)
+        print(f"{args.lang}: {tune} tuning lines, {holdout} held out")
+        return 0
     if args.name == "routing":
         from bench.routing import run
 

@@ -20,6 +20,17 @@ from bot.warning_signs import TIERS
 
 DATA = PROJECT_ROOT / "tests" / "data"
 HALVES = {"tune": DATA / "routing_tune.tsv", "holdout": DATA / "routing_holdout.tsv"}
+# The other languages' sets: routing_<lang>_tune.tsv and routing_<lang>_holdout.tsv.
+LANGUAGES = ("zh", "ru", "es")
+
+
+def halves(lang: str) -> dict[str, Path]:
+    """The tuning and held-out files of a language (English: the original two)."""
+    if lang == "en":
+        return HALVES
+    return {half: DATA / f"routing_{lang}_{half}.tsv" for half in ("tune", "holdout")}
+
+
 # A message that denies a sign ("no swelling", "it isn't red"): the emergency tier must not show.
 NEGATION = re.compile(r"\b(no|not|without|never|nor|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t)\b")
 
@@ -85,7 +96,7 @@ def quality(router: Router, cases: list[Case]) -> dict[str, float | int]:
         if off_topic
         else 1.0
     )
-    negated = [(c, r) for c, r in routes if c.tier is None and NEGATION.search(c.text.lower())]
+    negated = [(c, r) for c, r in routes if c.tier is None and _denies(router, c.text)]
     out["negated_n"] = len(negated)
     out["negated_not_emergency"] = (
         round(sum(r.tier != "emergency" for _, r in negated) / len(negated), 4) if negated else 1.0
@@ -93,9 +104,22 @@ def quality(router: Router, cases: list[Case]) -> dict[str, float | int]:
     return out
 
 
-def messages(seed: int = 7) -> list[str]:
+def _denies(router: Router, text: str) -> bool:
+    """Whether a message has a negation word: English by NEGATION, other languages by their
+    warning_signs.toml negations (Chinese inside words, the others as whole words)."""
+    spec = router.detector.spec
+    if spec.grammar.words.get("since") == frozenset({"since"}) or not spec.negations:
+        return bool(NEGATION.search(text.lower()))
+    lowered = text.lower()
+    if any("\u4e00" <= ch <= "\u9fff" for ch in lowered):
+        return any(n in lowered for n in spec.negations)
+    words = set(re.findall(r"[^\W_]+", lowered))
+    return not words.isdisjoint(spec.negations)
+
+
+def messages(seed: int = 7, lang: str = "en") -> list[str]:
     rng = random.Random(seed)
-    short = [case.text for case in load_cases(HALVES["tune"])]
+    short = [case.text for case in load_cases(halves(lang)["tune"])]
     words = " ".join(short).split()
     out = list(short)
     for length in (200, 500, 1000, 2000, 4096):
@@ -119,11 +143,12 @@ def zone_lookup_us(rounds: int) -> float:
     return round((time.perf_counter_ns() - start) / 1000 / (rounds * len(queries)), 1)
 
 
-def run(rounds: int = 20) -> None:
-    router = load_locales(PROJECT_ROOT / "content", "en")["en"].router
-    texts = messages()
+def timing(lang: str, rounds: int) -> dict[str, object]:
+    """Routing time per message in one language: its tuning lines and long random texts."""
+    router = load_locales(PROJECT_ROOT / "content", "en")[lang].router
+    texts = messages(lang=lang)
     # Cold: a fresh router, each message routed once (nothing cached yet).
-    cold_router = load_locales(PROJECT_ROOT / "content", "en")["en"].router
+    cold_router = load_locales(PROJECT_ROOT / "content", "en")[lang].router
     cold: list[float] = []
     for text in texts:
         start = time.perf_counter_ns()
@@ -133,6 +158,10 @@ def run(rounds: int = 20) -> None:
         router.route(text)
     timings: list[float] = []
     long_timings: list[float] = []
+    # The evaluation set's own messages, apart from the long random texts (the other languages'
+    # sets are small, so their long texts weigh far more in the overall figures).
+    lines = {case.text for case in load_cases(halves(lang)["tune"])}
+    line_timings: list[float] = []
     for _ in range(rounds):
         for text in texts:
             start = time.perf_counter_ns()
@@ -141,15 +170,17 @@ def run(rounds: int = 20) -> None:
             timings.append(elapsed)
             if len(text) >= 2000:
                 long_timings.append(elapsed)
+            if text in lines:
+                line_timings.append(elapsed)
     timings.sort()
     long_timings.sort()
+    line_timings.sort()
     cold.sort()
 
     def pct(values: list[float], p: float) -> float:
         return round(values[min(len(values) - 1, int(len(values) * p))], 1)
 
-    result: dict[str, object] = {
-        "benchmark": "routing",
+    return {
         "messages": len(texts) * rounds,
         "max_chars": max(len(t) for t in texts),
         "p50_us": pct(timings, 0.50),
@@ -157,11 +188,26 @@ def run(rounds: int = 20) -> None:
         "max_us": round(timings[-1], 1),
         "mean_us": round(statistics.fmean(timings), 1),
         "p99_us_2000_plus_chars": pct(long_timings, 0.99),
+        "p50_us_set_messages": pct(line_timings, 0.50),
+        "p99_us_set_messages": pct(line_timings, 0.99),
         "cold_p50_us": pct(cold, 0.50),
         "cold_p99_us": pct(cold, 0.99),
     }
+
+
+def run(rounds: int = 20) -> None:
+    locales = load_locales(PROJECT_ROOT / "content", "en")
+    result: dict[str, object] = {"benchmark": "routing", **timing("en", rounds)}
     result["zone_lookup_us"] = zone_lookup_us(rounds)
     for half, path in HALVES.items():
-        result[half] = quality(router, load_cases(path))
-    print(f"routed {result['messages']} messages, p99 {result['p99_us']} µs")
+        result[half] = quality(locales["en"].router, load_cases(path))
+    print(f"en: routed {result['messages']} messages, p99 {result['p99_us']} µs")
+    for lang in LANGUAGES:
+        if lang not in locales or not halves(lang)["tune"].exists():
+            continue
+        figures: dict[str, object] = timing(lang, rounds)
+        for half, path in halves(lang).items():
+            figures[half] = quality(locales[lang].router, load_cases(path))
+        print(f"{lang}: routed {figures['messages']} messages, p99 {figures['p99_us']} µs")
+        result[lang] = figures
     print(json.dumps(result))

@@ -52,7 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("playground", help="chat with the bot offline in this terminal")
     route = sub.add_parser("route", help="print INTENT<TAB>SCORE for each text (or stdin line)")
     route.add_argument("texts", nargs="*")
-    route.add_argument("--lang", help="route with this language's content (default: BOT_LANGUAGE)")
+    route.add_argument(
+        "--lang",
+        help="route with this language's content (default: the language each text is in, "
+        "else BOT_LANGUAGE)",
+    )
     route.add_argument(
         "--tiers", action="store_true", help="add the warning tier: emergency, today, soon or -"
     )
@@ -146,18 +150,21 @@ def _run(settings: Settings) -> int:
 
 
 def _route(settings: Settings, texts: Sequence[str], language: str | None, tiers: bool) -> None:
+    from bot.language import LanguageGuesser
     from bot.services import load_locales
 
     locales = load_locales(settings.content_dir, settings.language)
-    lang = (language or settings.language).lower()
-    if lang not in locales:
+    lang = language.lower() if language else None
+    if lang is not None and lang not in locales:
         raise ConfigError(
             "--lang", f"is {lang!r}, which has no content", f"Use one of: {', '.join(locales)}."
         )
-    router = locales[lang].router
+    # Without --lang, each text is routed in the language it is written in.
+    guesser = LanguageGuesser({code: loc.vocabulary() for code, loc in locales.items()})
     lines = texts if texts else (line.rstrip("\n") for line in sys.stdin)
     out = sys.stdout
     for text in lines:
+        router = locales[lang or guesser.guess(text) or settings.language].router
         route = router.route(text)
         tier = f"\t{route.tier or '-'}" if tiers else ""
         out.write(f"{route.intent}\t{route.score}{tier}\n")
@@ -198,10 +205,22 @@ def _need_sandbox(command: str) -> None:
 def _check(settings: Settings) -> int:
     """`bot check`: every language's screens, links and text keys (the content schema)."""
     from bot import text_schema
+    from bot.content import parity_problems
     from bot.emergency import EmergencyNumbers
     from bot.screen_check import all_screens, dead_ends, problems
-    from bot.services import load_locales
+    from bot.services import language_folders, load_locales
 
+    # Every way a language folder differs from the default one, all listed before anything
+    # else (load_locales would stop at the first).
+    mismatches = [
+        problem
+        for lang in language_folders(settings.content_dir)
+        for problem in parity_problems(settings.content_dir, lang)
+    ]
+    for mismatch in mismatches:
+        print(f"content error: {mismatch}", file=sys.stderr)
+    if mismatches:
+        return EXIT_CONFIG
     locales = load_locales(settings.content_dir, settings.language)
     EmergencyNumbers.load(settings.content_dir / "emergency_numbers.toml")
     schema = text_schema.declarations()  # read once, checked against every folder

@@ -33,6 +33,7 @@ from bot.diary.weekly import WeeklyNotes
 from bot.handlers.core import CoreHandlers, IntentAction
 from bot.handlers.diary import DiaryHandlers
 from bot.handlers.flows import FlowHandlers
+from bot.handlers.language import LanguageHandlers
 from bot.handlers.telegram_io import send
 from bot.http import AiohttpRequest
 from bot.intents import CRAMP_NOW, FLOW_OF_INTENT, REMINDERS
@@ -74,6 +75,7 @@ def _wire(
     core: CoreHandlers,
     flows: FlowHandlers,
     reminders: ReminderHandlers,
+    language: LanguageHandlers,
     diary: DiaryHandlers,
 ) -> None:
     """Which intents, deep links and buttons lead where, and where the flows end."""
@@ -96,7 +98,12 @@ def _wire(
         {flow: intent for intent, flow in FLOW_OF_INTENT.items()}
         | {"cramp": CRAMP_NOW, REMINDERS: REMINDERS}
     )
-    core.button_actions.update({Kind.FLOW: flows.press, Kind.REMINDERS: reminders.press})
+    core.button_actions.update(
+        {Kind.FLOW: flows.press, Kind.REMINDERS: reminders.press, Kind.LANGUAGE: language.press}
+    )
+    core.written_in = language.written_in
+    core.offer_language = language.offer
+    core.on_forget.append(services.forget_language)
     core.setup_interceptors.append(reminders.on_setup_text)
     core.route_hooks.append(reminders.on_request)
     core.media_interceptors.append(reminders.on_location)
@@ -217,8 +224,13 @@ class _Lifecycle:
         if app.job_queue is not None:
             interval = settings.reminder_sweep_seconds
             app.job_queue.run_repeating(self.sweep, interval=interval, first=interval, name="sweep")
+        # The command menu in each language (Telegram picks it by the person's language), and
+        # the default language's for everyone else.
         content = services.locales[settings.language].content
         await app.bot.set_my_commands([BotCommand(n, d) for n, d in content.commands.items()])
+        for lang, locale in services.locales.items():
+            commands = [BotCommand(n, d) for n, d in locale.content.commands.items()]
+            await app.bot.set_my_commands(commands, language_code=lang)
         log.info("bot started as @%s", app.bot.username)
 
     async def post_stop(self, app: BotApp) -> None:
@@ -263,8 +275,9 @@ def build_application(
     core = CoreHandlers(services)
     flows = FlowHandlers(services)
     reminders = ReminderHandlers(services)
+    language = LanguageHandlers(services)
     diary = DiaryHandlers(services)
-    _wire(services, core, flows, reminders, diary)
+    _wire(services, core, flows, reminders, language, diary)
     life = _Lifecycle(
         services, flows, diary, BotApiClient(settings.api_base_url, settings.token.get())
     )
@@ -292,7 +305,7 @@ def build_application(
             await send(app.bot, update.effective_chat.id, views.plain(content, "flood"))
 
     processor.on_flood = flood_notice
-    _add_handlers(app, core, flows, reminders, diary, life)
+    _add_handlers(app, core, flows, reminders, language, diary, life)
     return app
 
 
@@ -301,6 +314,7 @@ def _add_handlers(
     core: CoreHandlers,
     flows: FlowHandlers,
     reminders: ReminderHandlers,
+    language: LanguageHandlers,
     diary: DiaryHandlers,
     life: _Lifecycle,
 ) -> None:
@@ -315,6 +329,7 @@ def _add_handlers(
         "about": core.about,
         "forget": core.forget,
         "cancel": core.cancel,
+        "language": language.command,
         "stats": core.operator_stats,  # operators only; not in the public command menu
     }
     for name, callback in commands.items():

@@ -28,6 +28,7 @@ class Kind(StrEnum):
     FORGET = "fg"  # forget: an Answer
     FLOW = "f"  # flow: flow id, step id, action [, extra]
     REMINDERS = "r"  # reminders: action [, args]
+    LANGUAGE = "lg"  # language: [language code [, "keep" after an offer]]; none: the chooser
     DIARY = "d"  # diary: action [, args] (a draft entry takes five)
 
 
@@ -51,6 +52,7 @@ KINDS: dict[str, tuple[int, int]] = {
     Kind.FORGET: (1, 1),
     Kind.FLOW: (2, 4),
     Kind.REMINDERS: (1, 4),
+    Kind.LANGUAGE: (0, 2),
     Kind.DIARY: (1, 6),
 }
 

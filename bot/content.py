@@ -144,7 +144,6 @@ class Content:
     topics: Mapping[str, Topic]
     menus: Mapping[str, Menu]
     warnings: WarningSpec
-    suffixes: tuple[str, ...] = ()
     stop_words: tuple[str, ...] = ()
     generic_words: tuple[str, ...] = ()
     places: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -494,6 +493,126 @@ def _load_warnings(path: Path, topics: Mapping[str, Topic]) -> WarningSpec:
     return spec
 
 
+# Parity: every language folder has the reference language's files, tables, keys, placeholders,
+# buttons and flow steps, and nothing more. Tables whose keys are words of the language itself
+# are free; lists of ids must be the same; word lists (keywords...) only need to be there.
+REFERENCE_LANGUAGE = "en"
+FREE_TABLES = frozenset(
+    {"rewrites", "aliases", "durations.numbers", "grammar.symbols", "parser.numbers"}
+)
+ID_LISTS = frozenset({"buttons", "items", "related", "methods", "intents", "when"})
+FREE_SCALARS = frozenset({"negation_window", "phrase_gap", "short_stem"})
+
+
+def _placeholders(text: str) -> set[str]:
+    try:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    except ValueError:
+        return {"<broken>"}
+
+
+def _compare(ref: object, other: object, where: str, out: list[str]) -> None:
+    """Differences between a reference TOML value and a translation's, as "[key] problem"."""
+    name = where.rsplit(".", 1)[-1]
+    if isinstance(ref, dict):
+        if not isinstance(other, dict):
+            out.append(f"[{where}] must be a table")
+            return
+        free = any(where == t or where.endswith(f".{t}") for t in FREE_TABLES)
+        if free:
+            return
+        for key in ref:
+            sub = f"{where}.{key}" if where else str(key)
+            if key not in other:
+                out.append(f"[{sub}] is missing")
+            else:
+                _compare(ref[key], other[key], sub, out)
+        out.extend(
+            f"[{where}.{key}] is extra (not in {REFERENCE_LANGUAGE})"
+            if where
+            else f"[{key}] is extra"
+            for key in other
+            if key not in ref
+        )
+    elif isinstance(ref, list) and ref and all(isinstance(x, dict) for x in ref):
+        if not isinstance(other, list) or not all(isinstance(x, dict) for x in other):
+            out.append(f"[{where}] must be a list of tables")
+            return
+        by_id = all("id" in x for x in ref)
+        if by_id:
+            mine = {x.get("id"): x for x in other}
+            for entry in ref:
+                sub = f"{where}.{entry['id']}"
+                if entry["id"] not in mine:
+                    out.append(f"[{sub}] is missing")
+                else:
+                    _compare(entry, mine[entry["id"]], sub, out)
+            ref_ids = {x["id"] for x in ref}
+            out.extend(f"[{where}.{i}] is extra" for i in mine if i not in ref_ids)
+        elif len(other) != len(ref):
+            out.append(f"[{where}] has {len(other)} entries, {REFERENCE_LANGUAGE} has {len(ref)}")
+        else:
+            for n, (a, b) in enumerate(zip(ref, other, strict=True)):
+                _compare(a, b, f"{where}.{n}", out)
+    elif isinstance(ref, list):
+        if not isinstance(other, list):
+            out.append(f"[{where}] must be a list")
+        elif name in ID_LISTS and [str(x) for x in other] != [str(x) for x in ref]:
+            out.append(f"[{where}] must be {ref} as in {REFERENCE_LANGUAGE}")
+        elif name == "names" and len(other) != len(ref):
+            out.append(f"[{where}] needs {len(ref)} entries")
+    elif isinstance(ref, str):
+        if not isinstance(other, str):
+            out.append(f"[{where}] must be a string")
+        elif name in ("id", "intent", "tier", "start", "method") and other != ref:
+            out.append(f"[{where}] must be {ref!r} as in {REFERENCE_LANGUAGE}")
+        elif _placeholders(ref) != _placeholders(other):
+            want = ", ".join(f"{{{p}}}" for p in sorted(_placeholders(ref))) or "none"
+            out.append(f"[{where}] placeholders must be {want} as in {REFERENCE_LANGUAGE}")
+    elif name not in FREE_SCALARS and other != ref:
+        out.append(f"[{where}] must be {ref!r} as in {REFERENCE_LANGUAGE}")
+
+
+@dataclass(frozen=True)
+class ParityProblem:
+    """One way a language folder differs in shape from the reference language's."""
+
+    language: str
+    file: str  # relative to the language folder
+    key: str  # "-" for the file itself
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.language}/{self.file}: [{self.key}] {self.problem}"
+
+
+def parity_problems(root: Path, language: str) -> list[ParityProblem]:
+    """Every way `content/<language>/` differs in shape from the reference language's folder:
+    a missing or extra file, table, key, placeholder, button or flow step, one entry each."""
+    ref_dir, folder = root / REFERENCE_LANGUAGE, root / language
+    if language == REFERENCE_LANGUAGE:
+        return []
+    ref_files = {p.relative_to(ref_dir) for p in ref_dir.rglob("*.toml")}
+    files = {p.relative_to(folder) for p in folder.rglob("*.toml")}
+    out = [
+        ParityProblem(language, str(f), "-", "file is missing") for f in sorted(ref_files - files)
+    ]
+    out += [
+        ParityProblem(language, str(f), "-", f"file is extra (not in {REFERENCE_LANGUAGE})")
+        for f in sorted(files - ref_files)
+    ]
+    for rel in sorted(ref_files & files):
+        found: list[str] = []
+        try:
+            _compare(_read_toml(ref_dir / rel), _read_toml(folder / rel), "", found)
+        except ContentError as exc:
+            found = [f"[-] {str(exc).split('] ', 1)[-1]}"]
+        for line in found:
+            key, _, problem = line[1:].partition("] ")
+            out.append(ParityProblem(language, str(rel), key, problem))
+    return out
+
+
 def load_content(root: Path, language: str = "en") -> Content:
     folder = root / language
     if not folder.is_dir():
@@ -529,9 +648,6 @@ def load_content(root: Path, language: str = "en") -> Content:
     routing_path = folder / "routing.toml"
     routing = _read_toml(routing_path)
 
-    suffixes = routing.get("matching", {}).get("suffixes", [])
-    if not all(isinstance(x, str) and x.isalpha() for x in suffixes):
-        raise ContentError(routing_path, "matching.suffixes", "must be a list of word endings")
     stop_words = routing.get("matching", {}).get("stop_words", [])
     if not all(isinstance(x, str) for x in stop_words):
         raise ContentError(routing_path, "matching.stop_words", "must be a list of words")
@@ -562,7 +678,6 @@ def load_content(root: Path, language: str = "en") -> Content:
         topics=MappingProxyType(topics),
         menus=MappingProxyType(menus),
         warnings=_load_warnings(folder / "warning_signs.toml", topics),
-        suffixes=tuple(suffixes),
         stop_words=tuple(w.lower() for w in stop_words),
         generic_words=tuple(w.lower() for w in generic_words),
         anchors=tuple(w.lower() for w in anchors),

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 
 from bot.intents import CRAMP_NOW, FALLBACK, SAFETY
+from bot.language import Analyzer
 from bot.routing_cues import Cue
-from bot.spelling import Speller, remembered, strip_endings
+from bot.spelling import Speller
 from bot.warning_signs import Warning, WarningDetector, WarningSpec
 
 # A message routes to an intent when its best phrase scores at least this.
@@ -34,6 +35,7 @@ MAX_CANDIDATES = 24
 MATCH_CHARS = 240
 ALTERNATIVES = 3
 _REPEATS = re.compile(r"(.)\1+")
+_EXACT = re.compile(r"(?<![^\s])=([^\W\d_]+)")
 # Only the intents whose words explain most of the message are scored in full.
 MAX_INTENTS = 10
 # An intent's score mixes its best phrase's fuzzy score with the evidence of the message's words
@@ -53,6 +55,18 @@ CUE_BASE = 40
 ANCHOR_PENALTY = 20
 # Intents that need no anchor: they are not about cramps themselves.
 UNANCHORED = frozenset({"help", "smalltalk"})
+
+
+@dataclass(frozen=True)
+class WordSet:
+    """Words to look for in a message: single words, and phrases (" a b ") found in order."""
+
+    singles: frozenset[str]
+    phrases: tuple[str, ...] = ()
+
+    def found(self, words: Iterable[str], query: str) -> bool:
+        """Whether the message (its words, and " w1 w2 ... " in order) holds one of them."""
+        return not self.singles.isdisjoint(words) or any(p in query for p in self.phrases)
 
 
 @dataclass(frozen=True)
@@ -85,7 +99,7 @@ class Router:
         self,
         keywords: Mapping[str, Iterable[str]],
         warnings: WarningSpec,
-        suffixes: Iterable[str] = (),
+        analyzer: Analyzer | None = None,
         stop_words: Iterable[str] = (),
         known_words: Iterable[str] = (),
         generic_words: Iterable[str] = (),
@@ -98,7 +112,7 @@ class Router:
         cues: Iterable[Cue] = (),
     ) -> None:
         """`keywords` maps an intent id to its phrases; `warnings` describes the warning signs;
-        `suffixes` are word endings folded away before matching ("cramping" ~ "cramp");
+        `analyzer`: the language's words and stems ("cramping" ~ "cramp"; English if None);
         `stop_words` ("the", "my") never make a phrase a candidate on their own;
         `known_words`: real words of the language, never taken for a typo of a keyword;
         `generic_words` ("help", "please", "remind") never pick a topic on their own;
@@ -108,8 +122,22 @@ class Router:
         `now_words` and `now_phrases` say a cramp is happening now ("rn", "what do i do"),
         unless a word of `not_now` makes it a general question ("when", "usually");
         `cues` are question words ("why", "prevent") that favour a family of intents."""
-        self._suffixes = tuple(sorted(suffixes, key=len, reverse=True))
-        self._stems: dict[str, str] = {}
+        self._analyzer = analyzer or Analyzer("en")
+        self._short_stem = warnings.short_stem
+        # A Chinese character says about what a short word does: fewer of them are matched.
+        self._match_chars = MATCH_CHARS // 3 if self._analyzer.unspaced else MATCH_CHARS
+        # A small or generic word whose stem is also the stem of a topic's word ("remind" and
+        # "reminders"): the small word keeps a stem of its own, so it stays small.
+        small = {w for x in (*stop_words, *generic_words) for w in self._analyzer.words(x)}
+        topical = {
+            w for words in keywords.values() for p in words for w in self._analyzer.words(p)
+        } - small
+        topical_stems = {self._analyzer.stem(w) for w in topical}
+        self._marked = {w: f"={w}" for w in small if self._analyzer.stem(w) in topical_stems}
+        # A keyword word written "=lovely" is matched as written: its stem is another word.
+        self._marked |= {
+            w.lower(): w.lower() for ws in keywords.values() for p in ws for w in _EXACT.findall(p)
+        }
         phrases: dict[str, str] = {}
         for intent, words in keywords.items():
             for word in words:
@@ -134,17 +162,19 @@ class Router:
             for word in set(phrase.split()):
                 phrases_with.setdefault(word, []).append(index)
         common = len(self._phrases) * COMMON_WORD_SHARE
-        skip = {self._fold(w) for w in stop_words}
+        skip = {k for w in stop_words for k in self._keys(w)}
         self._phrases_with = {
             w: ix for w, ix in phrases_with.items() if len(ix) <= common and w not in skip
         }
 
         vocabulary = {w for p in self._phrases for w in p.split()}
         known = {*known_words}
-        self.detector = WarningDetector(warnings, {*vocabulary, *skip, *known})
+        self.detector = WarningDetector(
+            warnings, {*vocabulary, *skip, *known}, analyzer=self._analyzer
+        )
         # Evidence: which intents use each word, and how much a word says (rarer: more).
         self._stop = skip
-        self._generic = {self._fold(w) for w in generic_words}
+        self._generic = {k for w in generic_words for k in self._keys(w)}
         intents_with: dict[str, set[str]] = {}
         for phrase, intent in zip(self._phrases, self._phrase_intent, strict=True):
             for word in phrase.split():
@@ -159,36 +189,30 @@ class Router:
         # Warning-sign words that no keyword uses ("swollen" in "no swelling, just a cramp")
         # weigh nothing here: the detector has dealt with them.
         self._neutral = self.detector.vocabulary - self._weight.keys()
-        self._places = {
-            intent: frozenset(self._stem(w) for w in words)
-            for intent, words in (places or {}).items()
-        }
-        self._anchors = frozenset(self._stem(w) for w in anchors)
-        self._needs = {
-            intent: frozenset(self._stem(w) for w in words)
-            for intent, words in (needs or {}).items()
-        }
+        self._places = {intent: self._word_set(words) for intent, words in (places or {}).items()}
+        self._anchors = self._word_set(anchors)
+        self._needs = {intent: self._word_set(words) for intent, words in (needs or {}).items()}
         # Whole words as well as folded ones: "crampng" is closer to "cramping" than to "cramp".
-        raw_words = {w for k in keywords.values() for p in k for w in normalise(p).split()}
+        raw_words = {w for k in keywords.values() for p in k for w in self._analyzer.words(p)}
         self._speller = Speller(
             {
                 *self._weight,
                 *raw_words,
                 *(w for ws in (needs or {}).values() for w in ws),
-                *(w for ws in self._places.values() for w in ws),
-                *self._anchors,
+                *(w for ws in self._places.values() for w in ws.singles),
+                *self._anchors.singles,
                 *(w for ws in (places or {}).values() for w in ws),
                 *anchors,
             },
             known | skip,
         )
-        self._now = frozenset(self._stem(w) for w in now_words)
-        self._now_phrases = tuple(f" {normalise(p)} " for p in now_phrases)
-        self._not_now = frozenset(self._stem(w) for w in not_now)
+        self._now = self._word_set(now_words)
+        self._now_phrases = tuple(f" {' '.join(self._sequence(p))} " for p in now_phrases)
+        self._not_now = self._word_set(not_now)
         self._cues = tuple(
             (
-                frozenset(self._stem(w) for w in cue.words),
-                tuple(f" {self._fold(p)} " for p in cue.phrases),
+                self._word_set(cue.words),
+                tuple(f" {' '.join(self._sequence(p))} " for p in cue.phrases),
                 frozenset(cue.intents),
                 cue.intents[0],
             )
@@ -196,16 +220,59 @@ class Router:
         )
 
     def _fold(self, text: str) -> str:
-        return " ".join(self._stem(w) for w in normalise(text).split())
+        return " ".join(self._stem(w) for w in self._analyzer.words(text))
+
+    def _keys(self, entry: str) -> list[str]:
+        """The words a list entry stands for: itself folded; in Chinese a one-character entry
+        is that character and a longer one its character pairs ("我的" -> 我的, not 我 and 的)."""
+        if not self._analyzer.unspaced:
+            return [self._fold(entry)]
+        seq = self._sequence(entry)
+        if len(seq) <= 1:
+            return seq
+        pairs = [w for w in self._analyzer.words(entry) if w not in seq]
+        return pairs or [" ".join(seq)]
 
     def _stem(self, word: str) -> str:
-        return remembered(self._stems, word, lambda w: strip_endings(w, self._suffixes))
+        marked = self._marked.get(word)
+        if marked:
+            return marked
+        stem = self._analyzer.stem(word)
+        # A stem this short is shared by too many words ("бананы" -> "бан"): keep the word.
+        return word if len(stem) <= self._short_stem < len(word) else stem
+
+    def _sequence(self, text: str, *, stem: bool = True) -> list[str]:
+        """The text's words in order, for phrase look-ups (Chinese: characters, no pairs)."""
+        words = self._analyzer.sequence(self._analyzer.words(text))
+        return [self._stem(w) for w in words] if stem else words
+
+    def _word_set(self, words: Iterable[str]) -> WordSet:
+        """Words of a list as stems; entries of several words ("stop getting", or a Chinese
+        word of several characters) as phrases, found in the message's words in order."""
+        singles, phrases = set(), []
+        for entry in words:
+            seq = self._sequence(entry)
+            if len(seq) == 1:
+                singles.add(seq[0])
+            elif seq:
+                phrases.append(f" {' '.join(seq)} ")
+        return WordSet(frozenset(singles), tuple(phrases))
+
+    def _query(self, words: list[str]) -> str:
+        """The message's words in order, spaced, for phrase look-ups."""
+        return f" {' '.join(self._analyzer.sequence(words))} "
 
     def _query_words(self, text: str) -> list[str]:
         """The message's words, folded and typo-corrected against the keywords' words."""
         out = []
-        for word in normalise(text).split():
+        for word in self._analyzer.words(text):
             folded = self._stem(word)
+            if (
+                self._analyzer.is_pair(word)
+                and folded not in self._weight
+                and folded not in self._stop
+            ):
+                continue  # a pair of characters no keyword has says nothing (Chinese)
             if folded in self._weight or folded in self._stop or self._speller.known(word):
                 out.append(folded)
                 continue
@@ -214,7 +281,10 @@ class Router:
                 out.append(self._stem(single))
                 continue
             corrected = self._speller.correct(word) or self._speller.correct(folded)
-            out.append(self._stem(corrected) if corrected else folded)
+            if corrected in self._weight:  # already a stem the keywords use
+                out.append(corrected)
+            else:
+                out.append(self._stem(corrected) if corrected else folded)
         return out
 
     def _evidence(self, words: list[str]) -> dict[str, float]:
@@ -250,10 +320,10 @@ class Router:
     def _apply_cues(self, words: list[str], combined: dict[str, float]) -> None:
         """A question word ("why", "prevent") lifts its family of intents; in a message about
         cramps, the family's general intent is a candidate even with no keyword of its own."""
-        query = f" {' '.join(words)} "
-        about_cramps = bool(self._anchors.intersection(words))
+        query = self._query(words)
+        about_cramps = self._anchors.found(words, query)
         for cue_words, cue_phrases, family, general in self._cues:
-            if not (cue_words.intersection(words) or any(p in query for p in cue_phrases)):
+            if not (cue_words.found(words, query) or any(p in query for p in cue_phrases)):
                 continue
             if about_cramps and general not in combined:
                 combined[general] = CUE_BASE
@@ -263,16 +333,16 @@ class Router:
     def _happening_now(self, words: list[str]) -> bool:
         """A cramp now: a word or phrase of the moment ("rn", "what do i do"), no general
         question word ("when", "usually", "prevent")."""
-        if self._not_now.intersection(words):
+        query = self._query(words)
+        if self._not_now.found(words, query):
             return False
-        if self._now.intersection(words):
+        if self._now.found(words, query):
             return True
-        query = f" {' '.join(words)} "
         return any(p in query for p in self._now_phrases)
 
     def _off_field(self, words: list[str]) -> bool:
         """No anchor word, and some words no keyword uses: likely about something else."""
-        if self._anchors.intersection(words):
+        if self._anchors.found(words, self._query(words)):
             return False
         return any(
             w not in self._weight and w not in self._stop and w not in self._neutral for w in words
@@ -280,7 +350,7 @@ class Router:
 
     def scores(self, text: str) -> list[tuple[str, int]]:
         """Every intent that matched at all, with its combined score, best first."""
-        return self._scores(self._query_words(text[:MATCH_CHARS]))
+        return self._scores(self._query_words(text[: self._match_chars]))
 
     def _scores(self, words: list[str]) -> list[tuple[str, int]]:
         query = " ".join(words)
@@ -317,7 +387,7 @@ class Router:
         combined = {
             intent: PHRASE_SHARE * best.get(intent, 0.0) + (1 - PHRASE_SHARE) * 100 * share
             for intent, share in evidence.items()
-            if intent not in self._needs or not self._needs[intent].isdisjoint(words)
+            if intent not in self._needs or self._needs[intent].found(words, self._query(words))
         }
         if CRAMP_NOW in combined and self._happening_now(words):
             combined[CRAMP_NOW] += NOW_BONUS
@@ -332,13 +402,14 @@ class Router:
 
     def _place(self, words: list[str]) -> str | None:
         """The flow a place word in the message points to (the first one listed wins)."""
+        query = self._query(words)
         for intent, place_words in self._places.items():
-            if not place_words.isdisjoint(words):
+            if place_words.found(words, query):
                 return intent
         return None
 
     def route(self, text: str) -> Route:
-        words = self._query_words(text[:MATCH_CHARS])
+        words = self._query_words(text[: self._match_chars])
         ranked = self._scores(words)
         warnings = self.detector.detect(text)
         if warnings:

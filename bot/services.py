@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.content import Content, ContentError, load_content
+from bot.content import Content, ContentError, load_content, parity_problems
 from bot.emergency import EmergencyNumbers
 from bot.flows import FlowEngine, FlowError
+from bot.language import Analyzer, LanguageGuesser, content_language
 from bot.routing import Router
 from bot.spelling import dictionary_words
 from bot.storage import Storage
+from bot.text_schema import uses
 
 if TYPE_CHECKING:
     from bot.diary.weekly import WeeklyNotes
@@ -25,7 +27,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Each language's own name, for the language chooser (see bot/text_schema.py).
+uses(__name__, "system.toml", "texts", "language_name")
+
 Clock = Callable[[], float]
+USER_CACHE_SIZE = 100_000
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -37,8 +43,31 @@ class Locale:
     router: Router
     flows: FlowEngine
 
+    def vocabulary(self) -> set[str]:
+        """The words of this language's keywords and small words, as written (folded), for
+        telling which language a message is in."""
+        analyzer = Analyzer(self.content.language)
+        content = self.content
+        entries = [k for t in content.topics.values() for k in t.keywords]
+        entries += [*content.stop_words, *content.generic_words, *content.anchors]
+        return {w for entry in entries for w in analyzer.words(entry) if not w.isdigit()}
+
+    @staticmethod
+    def real_words(content: Content, analyzer: Analyzer) -> frozenset[str]:
+        """Real words of the language, never taken for a typo of a keyword or a sign: the
+        dictionary's (pyspellchecker), and every word the bot's own texts use."""
+        texts = [*content.texts.values(), *content.buttons.values()]
+        texts += [f"{t.title} {t.body}" for t in content.topics.values()]
+        if content.flows is not None:
+            texts += [st.text for f in content.flows.flows.values() for st in f.steps.values()]
+        if content.reminders is not None:
+            texts += [*content.reminders.texts.values(), *content.reminders.messages.values()]
+        words = {analyzer.fold(w) for w in dictionary_words(content.language)}
+        words |= {w for text in texts for w in analyzer.words(text) if len(w) > 1}
+        return frozenset(words)
+
     @classmethod
-    def build(cls, content: Content) -> Locale:
+    def build(cls, content: Content, analyzer: Analyzer | None = None) -> Locale:
         keywords: dict[str, list[str]] = {}
         for topic in content.topics.values():
             keywords.setdefault(topic.intent, []).extend(topic.keywords)
@@ -48,14 +77,15 @@ class Locale:
             engine = FlowEngine(content.flows)
         except FlowError as exc:
             raise ContentError(f"{content.language}/flows.toml", "flow", str(exc)) from None
+        analyzer = analyzer or Analyzer(content.language)
         return cls(
             content,
             Router(
                 keywords,
                 content.warnings,
-                content.suffixes,
+                analyzer,
                 content.stop_words,
-                dictionary_words(content.language),
+                cls.real_words(content, analyzer),
                 content.generic_words,
                 content.places,
                 content.anchors,
@@ -69,13 +99,25 @@ class Locale:
         )
 
 
+def language_folders(root: Path) -> list[str]:
+    """The language folders under `root` (each with a system.toml), sorted."""
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "system.toml").exists())
+
+
 def load_locales(root: Path, default: str) -> dict[str, Locale]:
-    """Every language folder under `root`; the default one must exist."""
-    languages = sorted(
-        p.name for p in root.iterdir() if p.is_dir() and (p / "system.toml").exists()
-    )
+    """Every language folder under `root`; the default one must exist. Each language must have
+    every file, key, placeholder, button and flow step of the reference language (English) and
+    nothing more: a missing text stops start-up naming the language, file and key, so a shipped
+    language never falls back to English in silence."""
+    languages = language_folders(root)
     if default not in languages:
         raise ContentError(root / default, "-", "the default language has no content")
+    for lang in languages:
+        problems = parity_problems(root, lang)
+        if problems:
+            first = problems[0]
+            more = f" ({len(problems) - 1} more: python -m bot check)" if len(problems) > 1 else ""
+            raise ContentError(root / lang / first.file, first.key, first.problem + more)
     return {lang: Locale.build(load_content(root, lang)) for lang in languages}
 
 
@@ -126,10 +168,37 @@ class Services:
     def now(self) -> int:
         return int(self.clock())
 
+    # Per person: the language they chose (/language, "Keep"; "" once read and none chosen),
+    # and the one a message of theirs was written in, used until they keep it or choose
+    # another. Bounded, like every cache.
+    chosen_languages: dict[int, str] = field(default_factory=dict, repr=False)
+    session_languages: dict[int, str] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def guesser(self) -> LanguageGuesser:
+        return LanguageGuesser({lang: locale.vocabulary() for lang, locale in self.locales.items()})
+
+    def language_names(self) -> dict[str, str]:
+        """Each language's own name ("中文", "Español"), the default language first."""
+        first = self.settings.language
+        order = [first, *(lang for lang in self.locales if lang != first)]
+        return {lang: self.locales[lang].content.text("language_name") for lang in order}
+
+    def user_language(self, user_id: int) -> str | None:
+        """The language this person is being answered in, if not their Telegram one."""
+        return self.session_languages.get(user_id) or self.chosen_languages.get(user_id)
+
+    def remember(self, table: dict[int, str], user_id: int, language: str) -> None:
+        if len(table) >= USER_CACHE_SIZE:
+            table.clear()
+        table[user_id] = language
+
+    def forget_language(self, user_id: int) -> None:
+        self.chosen_languages.pop(user_id, None)
+        self.session_languages.pop(user_id, None)
+
     def locale(self, language_code: str | None) -> Locale:
-        """The user's language when the bot has it, else the configured default."""
-        if language_code:
-            lang = language_code.split("-")[0].lower()
-            if lang in self.locales:
-                return self.locales[lang]
-        return self.locales[self.settings.language]
+        """The language a Telegram `language_code` means when the bot has it ("zh-hant" ->
+        zh, "es-419" -> es), else the configured default."""
+        lang = content_language(language_code, self.locales)
+        return self.locales[lang or self.settings.language]

@@ -11,7 +11,7 @@ millisecond.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import TypeVar
 
@@ -27,9 +27,9 @@ LONG_WORD = 9
 # One pass: words (apostrophes inside kept for now), clause punctuation, and a spaced dash.
 _TOKEN = re.compile(
     r"\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|\d{1,2}[:.]\d{2}\b"  # clock times: "2am", "6:40"
-    r"|[^\W_]+(?:['’][^\W_]+)*|[.,;:!?\n()\[\]]|(?<=\s)[-–—]+(?=\s)"
+    r"|[^\W_]+(?:['’][^\W_]+)*|[.,;:!?\n()\[\]，。！？；：、]|(?<=\s)[-–—]+(?=\s)"
 )
-_PUNCTUATION = frozenset(".,;:!?\n()[]")
+_PUNCTUATION = frozenset(".,;:!?\n()[]，。！？；：、")
 _CACHE_LIMIT = 50_000
 V = TypeVar("V")
 _MISSING = object()
@@ -64,6 +64,8 @@ def strip_endings(word: str, suffixes: Iterable[str], *, repeat: bool = False) -
 # A word seen at least this often in pyspellchecker's word-frequency list is a real word, and
 # is never "corrected" into a keyword ("sweet" is not a typo of "swept", nor "lane" of "plane").
 KNOWN_WORD_MIN_COUNT = 200
+# The other languages' lists are smaller and counted on another scale: every word there counts.
+KNOWN_WORD_MIN_COUNTS = {"en": KNOWN_WORD_MIN_COUNT}
 
 
 @lru_cache(maxsize=8)
@@ -75,13 +77,18 @@ def dictionary_words(language: str) -> frozenset[str]:
         return frozenset()
     counts = checker.word_frequency.dictionary
     return frozenset(
-        word.replace("'", "") for word, n in counts.items() if n >= KNOWN_WORD_MIN_COUNT
+        word.replace("'", "")
+        for word, n in counts.items()
+        if n >= KNOWN_WORD_MIN_COUNTS.get(language, 1)
     )
 
 
-def clauses(text: str) -> list[list[str]]:
-    """The message as clauses of lower-case words; apostrophes are dropped ("can't" -> "cant")."""
-    text = text.lower().replace(">", " over ").replace("+", " plus ")
+def clauses(text: str, symbols: Mapping[str, str] | None = None) -> list[list[str]]:
+    """The message as clauses of lower-case words; apostrophes are dropped ("can't" -> "cant");
+    `symbols` are read as words first ({">": " over "})."""
+    text = text.lower()
+    for symbol, word in (symbols or {}).items():
+        text = text.replace(symbol, word)
     out: list[list[str]] = []
     current: list[str] = []
     for token in _TOKEN.findall(text):

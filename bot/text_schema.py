@@ -39,6 +39,7 @@ TABLES = (
 )
 # The modules that declare keys; `declarations()` imports them so that the schema is whole.
 DECLARING_MODULES = (
+    "bot.services",
     "bot.flows",
     "bot.views",
     "bot.reminders.screens",
@@ -49,6 +50,7 @@ DECLARING_MODULES = (
     "bot.handlers.core",
     "bot.handlers.flows",
     "bot.reminders.handlers",
+    "bot.handlers.language",
     "bot.reminders.phrases",
     "bot.diary.screens",
     "bot.handlers.diary",

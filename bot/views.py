@@ -5,7 +5,7 @@ Handlers turn a `Screen` into a Telegram message; tests can assert on screens di
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.callbacks import NEW_FLOW, Answer, Kind, cb
@@ -18,6 +18,9 @@ from bot.warning_signs import Warning
 # The texts these screens show (see bot/text_schema.py); `plain` shows the key it is given.
 uses(__name__, "system.toml", "texts", "menu forget_confirm topic_page(title,body,sources)")
 uses(__name__, "system.toml", "buttons", "cramp_now about menu back forget_yes forget_no")
+# The language chooser and "Keep <language>?".
+uses(__name__, "system.toml", "texts", "language_choose language_name language_offer(language)")
+uses(__name__, "system.toml", "buttons", "language language_keep")
 uses(__name__, "flows.toml", "buttons", "restart")
 uses(
     __name__, "flows.toml", "texts",
@@ -83,7 +86,30 @@ def main_menu_rows(content: Content) -> tuple[tuple[Button, ...], ...]:
             Button(content.button("about"), cb(Kind.ABOUT)),
         )
     )
+    rows.append((Button(content.button("language"), cb(Kind.LANGUAGE)),))
     return tuple(rows)
+
+
+def language_menu(content: Content, names: Mapping[str, str]) -> Screen:
+    """The language chooser: one button per language, each in its own name."""
+    buttons = [Button(name, cb(Kind.LANGUAGE, code)) for code, name in names.items()]
+    return Screen(content.text("language_choose"), (*_pairs(buttons), menu_row(content)))
+
+
+def language_offer(content: Content) -> Screen:
+    """After an answer in the language a message was written in: keep it, or choose."""
+    name = content.text("language_name")
+    return Screen(
+        content.text("language_offer", language=name),
+        (
+            (
+                Button(
+                    content.button("language_keep"), cb(Kind.LANGUAGE, content.language, "keep")
+                ),
+                Button(content.button("language"), cb(Kind.LANGUAGE)),
+            ),
+        ),
+    )
 
 
 def main_menu(content: Content, text: str | None = None) -> Screen:

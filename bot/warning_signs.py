@@ -15,7 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.spelling import Speller, clauses, remembered, strip_endings
+from bot.language import HAN_RUN as _HAN_RUN
+from bot.language import Analyzer
+from bot.spelling import Speller, clauses, remembered
 
 TIERS = ("emergency", "today", "soon")  # most urgent first
 IGNORE = "ignore"  # the concept of phrases that only look like a sign ("once in a blue moon")
@@ -25,38 +27,14 @@ LONG_PERIOD = "long_period"
 MANY_TIMES = "many_times"
 RECENT_SPAN = "recent_span"  # weeks, not years: "been on it 3 weeks"
 RECENT_WEEKS = 12
-_FILLERS = frozenset({"of", "a", "an", "and", "more", "or", "plus", "odd", "ish", "over"})
-# Words between an activity and its duration ("sitting for about 2 hours").
-_LEAD_INS = frozenset(
-    {"for", "a", "an", "the", "about", "around", "over", "like", "nearly", "almost", "some",
-     "literally", "good", "solid", "whole", "all"}
-)  # fmt: skip
-# After a period unit, words that make it something else: "6 months pregnant", "3 weeks ago".
-_NOT_A_SPAN = frozenset(
-    {"ago", "old", "pregnant", "preg", "pg", "along", "gone", "in", "into", "postpartum",
-     "postnatal", "later", "before", "since", "back"}
-)  # fmt: skip
 # Concepts an activity before them takes over ("danced all night", "I run every day").
 HOW_LONG_OR_OFTEN = frozenset({LONG_DURATION, "lasting", "frequent", LONG_PERIOD, MANY_TIMES})
-# -ing words that go on describing the cramp itself ("it has been going 25 minutes").
-_STILL_THE_CRAMP = frozenset(
-    {"going", "lasting", "happening", "continuing", "ongoing", "cramping", "hurting", "aching",
-     "throbbing", "killing", "spasming", "seizing", "counting", "persisting"}
-)  # fmt: skip
-# Before a number: "more than ten minutes" is over ten minutes.
-_MORE_THAN = frozenset({"than", "over", "least", "past", "beyond"})
-_SINCE_TIME = re.compile(
-    r"^(\d{1,2}([:.]\d{2})?(am|pm)?|lunchtime|lunch|breakfast|dinner|midnight|bedtime|yesterday|morning|teatime|noon)$"
-)
-_LIST_JOINERS = frozenset({"or", "nor"})
+# A clock time after "since": "since 4am", "since 6:40".
+_SINCE_CLOCK = re.compile(r"^\d{1,2}([:.]\d{2})?(am|pm)?$")
 # Read in full (phrases, negation, numbers); past this, a long message is read word by word.
 FULL_CHARS = 1000
-_STRIP = ".,;:!?()[]\"“”‘’'*-–—…/\\<>😀😭😫😣🙏"
+_STRIP = ".,;:!?()[]\"“”‘’'*-–—…/\\<>😀😭😫😣🙏，。！？；：、"
 _CRAMPISH = frozenset({"cramp", "pain"})
-# After a colour word, words that keep it about the skin: "blue patches", "white colour".
-_COLOUR_NOUNS = frozenset(
-    {"colour", "color", "patch", "patches", "spots", "blotches", "tinge", "ish", "now", "rn"}
-)
 _LOOK_BACK = 3  # words an activity may stand before its duration ("sat cross legged for")
 _HOW_OFTEN = frozenset({"frequent", "long_period", "many_times"})
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(am|pm)?$")
@@ -77,9 +55,6 @@ def _clock(word: str) -> int | None:
     return hour * 60 + minute
 
 
-# After "20 minute": words that leave it a duration ("20 minute now"), not a describing word.
-_ADVERBS = frozenset({"now", "already", "and", "so", "plus", "straight", "or", "ago"})
-_SINGULAR_UNITS = frozenset({"hour", "minute", "week", "month", "year", "day", "night"})
 _DOUBLED = re.compile(r"(.)\1+")
 _NUMBER_UNIT = re.compile(r"^(\d+(?:[.,]\d+)?)([a-z]+)$")  # "20min", "2hrs"
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
@@ -98,6 +73,39 @@ class SignDef:
     related: tuple[str, ...]
 
 
+# The small words of a language the number and negation readers need, from `[grammar]`.
+GRAMMAR_WORDS = {
+    "fillers": "between a number and its unit: 'a couple of hours'",
+    "lead_ins": "between an activity and its duration: 'sitting for about 2 hours'",
+    "not_a_span": "after a period, make it something else: '6 months pregnant', '3 weeks ago'",
+    "more_than": "before a number, make it more: 'more than ten minutes'",
+    "since": "'since', before a time: 'since 4am', 'since lunch'",
+    "since_times": "times of day after 'since': 'lunch', 'breakfast', 'yesterday'",
+    "list_joiners": "keep a denied list denied: 'no swelling or redness'",
+    "colour_nouns": "after a colour word, keep it about the skin: 'blue patches'",
+    "adverbs": "after '20 minute', leave it a duration: '20 minute now'",
+    "singular_units": "units that describe the next word: 'a 5 hour hike'",
+    "still": "'still': 'still cramping after 15 min'",
+    "every": "before a number, make it a frequency: 'once every few months'",
+    "after": "'after': 'after 5 hours of tennis'",
+    "after_links": "between 'after N hours' and an activity: 'of', 'on', 'at', 'in'",
+    "then": "'then' after a duration: '2 hours then it stopped'",
+    "of": "'of' after a duration: '2 hours of football'",
+    "long": "'long' after a unit: 'an hour long walk'",
+}
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """Per language: the small words of `GRAMMAR_WORDS`, and symbols read as words ('>')."""
+
+    words: Mapping[str, frozenset[str]]
+    symbols: Mapping[str, str]
+
+    def __getitem__(self, name: str) -> frozenset[str]:
+        return self.words.get(name, frozenset())
+
+
 @dataclass(frozen=True)
 class WarningSpec:
     concepts: Mapping[str, tuple[str, ...]]
@@ -109,7 +117,6 @@ class WarningSpec:
     phrase_gap: int
     no_gap_after: frozenset[str]
     rewrites: Mapping[str, str]
-    suffixes: tuple[str, ...]
     activities: frozenset[str]
     pseudo_negations: frozenset[str]
     colour_concepts: frozenset[str]
@@ -124,6 +131,13 @@ class WarningSpec:
     numbers: Mapping[str, float]
     tier_actions: Mapping[str, str]
     texts: Mapping[str, str]
+    grammar: Grammar = Grammar({}, {})
+    # Words that deny the sign before them ("отёка нет": no swelling).
+    post_negations: frozenset[str] = frozenset()
+    # A concept word whose stem is this short or shorter matches only as written.
+    short_stem: int = 0
+    week_units: frozenset[str] = frozenset()
+    month_units: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -187,6 +201,18 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
     numbers = durations.get("numbers", {})
     if not all(isinstance(v, int | float) for v in numbers.values()):
         raise ValueError("durations.numbers: values must be numbers")
+    raw_grammar = data.get("grammar", {})
+    unknown_words = set(raw_grammar) - set(GRAMMAR_WORDS) - {"symbols"}
+    if unknown_words:
+        raise ValueError(f"grammar.{sorted(unknown_words)[0]}: is not a grammar word list")
+    grammar = Grammar(
+        {
+            name: frozenset(_strings(f"grammar.{name}", raw_grammar[name]))
+            for name in GRAMMAR_WORDS
+            if raw_grammar.get(name)
+        },
+        {str(k): f" {v} " for k, v in raw_grammar.get("symbols", {}).items()},
+    )
     return WarningSpec(
         concepts=concepts,
         signs=tuple(signs),
@@ -197,9 +223,6 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
         phrase_gap=int(matching.get("phrase_gap", 1)),
         no_gap_after=frozenset(_strings("matching.no_gap_after", matching.get("no_gap_after", []))),
         rewrites={str(k).lower(): str(v).lower() for k, v in data.get("rewrites", {}).items()},
-        suffixes=tuple(
-            sorted(_strings("matching.suffixes", matching.get("suffixes", [])), key=len)[::-1]
-        ),
         activities=frozenset(_strings("matching.activities", matching.get("activities", []))),
         colour_concepts=frozenset(matching.get("colour_concepts", [])),
         copulas=frozenset(_strings("matching.copulas", matching.get("copulas", []))),
@@ -216,6 +239,17 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
         numbers={str(k).lower(): float(v) for k, v in numbers.items()},
         tier_actions=actions,
         texts={str(k): str(v) for k, v in data.get("texts", {}).items()},
+        grammar=grammar,
+        short_stem=int(matching.get("short_stem", 0)),
+        post_negations=frozenset(
+            _strings("matching.post_negations", matching.get("post_negations", []))
+        ),
+        week_units=frozenset(
+            _strings("durations.week_units", durations.get("week_units", []) or [])
+        ),
+        month_units=frozenset(
+            _strings("durations.month_units", durations.get("month_units", []) or [])
+        ),
     )
 
 
@@ -239,17 +273,59 @@ def _in_order(words: list[str], start: int, phrase: tuple[str, ...], gap: int) -
 
 
 class WarningDetector:
-    def __init__(self, spec: WarningSpec, known_words: Iterable[str] = ()) -> None:
-        """`known_words` are real words, never corrected to a concept word."""
+    def __init__(
+        self,
+        spec: WarningSpec,
+        known_words: Iterable[str] = (),
+        analyzer: Analyzer | None = None,
+    ) -> None:
+        """`known_words` are words never corrected to a concept word; `analyzer`: the
+        language's words and stems (English if None). A concept entry written "=word" matches
+        that word as written only, for a word whose stem is another word ("=nightly": not
+        "night")."""
         self.spec = spec
+        self._analyzer = analyzer or Analyzer("en")
+        grammar = spec.grammar
+        # As written and stemmed: some are compared with the words as written, some stemmed.
+        self._g = {
+            name: grammar[name] | {self._analyzer.stem(w) for w in grammar[name]}
+            for name in GRAMMAR_WORDS
+        }
         self._sign_order = {s.id: (TIERS.index(s.tier), i) for i, s in enumerate(spec.signs)}
         # word -> concepts; first word -> [(phrase words, concept)]
         self._words: dict[str, set[str]] = {}
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         vocabulary: set[str] = set()
+        self._exact: dict[str, set[str]] = {}
+        # Chinese has no spaces: a message is cut into the words this file uses, longest first.
+        self._segments = frozenset(
+            w.lstrip("=")
+            for entries in (
+                *spec.concepts.values(), spec.negations, spec.boundaries, spec.pseudo_negations,
+                spec.copulas, spec.no_gap_after, spec.activities, spec.minute_units,
+                spec.hour_units, spec.period_units, spec.count_units, spec.numbers,
+                spec.rewrites.values(), spec.aliases.values(), *spec.grammar.words.values(),
+            )
+            for entry in entries
+            for w in entry.split()
+        )  # fmt: skip
+        self._segment_sizes = Analyzer.segment_sizes(self._segments)
+        edge = "" if self._analyzer.unspaced else r"\b"  # Chinese has no word boundaries
+        # In Chinese, other spellings (traditional characters) are read inside words too.
+        self._rewrites = dict(spec.rewrites)
+        if self._analyzer.unspaced:
+            self._rewrites |= {k: v for k, v in spec.aliases.items() if k not in spec.rewrites}
+        keys = sorted(self._rewrites, key=len, reverse=True)
+        self._rewrite = (
+            re.compile(edge + "(?:" + "|".join(map(re.escape, keys)) + ")" + edge) if keys else None
+        )
         for concept, texts in spec.concepts.items():
             for entry in texts:
-                raw = [w for c in clauses(entry) for w in c]
+                if entry.startswith("="):  # as written only: "=nightly" is not "night"
+                    self._exact.setdefault(entry[1:], set()).add(concept)
+                    vocabulary.add(entry[1:])
+                    continue
+                raw = [w for c in self._clauses(self._rewritten(entry)) for w in c]
                 words = tuple(self._fold(w) for w in raw)
                 if not words:
                     continue
@@ -275,15 +351,10 @@ class WarningDetector:
             if entries
         }
         self._word_cache: dict[str, str] = {}
-        self._rewrite = (
-            re.compile(r"\b(?:" + "|".join(map(re.escape, spec.rewrites)) + r")\b")
-            if spec.rewrites
-            else None
-        )
         self._folded_forms = frozenset(self._words) | {w for p in self._phrases for w in p}
         self._folded_forms |= {w for e in self._phrases.values() for p, _ in e for w in p}
         self._starts = frozenset(self._words) | frozenset(self._phrases) | frozenset(self._ignored)
-        controls = spec.negations | spec.boundaries | _LIST_JOINERS
+        controls = spec.negations | spec.boundaries | self._g["list_joiners"] | spec.post_negations
         self._controls = controls | {k for k, v in spec.aliases.items() if v in controls}
         # Each sign's lines as (concepts needed, concepts that rule it out).
         self._rules = [
@@ -300,10 +371,14 @@ class WarningDetector:
             )
             for sign in spec.signs
         ]
-        self._minute_units = {self._fold(u) for u in spec.minute_units}
-        self._hour_units = {self._fold(u) for u in spec.hour_units}
-        self._period_units = {self._fold(u) for u in spec.period_units}
-        self._count_units = {self._fold(u) for u in spec.count_units}
+        self._minute_units = self._forms(spec.minute_units)
+        self._hour_units = self._forms(spec.hour_units)
+        self._period_units = self._forms(spec.period_units)
+        self._count_units = self._forms(spec.count_units)
+        self._week_units = self._forms(spec.week_units)
+        # Number words as written and folded ("forty" and "forti" alike).
+        self._numbers = {**{self._fold(k): v for k, v in spec.numbers.items()}, **spec.numbers}
+        self._month_units = self._forms(spec.month_units)
         self._all_units = (
             self._minute_units | self._hour_units | self._period_units | self._count_units
         )
@@ -316,10 +391,39 @@ class WarningDetector:
         self._activities = {self._fold(w) for w in spec.activities} | set(spec.activities)
         self._medicines = {w for w, cs in self._words.items() if "medicine" in cs}
 
+    def _rewritten(self, text: str) -> str:
+        """The text with `[rewrites]` applied ("не могу" -> "немогу"), as messages are read."""
+        if self._rewrite is None:
+            return text
+        return self._rewrite.sub(lambda m: self._rewrites[m.group(0)], text.lower())
+
+    def _forms(self, words: Iterable[str]) -> set[str]:
+        """Words as written and stemmed ("mins" and "min")."""
+        return {f for w in words for f in (w, self._fold(w))}
+
     def _fold(self, word: str) -> str:
-        """The word without its endings ("swelling" -> "swell", "evenings" -> "even"), for the
-        content's words and the message's alike; folding again changes nothing."""
-        return strip_endings(word, self.spec.suffixes, repeat=True)
+        """The word's stem ("swelling" -> "swell"), for the content's words and the message's
+        alike. A stem of `short_stem` letters or fewer is shared by too many words ("parar" ->
+        "par", as in "para"): such a word stays as written."""
+        stem = self._analyzer.stem(word)
+        return word if len(stem) <= self.spec.short_stem < len(word) else stem
+
+    def _clauses(self, text: str) -> list[list[str]]:
+        """Clauses of words (Chinese: of characters), folded the language's way."""
+        found = clauses(self._analyzer.fold(text), self.spec.grammar.symbols)
+        if not self._analyzer.unspaced:
+            return found
+        return [[w for token in c for w in self._segment(token)] for c in found]
+
+    def _segment(self, token: str) -> list[str]:
+        """A token of Chinese text as the words of this file (others as single characters)."""
+        out: list[str] = []
+        for part in self._analyzer.split(token, ngrams=False, runs=True):
+            if _HAN_RUN.fullmatch(part):
+                out += self._analyzer.segment(part, self._segments, self._segment_sizes)
+            else:
+                out.append(part)
+        return out
 
     def _word(self, word: str) -> str:
         """The word folded, typo-corrected and read as its alias, remembered."""
@@ -327,12 +431,14 @@ class WarningDetector:
 
     def _read_word(self, word: str) -> str:
         word = self.spec.aliases.get(word, word)
-        if any(c.isdigit() for c in word):
+        if any(c.isdigit() for c in word) or word in self._exact:
             return word
         if word in self._folded_forms:  # already a form the content uses ("breathles")
             return word
         folded = self._fold(word)
         if folded in self._words or folded in self._phrases or self._speller.known(word):
+            return folded
+        if self._analyzer.unspaced:  # letters-based typo correction means nothing here
             return folded
         single = _DOUBLED.sub(r"\1", word)  # "legg", "minnutes": a doubled letter
         if single != word and (self._fold(single) in self._words or self._speller.known(single)):
@@ -340,6 +446,8 @@ class WarningDetector:
         corrected = self._speller.correct(word) or self._speller.correct(folded)
         if corrected is None:
             return folded
+        if corrected in self._exact:
+            return corrected
         # The vocabulary holds whole and folded forms: fold only a whole one.
         return corrected if corrected in self._folded_forms else self._fold(corrected)
 
@@ -348,24 +456,28 @@ class WarningDetector:
         present: set[str] = set()
         gap = self.spec.phrase_gap
         times: list[int] = []
-        for clause in clauses(text):
+        for clause in self._clauses(text):
             words = [self._word(w) for w in clause]
             times += [t for t in map(_clock, clause) if t is not None]
             on_medicine = not self._medicines.isdisjoint(words)
             # "on the same statin for years": how long the medicine, not how often the cramps.
             present |= self._quantities(words, clause) - (_HOW_OFTEN if on_medicine else set())
             negated_from = -1  # words from this index on are under a negation
+            clause_found: list[tuple[int, str]] = []
+            denied_at: list[int] = []
             skip_to = 0
             # Only words that can start a concept, deny one or end a denial need a look.
             for i in [
                 i
                 for i, word in enumerate(words)
-                if word in self._starts or clause[i] in self._controls
+                if word in self._starts or clause[i] in self._controls or word in self._exact
             ]:
                 word = words[i]
                 if i < skip_to:
                     continue
                 singles = self._words.get(word)
+                if word in self._exact:
+                    singles = (singles or set()) | self._exact[word]
                 seconds = self._seconds.get(word)
                 phrase_here = seconds is not None and not seconds.isdisjoint(
                     words[i + 1 : i + 2 + gap]
@@ -380,7 +492,9 @@ class WarningDetector:
                 said = self.spec.aliases.get(clause[i], clause[i])  # as written, not folded
                 if said in self.spec.boundaries:
                     negated_from = -1
-                elif said in _LIST_JOINERS and negated_from >= 0 and i - negated_from <= 3:
+                elif (
+                    said in self._g["list_joiners"] and negated_from >= 0 and i - negated_from <= 3
+                ):
                     negated_from = i  # "no swelling or redness or heat": the list stays denied
                 ignored = next(
                     (p for p in self._ignored.get(word, ()) if _in_order(words, i, p, 0)), None
@@ -404,10 +518,17 @@ class WarningDetector:
                 negated = negated_from >= 0 and i - negated_from <= self.spec.window
                 for concept in found:
                     if not negated or concept in self.spec.context:
-                        present.add(concept)
+                        clause_found.append((i, concept))
                 pseudo = i + 1 < len(words) and clause[i + 1] in self.spec.pseudo_negations
                 if said in self.spec.negations and not found and not pseudo:
                     negated_from = i
+                if said in self.spec.post_negations and not found:
+                    denied_at.append(i)
+            # A denial after the sign, in languages that put it there ("отёка нет").
+            for j, concept in clause_found:
+                window = self.spec.window
+                if concept in self.spec.context or not any(0 < d - j <= window for d in denied_at):
+                    present.add(concept)
         # Two clock times: "it cramped at 2am and it's 2:35".
         if len(times) >= 2 and self.spec.long_minutes < (times[-1] - times[0]) % 1440 <= 720:
             present.add(LONG_DURATION)
@@ -424,7 +545,7 @@ class WarningDetector:
             return float(word.replace(",", ".")), i + 1, None
         if (span := _RANGE.match(word)) is not None:  # "20-30": the upper end
             return float(span.group(2)), i + 1, None
-        numbers = self.spec.numbers
+        numbers = self._numbers
         if word not in numbers:
             return None, i, None
         value, j = numbers[word], i + 1
@@ -441,6 +562,11 @@ class WarningDetector:
             j += 1
         return value, j, None
 
+    def _since_time(self, raw: str, folded: str) -> bool:
+        """A time after "since": a clock time or a time of day ("4am", "lunch")."""
+        times = self._g["since_times"]
+        return bool(_SINCE_CLOCK.match(raw)) or raw in times or folded in times
+
     @staticmethod
     def _mentions_medicine(present: set[str]) -> bool:
         return "medicine" in present or "statin" in present
@@ -454,11 +580,13 @@ class WarningDetector:
             return True
         if i + 1 >= len(words):
             return True
+        if i > 0 and "leg" in self._words.get(words[i - 1], set()):  # "脚发白", "toes blue"
+            return True
         after = aliases.get(raw[i + 1], raw[i + 1])
         next_concepts = self._words.get(words[i + 1], set())
         return (
             after in self.spec.copulas
-            or after in _COLOUR_NOUNS
+            or after in self._g["colour_nouns"]
             or "leg" in next_concepts
             or not self.spec.colour_concepts.isdisjoint(next_concepts)
         )
@@ -472,7 +600,7 @@ class WarningDetector:
         while j >= 0 and seen < _LOOK_BACK:
             word = raw[j]
             j -= 1
-            if word in _LEAD_INS or word.isdigit() or word in self.spec.numbers:
+            if word in self._g["lead_ins"] or word.isdigit() or word in self.spec.numbers:
                 continue
             if self._is_activity(word):
                 return True
@@ -491,24 +619,24 @@ class WarningDetector:
         a long period ("3 weeks", "a few months") and many times ("4 nights", "5 times")."""
         found: set[str] = set()
         spec = self.spec
-        numbers = self.spec.numbers
+        numbers = self._numbers
         for i in range(len(words)):
             word = words[i]
             if not (
                 word[:1].isdigit()
                 or word in numbers
-                or word == "since"
+                or word in self._g["since"]
                 or word in self._minute_units
             ):
                 continue
-            if word in self._minute_units and i + 1 < len(words) and words[i + 1].isdigit():
+            if word in self._minute_units and i + 1 < len(words) and words[i + 1].isdecimal():
                 if float(words[i + 1]) > spec.long_minutes:  # "on minute 25 of this cramp"
                     found.add(LONG_DURATION)
                 continue
             if (
-                words[i] == "since"
+                words[i] in self._g["since"]
                 and i + 1 < len(words)
-                and (_SINCE_TIME.match(raw[i + 1]) or _SINCE_TIME.match(words[i + 1]))
+                and self._since_time(raw[i + 1], words[i + 1])
             ):
                 if not self._activity_before(raw, i):  # "since 4am", "since lunchtime"
                     found.add(LONG_DURATION)
@@ -517,41 +645,51 @@ class WarningDetector:
             if value is None:
                 continue
             if unit is None:
-                while j < len(words) and words[j] in _FILLERS:  # "a couple of hours"
+                while j < len(words) and words[j] in self._g["fillers"]:  # "a couple of hours"
                     j += 1
                 unit = words[j] if j < len(words) else ""
             else:  # written onto the number ("20min"): the unit is word i itself
                 j = i
             after = words[j + 1] if j + 1 < len(words) else ""
-            every = i > 0 and raw[i - 1] in ("every", "each", "once")  # "once every few months"
+            every = i > 0 and raw[i - 1] in self._g["every"]  # "once every few months"
             # "a 5 hour hike", "a 30 minute walk": the unit describes something else.
             adjectival = (
-                j < len(raw) and raw[j] in _SINGULAR_UNITS and after != ""
-                and (value > 1 or after == "long")  # "a 5 hour hike", "an hour-long walk"
-                and after not in _ADVERBS and not _CRAMPISH & self._words.get(after, set())
+                j < len(raw) and raw[j] in self._g["singular_units"] and after != ""
+                and (value > 1 or after in self._g["long"])  # "an hour-long walk"
+                and after not in self._g["adverbs"]
+                and not _CRAMPISH & self._words.get(after, set())
             )  # fmt: skip
             if adjectival or every:
                 continue
             if unit in self._minute_units or unit in self._hour_units:
                 minutes = value * 60 if unit in self._hour_units else value
-                if i > 0 and words[i - 1] in _MORE_THAN:  # "more than ten minutes"
+                if i > 0 and words[i - 1] in self._g["more_than"]:  # "more than ten minutes"
                     minutes += 1
                 of_activity = (
-                    after == "then"
-                    or (after == "of" and j + 2 < len(words) and not self._words.get(words[j + 2]))
+                    after in self._g["then"]
+                    or (
+                        after in self._g["of"]
+                        and j + 2 < len(words)
+                        and not self._words.get(words[j + 2])
+                    )
                     or (after != "" and self._is_activity(raw[j + 1]))  # "2 hours walking"
-                    or (i > 0 and raw[i - 1] == "after" and after in ("of", "on", "at", "in"))
+                    or (
+                        i > 0 and raw[i - 1] in self._g["after"] and after in self._g["after_links"]
+                    )
                 )
                 # "still cramping after 15 min of x", "stretching for 12 min and it's still tight"
-                still = "still" in raw[max(0, i - 4) : i] or "still" in raw[j + 1 : j + 6]
+                stills = self._g["still"]
+                still = not stills.isdisjoint(raw[max(0, i - 4) : i]) or not stills.isdisjoint(
+                    raw[j + 1 : j + 6]
+                )
                 if minutes > spec.long_minutes and (
                     still or not (of_activity or self._activity_before(raw, i))
                 ):
                     found.add(LONG_DURATION)
-            elif unit in self._period_units and value >= 1 and after not in _NOT_A_SPAN:
+            elif unit in self._period_units and value >= 1 and after not in self._g["not_a_span"]:
                 found.add(LONG_PERIOD)
-                weeks = value * (4.3 if unit.startswith("m") else 1)
-                if unit.startswith(("w", "m", "f")) and weeks <= RECENT_WEEKS:
+                weeks = value * (4.3 if unit in self._month_units else 1)
+                if unit in self._week_units | self._month_units and weeks <= RECENT_WEEKS:
                     found.add(RECENT_SPAN)  # "on Lipitor 3 weeks": a medicine started lately
             elif unit in self._count_units and value >= spec.many_times:
                 found.add(MANY_TIMES)
@@ -561,16 +699,22 @@ class WarningDetector:
         """Every sign the message mentions, most urgent first (empty: none). The first
         FULL_CHARS characters are read in full; in the rest of a long message each word still
         counts, without phrases or negation (over-warning is the safe side)."""
-        lowered = text[:FULL_CHARS].lower()
-        if self._rewrite is not None:  # "can not" -> "cannot", whole words only
-            lowered = self._rewrite.sub(lambda m: self.spec.rewrites[m.group(0)], lowered)
+        full = FULL_CHARS // 3 if self._analyzer.unspaced else FULL_CHARS  # a character ~ a word
+        lowered = self._analyzer.fold(text[:full])
+        lowered = self._rewritten(lowered)  # "can not" -> "cannot", whole words only
         present = self.concepts(lowered)
         if self._mentions_medicine(present):  # "I take it many years": the medicine's years
             present.discard(LONG_PERIOD)
-        if len(text) > FULL_CHARS:
-            for word in {w.strip(_STRIP) for w in text[FULL_CHARS:].lower().split()}:
+        if len(text) > full:
+            rest = self._analyzer.fold(text[full:]).split()
+            if self._analyzer.unspaced:
+                tail = {w for t in set(rest) for w in self._segment(t.strip(_STRIP))}
+            else:
+                tail = {t.strip(_STRIP) for t in rest}
+            for word in tail:
                 if word:
                     present.update(self._words.get(self._word(word.replace("'", "")), ()))
+                    present.update(self._exact.get(word, ()))
             present.discard(IGNORE)
         if not present:
             return ()

@@ -149,6 +149,17 @@ JOURNEYS: list[tuple[str, list[Step]]] = [
         ],
     ),
     (
+        "Other languages",
+        [
+            _send("小腿抽筋了怎么办"),
+            _press("✅ 好，继续用"),
+            _send("腿肿了而且发红"),
+            _command("/language"),
+            _press("Español"),
+            _command("/language en"),
+        ],
+    ),
+    (
         "A swim reminder by buttons, changed, deleted and brought back",
         [
             _command("/reminders"),

@@ -105,11 +105,24 @@ def test_bot_check_fails_on_a_schema_problem(
     import bot.__main__ as cli
 
     root = edited_copy(tmp_path, "system.toml", lambda s: s.replace("Hi {name}!", "Hi {nme}!"))
+    # The same slip in every language folder (else the folders' parity check speaks first).
+    others = sorted(p for p in root.iterdir() if p.is_dir() and p.name != "en")
+    assert others
+    for folder in others:
+        path = folder / "system.toml"
+        lines = path.read_text(encoding="utf-8").split("\n")
+        lines = [
+            line.replace("{name}", "{nme}") if line.startswith("welcome =") else line
+            for line in lines
+        ]
+        path.write_text("\n".join(lines), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CONTENT_DIR", str(root))
     monkeypatch.setattr(cli, "setup_logging", lambda settings: None)
     assert cli.main(["check"]) == cli.EXIT_CONFIG
     err = capsys.readouterr().err
+    for lang in ["en", *(folder.name for folder in others)]:
+        assert f"{lang}: content/{lang}/system.toml [texts] welcome" in err
     assert "unknown placeholder {nme}" in err
     assert "content OK" not in err
 

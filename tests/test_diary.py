@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.content import Content, load_content
+from bot.content import Content, _load_diary, load_content
 from bot.diary import doctor
 from bot.diary.chart import render_png
 from bot.diary.dates import format_date
@@ -213,6 +213,73 @@ def test_no_time_is_a_marked_guess_and_minutes_are_read(content: Content) -> Non
 def test_not_a_past_cramp(content: Content, text: str) -> None:
     assert content.diary is not None
     assert parse_past(text, content.diary.words, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "when", "place", "side", "muscle"),
+    [
+        ("calambre en la pantorrilla izquierda anoche sobre las 3", "2026-12-01T03:00", "bed",
+         "left", "calf"),
+        ("hace 2 días me dio un tirón en el pie derecho a las 18:30", "2026-11-29T18:30", "land",
+         "right", "foot"),
+        ("calambre nadando en la piscina hace 3 horas", "2026-12-01T06:30", "water", None, None),
+        ("el domingo calambre en las dos piernas a las 4 de la madrugada", "2026-11-29T04:00",
+         "bed", "both", "calf"),
+    ],
+)  # fmt: skip
+def test_past_cramps_in_spanish(
+    text: str, when: str, place: str, side: str | None, muscle: str | None
+) -> None:
+    """Spanish puts its "ago" word first ("hace 2 días"); its own words read the rest."""
+    words = _load_diary(CONTENT / "es" / "diary.toml").words
+    past = parse_past(text, words, NOW)
+    assert past is not None
+    assert past.when.strftime("%Y-%m-%dT%H:%M") == when
+    assert (past.place, past.side, past.muscle) == (place, side, muscle)
+    assert parse_past("por qué me dan calambres en los pies por la noche", words, NOW) is None
+    assert parse_past("tengo un calambre desde anoche", words, NOW) is None
+
+
+# Chinese is written without spaces: the parser finds its words inside the sentence.
+ZH_WORDS = _load_diary(CONTENT / "zh" / "diary.toml").words
+ZH_NOW = datetime(2026, 12, 2, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # Wednesday
+
+
+@pytest.mark.parametrize(
+    ("text", "when", "place", "side", "muscle"),
+    [
+        ("昨晚3点左小腿抽筋", "2026-12-02T03:00", "bed", "left", "calf"),
+        ("昨天下午3点跑步时右脚抽筋，10分钟才好", "2026-12-01T15:00", "land", "right", "foot"),
+        ("昨晚11点左右两条腿都抽筋", "2026-12-01T23:00", "bed", "both", "calf"),
+        ("今天凌晨4点被疼醒，小腿抽筋", "2026-12-02T04:00", "bed", None, "calf"),
+        ("3小时前游泳时抽筋", "2026-12-02T09:00", "water", None, None),
+        ("昨晚 3:30 抽筋", "2026-12-02T03:30", "bed", None, None),
+    ],
+)
+def test_past_cramps_in_chinese(
+    text: str, when: str, place: str, side: str | None, muscle: str | None
+) -> None:
+    past = parse_past(text, ZH_WORDS, ZH_NOW)
+    assert past is not None
+    assert past.when.strftime("%Y-%m-%dT%H:%M") == when
+    assert (past.place, past.side, past.muscle) == (place, side, muscle)
+    assert not past.time_guessed
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["半夜小腿抽筋怎么办", "这周一直抽筋", "一周三次抽筋", "昨晚抽筋，现在还疼", "小腿抽筋了"],
+)
+def test_not_a_past_cramp_in_chinese(text: str) -> None:
+    assert parse_past(text, ZH_WORDS, ZH_NOW) is None
+
+
+def test_english_words_still_need_their_edges(content: Content) -> None:
+    assert content.diary is not None
+    # "at" is not read inside "flat": no time was said, so it is a guess.
+    past = parse_past("cramp yesterday in flat 3", content.diary.words, NOW)
+    assert past is not None
+    assert past.time_guessed
 
 
 # --- drafts in callback data, dates ------------------------------------------------------

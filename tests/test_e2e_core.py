@@ -8,7 +8,7 @@ from bot.services import Services
 from sandbox.user import SimUser
 from tests import peek
 
-MAIN_MENU = ["🆘 Cramp now!", "⏰ Reminders", "ℹ️ About"]
+MAIN_MENU = ["🆘 Cramp now!", "⏰ Reminders", "ℹ️ About", "🌐 Language"]
 
 
 async def test_start_shows_welcome_disclaimer_and_menu(user: SimUser) -> None:

@@ -51,6 +51,23 @@ def test_playground_scripted_session(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_playground_language_command_switches(tmp_path: Path) -> None:
+    script = "/language zh\n小腿抽筋了\n/language en\n/quit\n"
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "PYTHONPATH": str(PROJECT_ROOT)})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "playground"],
+        input=script, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    chinese, english = result.stdout.split("you> /language en", 1)
+    assert "以后我用中文回复你" in chinese  # switched, and the answer to a Chinese cramp is Chinese
+    assert "🛏" in chinese.split("you> 小腿抽筋了", 1)[1]
+    assert "[1] 🆘 Cramp now!" in english
+
+
+@pytest.mark.slow
 def test_playground_sets_a_reminder_in_one_message_and_a_shared_location(tmp_path: Path) -> None:
     script = "swim reminder mon wed fri 7am 45 min before\n/location 38.72 -9.14\n1\n/quit\n"
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}

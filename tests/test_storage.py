@@ -156,7 +156,10 @@ async def test_locked_database_is_waited_for(tmp_path: Path) -> None:
     try:
         blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         blocker.execute("BEGIN IMMEDIATE")
-        blocker.execute("INSERT INTO users VALUES (99, 99, 'en', NULL, 1, 1, NULL)")
+        blocker.execute(
+            "INSERT INTO users (user_id, chat_id, language, first_seen_utc, last_seen_utc)"
+            " VALUES (99, 99, 'en', 1, 1)"
+        )
 
         async def release_later() -> None:
             await asyncio.sleep(0.5)
@@ -236,3 +239,15 @@ def test_concurrent_first_migrations_are_safe(tmp_path: Path) -> None:
         with sqlite3.connect(path) as db:
             versions = [r[0] for r in db.execute("SELECT version FROM schema_migrations")]
         assert sorted(versions) == list(range(1, LATEST_VERSION + 1))
+
+
+async def test_a_chosen_language_is_kept(storage: Storage) -> None:
+    await storage.touch_user(7, 7, "en", now=1000)
+    user = await storage.get_user(7)
+    assert user is not None
+    assert (user.language, user.language_chosen) == ("en", False)
+    await storage.set_language(7, "zh")
+    await storage.touch_user(7, 7, "en", now=2000)  # Telegram still says English
+    user = await storage.get_user(7)
+    assert user is not None
+    assert (user.language, user.language_chosen) == ("zh", True)

@@ -20,6 +20,12 @@ from bot.diary.entries import NIGHT_END, NIGHT_START
 GUESSED_HOUR = {"night": 2, "morning": 8, "afternoon": 15, "evening": 19, "day": 12}
 MAX_DAYS_BACK = 30
 
+# A letter or digit that joins a word to the next. Han, kana and Hangul are left out: Chinese
+# and Japanese write without spaces, so "昨晚" must be found inside "我昨晚小腿抽筋了".
+_JOINS = r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"
+_START = rf"(?<!{_JOINS})"  # no letter or digit of the same word just before
+_END = rf"(?!{_JOINS})"  # nor just after
+
 
 @dataclass(frozen=True)
 class PastWords:
@@ -54,8 +60,16 @@ class PastCramp:
     minutes: int | None
 
 
+def _phrase(phrase: str) -> str:
+    """A phrase as a pattern: an edge that is a letter or digit must not join another one
+    ("at" is not in "that"); a Han edge needs nothing ("昨晚" in "昨晚3点")."""
+    start = _START if re.match(_JOINS, phrase[:1]) else ""
+    end = _END if re.match(_JOINS, phrase[-1:]) else ""
+    return f"{start}{re.escape(phrase)}{end}"
+
+
 def _has(text: str, phrases: tuple[str, ...]) -> bool:
-    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text) for p in phrases)
+    return any(re.search(_phrase(p), text) for p in phrases)
 
 
 def _first(text: str, table: Mapping[str, tuple[str, ...]]) -> str | None:
@@ -81,15 +95,12 @@ def _day_cue(low: str, words: PastWords) -> tuple[str, int] | None:
     """(kind, days back): kind is 'night' (the night before), 'day' or 'hours'."""
     if _has(low, words.last_night):
         return ("night", 1)
-    units = _alternatives(words.day_units)
-    ago = _alternatives(words.ago)
-    match = re.search(rf"(?<!\w)(\d{{1,2}})\s*(?:{units})\s*(?:{ago})(?!\w)", low)
-    if match:
-        return ("day", int(match.group(1)))
-    hours = _alternatives(words.hour_units)
-    match = re.search(rf"(?<!\w)(\d{{1,2}})\s*(?:{hours})\s*(?:{ago})(?!\w)", low)
-    if match:
-        return ("hours", int(match.group(1)))
+    days = _ago(low, words.day_units, words.ago)
+    if days is not None:
+        return ("day", days)
+    hours = _ago(low, words.hour_units, words.ago)
+    if hours is not None:
+        return ("hours", hours)
     if _has(low, words.yesterday):
         return ("day", 1)
     for index, names in enumerate(words.weekdays):
@@ -100,17 +111,26 @@ def _day_cue(low: str, words: PastWords) -> tuple[str, int] | None:
     return None
 
 
+def _ago(low: str, units: tuple[str, ...], ago: tuple[str, ...]) -> int | None:
+    """The number in "2 days ago", or in "hace 2 días" (the ago word first, as in Spanish)."""
+    unit, before = _alternatives(units), _alternatives(ago)
+    match = re.search(rf"{_START}(\d{{1,2}})\s*(?:{unit})\s*(?:{before}){_END}", low)
+    if match is None:
+        match = re.search(rf"{_START}(?:{before})\s*(\d{{1,2}})\s*(?:{unit}){_END}", low)
+    return int(match.group(1)) if match else None
+
+
 def _clock(low: str, words: PastWords) -> tuple[int, int, str | None] | None:
     """(hour, minute, 'am' | 'pm' | None) of a time named in the message."""
     am, pm = _alternatives(words.am), _alternatives(words.pm)
     units = _alternatives(words.minute_units + words.hour_units + words.day_units)
-    match = re.search(rf"(?<![\w:.])(\d{{1,2}})[:.](\d{{2}})\s*({am}|{pm})?(?!\w)", low)
+    match = re.search(rf"{_START}(?<![:.])(\d{{1,2}})[:.](\d{{2}})\s*({am}|{pm})?{_END}", low)
     if match is None:
-        match = re.search(rf"(?<![\w:.])(\d{{1,2}})()\s*({am}|{pm})(?!\w)", low)
+        match = re.search(rf"{_START}(?<![:.])(\d{{1,2}})()\s*({am}|{pm}){_END}", low)
     if match is None:
         around = _alternatives(words.around)
         match = re.search(
-            rf"(?<!\w)(?:{around})\s+(\d{{1,2}})()()(?!\s*(?:{units}))(?![\w:.])", low
+            rf"{_START}(?:{around})\s*(\d{{1,2}})()()(?!\s*(?:{units})){_END}(?![:.])", low
         )
     if match is None:
         return None
@@ -188,7 +208,7 @@ def _finish(
         hour = when.hour
         place = "bed" if hour >= NIGHT_START or hour < NIGHT_END else "land"
     units = _alternatives(words.minute_units)
-    match = re.search(rf"(?<!\w)(\d{{1,3}})\s*(?:{units})(?!\w)", low)
+    match = re.search(rf"{_START}(\d{{1,3}})\s*(?:{units}){_END}", low)
     minutes = int(match.group(1)) if match else None
     return PastCramp(
         when=when,

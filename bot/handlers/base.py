@@ -14,8 +14,13 @@ class HandlerBase:
         self.services = services
 
     def locale(self, update: Update) -> Locale:
-        """The person's language when the bot has it, else the configured one."""
+        """The person's language: the one they chose or are writing in, else their Telegram
+        language when the bot has it, else the configured one."""
         user = update.effective_user
+        if user is not None:
+            chosen = self.services.user_language(user.id)
+            if chosen is not None and chosen in self.services.locales:
+                return self.services.locales[chosen]
         return self.services.locale(user.language_code if user else None)
 
     @staticmethod

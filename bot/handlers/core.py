@@ -20,7 +20,7 @@ from bot.handlers.base import HandlerBase
 from bot.handlers.telegram_io import answer_callback, edit_or_send, send
 from bot.intents import FALLBACK, SMALLTALK
 from bot.routing import Route
-from bot.services import Services
+from bot.services import Locale, Services
 from bot.storage import ConversationState, StorageError
 from bot.telegram_html import escape
 from bot.text_schema import uses
@@ -72,6 +72,10 @@ class CoreHandlers(HandlerBase):
         self.after_warning: list[TextInterceptor] = []
         self.after_start: list[IntentAction] = []
         self.on_forget: list[Callable[[int], None]] = [self._touched_forget]
+        # Which language a message is written in, and the "Keep <language>?" offer (wired by
+        # build_application to LanguageHandlers).
+        self.written_in: Callable[[Update, str], tuple[Locale, bool]] | None = None
+        self.offer_language: Callable[[Update, Context, Locale], Awaitable[None]] | None = None
         # user id -> when touch_user last wrote their row (saves a write on most updates)
         self._touched: dict[int, int] = {}
 
@@ -95,6 +99,11 @@ class CoreHandlers(HandlerBase):
             if len(self._touched) >= TOUCH_CACHE_SIZE:
                 self._touched.clear()
             self._touched[user.id] = now
+            if user.id not in self.services.chosen_languages:
+                # The language they chose (/language) outlives a restart: read it once.
+                record = await self.services.storage.get_user(user.id)
+                chosen = record.language if record is not None and record.language_chosen else ""
+                self.services.remember(self.services.chosen_languages, user.id, chosen)
         except StorageError as exc:
             # Bookkeeping only: the person still gets their answer from the handlers below.
             log.warning("could not record the user: %s", exc)
@@ -172,9 +181,18 @@ class CoreHandlers(HandlerBase):
         message = update.effective_message
         if message is None or message.text is None:
             return
+        locale, offer = self.locale(update), False
+        if self.written_in is not None:  # a message in another language is answered in it
+            locale, offer = self.written_in(update, message.text)
+        await self._answer_text(update, context, locale, message.text)
+        if offer and self.offer_language is not None:
+            await self.offer_language(update, context, locale)
+
+    async def _answer_text(
+        self, update: Update, context: Context, locale: Locale, text: str
+    ) -> None:
         user_id, _ = self.ids(update)
-        locale = self.locale(update)
-        route = locale.router.route(message.text)
+        route = locale.router.route(text)
         log.debug("routed to %s (%d)", route.intent, route.score)
         if route.warnings:
             # A warning sign comes first, before any relief steps or set-up in progress.

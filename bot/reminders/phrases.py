@@ -74,6 +74,10 @@ class Vocabulary:
     days: Mapping[str, tuple[str, ...]]  # 'mon' -> its names
     numbers: Mapping[str, int]
     speller: Speller = field(compare=False, repr=False)
+    # The words written without spaces (Chinese), and the longest one's length: a message's
+    # run of such characters is cut into them (`split`).
+    unspaced: frozenset[str] = frozenset()
+    longest: int = 0
 
     @classmethod
     def build(
@@ -89,12 +93,36 @@ class Vocabulary:
         vocabulary |= set(numbers)
         # Real words are never "corrected" into a reminder word ("sweet" stays "sweet").
         known = dictionary_words(language) - vocabulary
+        every = {t for group in phrases.values() for p in group for t in p}
+        every |= {n for names in days.values() for n in names} | set(numbers)
+        unspaced = frozenset(t for t in every if _UNSPACED.search(t))
         return cls(
             phrases,
             {k: tuple(v) for k, v in days.items()},
             dict(numbers),
             Speller(vocabulary, known),
+            unspaced,
+            max((len(t) for t in unspaced), default=0),
         )
+
+    def split(self, tokens: list[str]) -> list[str]:
+        """Cut each run of Chinese characters into this language's own words, longest first
+        ("每天晚上", "提醒我"); a character no word starts with stands alone."""
+        if not self.unspaced:
+            return tokens
+        out: list[str] = []
+        for token in tokens:
+            if not _UNSPACED.search(token) or token in self.unspaced:
+                out.append(token)
+                continue
+            i = 0
+            while i < len(token):
+                size = min(self.longest, len(token) - i)
+                while size > 1 and token[i : i + size] not in self.unspaced:
+                    size -= 1
+                out.append(token[i : i + size])
+                i += size
+        return out
 
     def has(self, idea: str, tokens: Sequence[str]) -> bool:
         return bool(_find(tokens, self.words.get(idea, ())))
@@ -116,6 +144,8 @@ _TOKEN = re.compile(
     r"|(?P<word>[^\W\d_]+)"
     r"|(?P<symbol>[-/,&@+])"
 )
+# Han characters: a language written with them has no spaces between words.
+_UNSPACED = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _DOTTED = re.compile(r"\b([ap])\.\s?m\b\.?")
 
 
@@ -261,7 +291,7 @@ def _day_at(vocab: Vocabulary, tokens: _Tokens, i: int) -> int | None:
     """The weekday named at i; two-letter forms ('tu', 'we') only beside another day or '/'."""
     token = tokens.at(i)
     day = vocab.day_of(token) if tokens.free(i) else None
-    if day is None or len(token) > 2:
+    if day is None or len(token) > 2 or _UNSPACED.search(token):  # 周三 is no abbreviation
         return day
     beside = {tokens.at(i - 1), tokens.at(i + 1)}
     near_day = any(
@@ -479,7 +509,7 @@ def parse(text: str, vocab: Vocabulary, today: date, *, fragment: bool = False) 
 
     `fragment`: the message answers a set-up's question ("mon wed fri", "7am"), so it need
     not say "remind" or name a kind to be read."""
-    raw = _corrected(vocab, _tokens(text[:500]))
+    raw = _corrected(vocab, vocab.split(_tokens(text[:500])))
     tokens = _Tokens(raw)
     family = _family(vocab, raw)
     remind = vocab.has("remind", raw) or fragment
@@ -506,7 +536,7 @@ def parse(text: str, vocab: Vocabulary, today: date, *, fragment: bool = False) 
 
 def duration_of(text: str, vocab: Vocabulary) -> int | None:
     """Minutes in a typed duration ('45 min', '1 h 30', 'an hour'); None if it is none."""
-    tokens = _Tokens(_corrected(vocab, _tokens(text[:100])))
+    tokens = _Tokens(_corrected(vocab, vocab.split(_tokens(text[:100]))))
     if len(tokens.items) == 1 and re.fullmatch(r"\d{1,2}:\d{2}", tokens.items[0]):
         hours, minutes = tokens.items[0].split(":")  # '1h30' alone, as an answer to "how long"
         return int(hours) * 60 + int(minutes)

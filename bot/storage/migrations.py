@@ -170,6 +170,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             WHERE status IN ('pending', 'sending');
         """,
     ),
+    # Why: a person can choose the bot's language (/language, "Keep <language>?"); that choice
+    # must outlive a restart and win over the language Telegram reports, which otherwise keeps
+    # users.language up to date.
+    (
+        8,
+        "users.language_chosen: 1 when the person chose users.language themselves",
+        "ALTER TABLE users ADD COLUMN language_chosen INTEGER NOT NULL DEFAULT 0;",
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -19,6 +19,8 @@ class User:
     first_seen_utc: int
     last_seen_utc: int
     blocked_utc: int | None
+    # The person chose `language` themselves (/language): it wins over Telegram's.
+    language_chosen: bool = False
 
 
 @dataclass(frozen=True)

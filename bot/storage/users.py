@@ -10,7 +10,8 @@ from bot.storage.records import User
 
 class UserQueries(Database):
     async def touch_user(self, user_id: int, chat_id: int, language: str, now: int) -> None:
-        """Record that a user wrote: first time creates them, later times move last_seen."""
+        """Record that a user wrote: first time creates them (with their Telegram language),
+        later times move last_seen; `set_language` records a language they chose."""
 
         await self._write(
             "INSERT INTO users (user_id, chat_id, language, first_seen_utc, last_seen_utc)"
@@ -23,10 +24,20 @@ class UserQueries(Database):
     async def get_user(self, user_id: int) -> User | None:
         rows = await self._fetch(
             "SELECT user_id, chat_id, language, time_zone, first_seen_utc, last_seen_utc,"
-            " blocked_utc FROM users WHERE user_id = ?",
+            " blocked_utc, language_chosen FROM users WHERE user_id = ?",
             (user_id,),
         )
-        return User(*rows[0]) if rows else None
+        if not rows:
+            return None
+        user_id_, chat_id, language, time_zone, first, last, blocked, chosen = rows[0]
+        return User(user_id_, chat_id, language, time_zone, first, last, blocked, bool(chosen))
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        """The language the person chose: kept over the one Telegram reports from now on."""
+        await self._write(
+            "UPDATE users SET language = ?, language_chosen = 1 WHERE user_id = ?",
+            (language, user_id),
+        )
 
     async def set_time_zone(self, user_id: int, time_zone: str) -> None:
         await self._write("UPDATE users SET time_zone = ? WHERE user_id = ?", (time_zone, user_id))
