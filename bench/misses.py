@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from bench.routing import PROJECT_ROOT, halves, load_cases, urgent_enough
+from bench.routing import halves, load_cases, urgent_enough
+from bot.config import PROJECT_ROOT
 from bot.intents import SAFETY
 from bot.services import load_locales
 
