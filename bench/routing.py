@@ -19,8 +19,10 @@ from bot.services import load_locales
 from bot.warning_signs import TIERS
 
 DATA = PROJECT_ROOT / "tests" / "data"
-HALVES = {"tune": DATA / "routing_tune.tsv", "holdout": DATA / "routing_holdout.tsv"}
-# The other languages' sets: routing_<lang>_tune.tsv and routing_<lang>_holdout.tsv.
+CONTENT = PROJECT_ROOT / "content"
+# The tuning half is the content's examples.tsv (the learned model trains on it).
+HALVES = {"tune": CONTENT / "en" / "examples.tsv", "holdout": DATA / "routing_holdout.tsv"}
+# The other languages' sets: content/<lang>/examples.tsv and routing_<lang>_holdout.tsv.
 LANGUAGES = ("zh", "ru", "es")
 
 
@@ -28,7 +30,8 @@ def halves(lang: str) -> dict[str, Path]:
     """The tuning and held-out files of a language (English: the original two)."""
     if lang == "en":
         return HALVES
-    return {half: DATA / f"routing_{lang}_{half}.tsv" for half in ("tune", "holdout")}
+    holdout = DATA / f"routing_{lang}_holdout.tsv"
+    return {"tune": CONTENT / lang / "examples.tsv", "holdout": holdout}
 
 
 # A message that denies a sign ("no swelling", "it isn't red"): the emergency tier must not show.
