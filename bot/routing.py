@@ -223,8 +223,14 @@ class Router:
             )
             for cue in cues
         )
-        examples = list(examples)
         self._blend_with = blend or Blend()
+        self.model: NaiveBayes | None = None
+        self.learn(examples)
+
+    def learn(self, examples: Iterable[tuple[str, str]]) -> None:
+        """Train the learned model on (text, intent) examples, in place of the one it had;
+        no examples, or a share of 0 in the blend: keywords alone decide."""
+        examples = list(examples)
         self.model = (
             NaiveBayes.train((self._query_words(t[: self._match_chars]), i) for t, i in examples)
             if examples and self._blend_with.share > 0
