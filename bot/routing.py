@@ -453,7 +453,8 @@ class Router:
             intent, score = ranked[0]
             if intent == CRAMP_NOW:
                 intent = self._place(words) or intent
-            return Route(intent, score, tuple(ranked[1 : 1 + ALTERNATIVES]))
+            others = tuple((i, s) for i, s in ranked[1:] if i != FALLBACK)
+            return Route(intent, score, others[:ALTERNATIVES])
         # The score says how sure the router is that nothing fits.
         others = tuple((i, s) for i, s in ranked if i != FALLBACK)
         top = others[0][1] if others else 0
@@ -466,7 +467,9 @@ class Router:
         share = self._blend_with.share
         blended = {intent: score / 100 for intent, score in ranked}
         for intent, p in self.model.posterior(words).items():
-            if intent != SAFETY:
+            # Only intents the keywords found at all: the model reorders them and never adds
+            # a "Did you mean" of its own.
+            if intent in blended or intent == FALLBACK:
                 blended[intent] = blended.get(intent, 0.0) + share * p
         order = sorted(blended.items(), key=lambda item: -item[1])
         return [(intent, min(100, round(100 * score))) for intent, score in order]

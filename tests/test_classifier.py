@@ -138,3 +138,13 @@ def test_model_settings_are_checked(tmp_path: Path) -> None:
         _load_blend(tmp_path, {"share": 2})
     with pytest.raises(ContentError, match="only share and accept"):
         _load_blend(tmp_path, {"weight": 0.2})
+
+
+def test_the_model_adds_no_suggestion_of_its_own(english: Content) -> None:
+    examples = [("what is the capital of spain", FALLBACK), ("capital of italy", FALLBACK),
+                ("stretch my calf", "relief"), ("calf stretch", "relief")]  # fmt: skip
+    router = _locale(english, Blend(0.3, 0.75), examples).router
+    route = router.route("what's the capital of france")
+    assert route.intent == FALLBACK
+    assert route.alternatives == ()  # no "Did you mean" for a message about something else
+    assert all(i != FALLBACK for i, _ in router.route("calf stretch").alternatives)
