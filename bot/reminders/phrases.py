@@ -258,35 +258,35 @@ def _flat(vocab: Vocabulary, idea: str) -> frozenset[str]:
 
 def _read_lead(vocab: Vocabulary, tokens: _Tokens, swim: bool) -> int | None:
     """'45 min before', 'an hour early', 'lead 45', 'за час', and for a swim a bare '30 min'.
-    A duration after a [parser] not_lead word is no lead: 'in 2 hours', 'в 7 часов' (a time)."""
+    A duration after a [parser] not_lead word is no lead ('in 2 hours', 'в 7 часов': a time),
+    nor are the minutes of a time ('в 7 часов 30 минут') unless a before word follows them."""
     before = [s for s, _ in tokens.spans(vocab, "before")]
     not_lead, leads = _flat(vocab, "not_lead"), _flat(vocab, "lead")
-    i = 0
-    while i < len(tokens.items):
+    for i in range(len(tokens.items)):
         found = _duration(vocab, tokens, i) if tokens.free(i) else None
-        if found is None:
-            i += 1
+        if found is None or tokens.at(i - 1) in not_lead:
             continue
         minutes, end = found
-        if tokens.at(i - 1) in not_lead or _in_a_time(vocab, tokens, i):
-            i = end  # 'в 7 часов 30 минут' is a time, its '30 минут' no lead either
-            continue
         gap = [j for j in before if end <= j <= end + 3]
+        if not gap and _in_a_time(vocab, tokens, i):
+            continue
         if (gap or swim or tokens.at(i - 1) in leads) and 0 < minutes <= MAX_LEAD:
             tokens.take(i, (gap[0] + 1) if gap else end)
             return minutes
-        i += 1
     return _lead_word_then(vocab, tokens, leads)
 
 
 def _in_a_time(vocab: Vocabulary, tokens: _Tokens, i: int) -> bool:
     """The minutes at i belong to a time of day: '7点15分', '7点过5分', 'без 10 минут 8'."""
+    if _number(vocab, tokens, i) is None:
+        return False  # '6点提前半小时' is a lead
     before = tokens.at(i - 1)
     links = ("past", "to", "plus", "minus")
     if any(before in _flat(vocab, idea) for idea in links):
         return True
     return any(
-        tokens.items[i - len(o) : i] == list(o) and tokens.at(i - len(o) - 1).isdigit()
+        tuple(tokens.items[max(i - len(o), 0) : i]) == o
+        and _number(vocab, tokens, i - len(o) - 1) is not None
         for o in vocab.words.get("oclock", ())
     )
 
@@ -579,6 +579,8 @@ def _read_digits(vocab: Vocabulary, tokens: _Tokens) -> _Clock | None:
             continue
         marked = _meridiem_after(vocab, tokens, i + 1)
         said = any(tuple(tokens.items[i + 1 : i + 1 + len(o)]) == o for o in oclock)
+        if not said and _is_duration(vocab, tokens, i + 1):
+            continue  # 'for 2 hours at 7am': the 2 is no time
         told = tokens.at(i - 1) in ats or marked is not None or said
         if len(token) in (3, 4) and (told or len(token) == 4):
             tokens.take(i, i + 1)
@@ -591,6 +593,11 @@ def _read_digits(vocab: Vocabulary, tokens: _Tokens) -> _Clock | None:
                 return _Clock(int(token), int(following), _meridiem_after(vocab, tokens, i + 2))
             return _Clock(int(token), 0, marked)
     return None
+
+
+def _is_duration(vocab: Vocabulary, tokens: _Tokens, i: int) -> bool:
+    """An hours or minutes word at i (after a number): a duration, not a time of day."""
+    return tokens.at(i) in _flat(vocab, "hours") | _flat(vocab, "minutes")
 
 
 def _not_clock(vocab: Vocabulary, tokens: _Tokens, i: int, said: bool) -> bool:
@@ -624,6 +631,8 @@ def _read_words_hour(vocab: Vocabulary, tokens: _Tokens) -> _Clock | None:
         if hour is None:
             continue
         said = _phrase_at(vocab, tokens, "oclock", hour[1])
+        if not said and _is_duration(vocab, tokens, hour[1]):
+            continue
         meridiem = _meridiem_after(vocab, tokens, hour[1])
         told = tokens.at(i - 1) in ats or meridiem is not None
         if (hour[0] <= 12 and told) or (said and not _not_clock(vocab, tokens, i, True)):
