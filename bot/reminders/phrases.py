@@ -27,7 +27,8 @@ from bot.text_schema import uses
 # The [parser] ideas this module reads; [parser.days] and [parser.numbers] are walked as data.
 uses(
     __name__, "reminders.toml", "parser",
-    """remind stop bedtime swim not_request before lead not_lead minutes hours half_hour daily
+    """remind stop bedtime swim not_request before lead not_lead minutes hours half_hour
+    quarter_hour hour_and_half daily
     weekdays weekends today tomorrow range every once next list_days am pm night midday noon
     midnight one number_and ordinal half quarter past to plus minus oclock not_clock at""",
 )  # fmt: skip
@@ -139,7 +140,7 @@ class Vocabulary:
 _SPELLING = str.maketrans({"’": "", "'": "", "–": "-", "—": "-", "−": "-"})
 _TOKEN = re.compile(
     r"(?P<time>\d{1,2}[:.h]\d{2})(?!\d)"  # 22:30, 22.30, 21h30
-    r"|(?P<decimal>\d+\.\d)(?!\d)"  # 1.5 (hours)
+    r"|(?P<decimal>\d+[.,]\d)(?!\d)"  # 1.5 (hours), 1,5 (written so in ru and es)
     r"|(?P<number>\d+)"
     r"|(?P<word>[^\W\d_]+)"
     r"|(?P<symbol>[-/,&@+])"
@@ -154,7 +155,9 @@ def _tokens(text: str) -> list[str]:
     out = []
     for match in _TOKEN.finditer(text):
         token = match.group()
-        out.append(re.sub(r"[.h]", ":", token) if match.lastgroup == "time" else token)
+        if match.lastgroup == "time":
+            token = re.sub(r"[.h]", ":", token)
+        out.append(token.replace(",", ".") if match.lastgroup == "decimal" else token)
     return out
 
 
@@ -224,12 +227,17 @@ def _number_word(vocab: Vocabulary, token: str) -> int | None:
     return vocab.numbers[token]
 
 
+# Durations said as one phrase: the [parser] idea and its minutes.
+_SAID_DURATIONS = (("hour_and_half", 90), ("half_hour", 30), ("quarter_hour", 15))
+
+
 def _duration(vocab: Vocabulary, tokens: _Tokens, i: int) -> tuple[int, int] | None:
     """(minutes, end) for a duration starting at i: '45 min', 'an hour', '1h30', '1.5 hours',
-    'half an hour', '1 hour 30 minutes'."""
-    for start, end in tokens.spans(vocab, "half_hour"):
-        if start == i:
-            return 30, end
+    'half an hour', 'a quarter of an hour', 'an hour and a half', '1 hour 30 minutes'."""
+    for idea, said in _SAID_DURATIONS:
+        end = _phrase_at(vocab, tokens, idea, i)
+        if end is not None:
+            return said, end
     token = tokens.at(i)
     if re.fullmatch(r"\d{1,2}:\d{2}", token) and tokens.at(i + 1) in _flat(vocab, "before"):
         hours, minutes = token.split(":")
