@@ -133,6 +133,8 @@ def test_spoken_times(lang: str, text: str, at: tuple[int, int] | None) -> None:
         ("es", "treinta y cinco minutos", 35),
         ("es", "veinte minutos", 20),
         ("es", "media hora", 30),
+        ("ru", "час", 60),  # a unit alone, as the answer to "how long before"
+        ("es", "hora", 60),
     ],
 )
 def test_compound_numbers(lang: str, text: str, minutes: int) -> None:

@@ -759,11 +759,13 @@ def parse(text: str, vocab: Vocabulary, today: date, *, fragment: bool = False) 
 
 
 def duration_of(text: str, vocab: Vocabulary) -> int | None:
-    """Minutes in a typed duration ('45 min', '1 h 30', 'an hour'); None if it is none."""
+    """Minutes in a typed duration ('45 min', '1 h 30', 'an hour', 'час'); None if it is none."""
     tokens = _Tokens(_corrected(vocab, vocab.split(_tokens(text[:100]))))
     if len(tokens.items) == 1 and re.fullmatch(r"\d{1,2}:\d{2}", tokens.items[0]):
         hours, minutes = tokens.items[0].split(":")  # '1h30' alone, as an answer to "how long"
         return int(hours) * 60 + int(minutes)
+    if tokens.items in ([h] for h in _flat(vocab, "hours") if len(h) > 1):
+        return 60  # 'час', 'hora', 'hour' alone, as an answer to "how long before"
     found = _duration(vocab, tokens, 0)
     return found[0] if found is not None and found[1] == len(tokens.items) else None
 
