@@ -79,6 +79,8 @@ class Vocabulary:
     # run of such characters is cut into them (`split`).
     unspaced: frozenset[str] = frozenset()
     longest: int = 0
+    # Each idea's one-token words, worked out once (`_flat`).
+    flats: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(
@@ -261,7 +263,11 @@ def _duration(vocab: Vocabulary, tokens: _Tokens, i: int) -> tuple[int, int] | N
 
 
 def _flat(vocab: Vocabulary, idea: str) -> frozenset[str]:
-    return frozenset(p[0] for p in vocab.words.get(idea, ()) if len(p) == 1)
+    found = vocab.flats.get(idea)
+    if found is None:
+        found = frozenset(p[0] for p in vocab.words.get(idea, ()) if len(p) == 1)
+        vocab.flats[idea] = found
+    return found
 
 
 def _read_lead(vocab: Vocabulary, tokens: _Tokens, swim: bool) -> int | None:
