@@ -29,7 +29,8 @@ uses(
     __name__, "reminders.toml", "parser",
     """remind stop bedtime swim not_request before lead not_lead minutes hours half_hour
     quarter_hour hour_and_half daily
-    weekdays weekends today tomorrow range every once next list_days am pm night midday noon
+    weekdays weekends today tomorrow range every once next list_days am pm night midday
+    day_part_after noon
     midnight one number_and ordinal half quarter past to plus minus oclock not_clock at""",
 )  # fmt: skip
 
@@ -272,16 +273,19 @@ def _flat(vocab: Vocabulary, idea: str) -> frozenset[str]:
 
 def _read_lead(vocab: Vocabulary, tokens: _Tokens, swim: bool) -> int | None:
     """'45 min before', 'an hour early', 'lead 45', 'за час', and for a swim a bare '30 min'.
-    A duration after a [parser] not_lead word is no lead ('in 2 hours', 'в 7 часов': a time),
-    nor are the minutes of a time ('в 7 часов 30 минут') unless a before word follows them."""
+    Unless a before word follows it, a duration after a [parser] not_lead word is no lead
+    ('in 2 hours', 'в 7 часов': a time), nor are the minutes of a time ('в 7 часов 30 минут')."""
     before = [s for s, _ in tokens.spans(vocab, "before")]
     not_lead, leads = _flat(vocab, "not_lead"), _flat(vocab, "lead")
     for i in range(len(tokens.items)):
         found = _duration(vocab, tokens, i) if tokens.free(i) else None
-        if found is None or tokens.at(i - 1) in not_lead:
+        if found is None:
             continue
         minutes, end = found
         gap = [j for j in before if end <= j <= end + 3]
+        timed = _phrase_at(vocab, tokens, "oclock", i + 1) is not None  # 'a las 19 horas'
+        if tokens.at(i - 1) in not_lead and (timed or not gap):
+            continue
         if not gap and _in_a_time(vocab, tokens, i):
             continue
         if (gap or swim or tokens.at(i - 1) in leads) and 0 < minutes <= MAX_LEAD:
@@ -358,7 +362,7 @@ def _day_positions(vocab: Vocabulary, tokens: _Tokens) -> dict[int, int]:
     for i in list(listed):
         if _counts(vocab, tokens, i):
             del listed[i]
-        elif "/" in (tokens.at(i - 1), tokens.at(i + 1)):
+        elif "/" in (tokens.at(i - 1), tokens.at(i + 1)) or _linked_pair(vocab, tokens, i, links):
             found[i] = listed.pop(i)
     grew = True
     while grew:
@@ -369,6 +373,18 @@ def _day_positions(vocab: Vocabulary, tokens: _Tokens) -> dict[int, int]:
                 found[i] = listed.pop(i)
                 grew = True
     return dict(sorted(found.items()))
+
+
+def _linked_pair(vocab: Vocabulary, tokens: _Tokens, i: int, links: frozenset[str]) -> bool:
+    """'sa-su', 'lu-vi', 'mo, we': two list-only forms joined by a link. Forms that are also
+    numbers (三, 五) need a full day beside them: 三到五 alone is 'three to five'."""
+    short = _flat(vocab, "list_days")
+    if tokens.at(i) in vocab.numbers:
+        return False
+    return any(
+        tokens.at(j) in short and tokens.at(j) not in vocab.numbers and tokens.at(m) in links
+        for j, m in ((i - 2, i - 1), (i + 2, i + 1))
+    )
 
 
 def _counts(vocab: Vocabulary, tokens: _Tokens, i: int) -> bool:
@@ -621,12 +637,11 @@ def _not_clock(vocab: Vocabulary, tokens: _Tokens, i: int, said: bool) -> bool:
 
 
 def _meridiem_after(vocab: Vocabulary, tokens: _Tokens, i: int) -> str | None:
-    token = tokens.at(i)
-    if token in _flat(vocab, "am") and len(token) <= 2:
-        return "am"
-    if token in _flat(vocab, "pm") and len(token) <= 2:
-        return "pm"
-    return None
+    """The part of the day said right after a number ('7am', '7 утра', '7 de la tarde'): a
+    [parser] day_part_after phrase ('3 mornings a week' is no time)."""
+    end = _phrase_at(vocab, tokens, "day_part_after", i)
+    phrase = tuple(tokens.items[i:end]) if end is not None else ()
+    return next((part for part in _DAY_PARTS if phrase in vocab.words.get(part, ())), None)
 
 
 def _read_named(vocab: Vocabulary, tokens: _Tokens) -> _Clock | None:
