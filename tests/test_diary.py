@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.content import Content, _load_diary, load_content
-from bot.diary import doctor
+from bot.diary import doctor, fonts
 from bot.diary.chart import render_png
 from bot.diary.dates import format_date
 from bot.diary.entries import Entry, night_of, place_for_flow
@@ -316,9 +316,10 @@ def month(content: Content) -> tuple[list[Entry], Summary]:
 
 def test_chart_is_a_png(content: Content) -> None:
     _, summary = month(content)
-    png = render_png(summary.days, chart_labels(content, summary, "en"))
+    png, missing = render_png(summary.days, chart_labels(content, summary, "en"))
     assert png.startswith(b"\x89PNG")
     assert len(png) > 5_000
+    assert missing == ""
 
 
 def test_pdf_is_one_page_with_the_entries(content: Content) -> None:
@@ -327,7 +328,8 @@ def test_pdf_is_one_page_with_the_entries(content: Content) -> None:
     assert len(page.rows) == 22
     assert page.more == "8 earlier entries are in the CSV file."
     assert page.helped == ("rubbing the calf: 30×",)
-    pdf = pdf_bytes(page, summary.days, chart_labels(content, summary, "en"))
+    pdf, missing = pdf_bytes(page, summary.days, chart_labels(content, summary, "en"))
+    assert missing == ""
     assert pdf.startswith(b"%PDF")
     assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") == 1
 
@@ -342,3 +344,79 @@ def test_csv_has_every_entry_oldest_first(content: Content) -> None:
     assert rows[0] == list(content.diary.csv_columns)
     assert rows[1][0] < rows[-1][0]
     assert rows[-1][3:10] == ["bed", "left", "calf", "stretch massage", "massage", "3", "no"]
+
+
+# --- fonts: Chinese and Cyrillic drawn, not boxes ------------------------------------------
+
+
+def language_month(
+    language: str, medicines: str
+) -> tuple[Content, list[Entry], Summary, list[str]]:
+    """A month in `language`, and every text its chart and PDF draw."""
+    content = load_content(CONTENT, language)
+    entries, summary = month(content)
+    labels = chart_labels(content, summary, language)
+    page = pdf_page(content, summary, entries, medicines, "UTC", language)
+    return content, entries, summary, [*labels.texts(), *page.texts()]
+
+
+def glyphs_of(family: str) -> set[int]:
+    from matplotlib import font_manager
+
+    path = font_manager.findfont(family, fallback_to_default=False)
+    return set(font_manager.get_font(path).get_charmap())
+
+
+def test_chinese_text_gets_a_font_that_has_its_glyphs() -> None:
+    """matplotlib's DejaVu Sans has no Chinese: an installed CJK font is added after it, and
+    every character is in one of the chosen fonts. (`.ci/run` and the Dockerfile install
+    fonts-wqy-microhei; without any CJK font this fails, as the chart would show boxes.)"""
+    _, _, _, texts = language_month("zh", "阿托伐他汀")
+    choice = fonts.choose(texts)
+    assert choice.missing == "", "no CJK font installed: apt-get install fonts-wqy-microhei"
+    assert choice.families[0] == fonts.BASE_FAMILY
+    assert len(choice.families) > 1
+    covered = set().union(*(glyphs_of(f) for f in choice.families))
+    drawn = {c for t in texts for c in t if not c.isspace()}
+    assert "腿" in drawn
+    assert {c for c in drawn if ord(c) not in covered} == set()
+    assert any(ord("腿") in glyphs_of(f) for f in choice.families[1:])
+
+
+def test_cyrillic_needs_no_other_font() -> None:
+    _, _, _, texts = language_month("ru", "аторвастатин, 20 мг")
+    assert any("икр" in t for t in texts)
+    assert fonts.choose(texts) == fonts.FontChoice((fonts.BASE_FAMILY,), "")
+
+
+def test_chinese_chart_and_pdf_are_drawn_in_the_chosen_font() -> None:
+    from matplotlib import font_manager
+
+    content, entries, summary, _ = language_month("zh", "")
+    labels = chart_labels(content, summary, "zh")
+    with_font = render_png(summary.days, labels)
+    assert with_font.missing == ""
+    # Without a CJK font (only DejaVu Sans to choose from): still a chart, with the
+    # characters it could not draw reported.
+    dejavu = [e for e in font_manager.fontManager.ttflist if e.name == fonts.BASE_FAMILY]
+    without = render_png(summary.days, labels, dejavu)
+    assert without.data.startswith(b"\x89PNG")
+    assert "抽" in without.missing
+    assert "筋" in without.missing
+    assert without.data != with_font.data  # the glyphs, not the boxes
+    page = pdf_page(content, summary, entries, "阿托伐他汀", "Asia/Shanghai", "zh")
+    pdf = pdf_bytes(page, summary.days, labels)
+    assert pdf.missing == ""
+    assert pdf.data.startswith(b"%PDF")
+    assert set(pdf_bytes(page, summary.days, labels, dejavu).missing) >= set(without.missing)
+
+
+def test_characters_without_a_font_are_a_warning_once(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="bot.diary.fonts"):
+        fonts.report("ꙮ𓀀", "chart")
+        fonts.report("ꙮ𓀀", "chart")
+        fonts.report("", "PDF")
+    warned = [r.getMessage() for r in caplog.records if r.name == "bot.diary.fonts"]
+    assert len(warned) == 1
+    assert "ꙮ" in warned[0]
+    assert "fonts-wqy-microhei" in warned[0]

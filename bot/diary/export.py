@@ -9,11 +9,16 @@ import csv
 import io
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from typing import TYPE_CHECKING
 
-from bot.diary.chart import ChartLabels, draw, use_agg
+from bot.diary.chart import ChartLabels, draw, off_loop, use_agg
 from bot.diary.entries import Entry
+from bot.diary.fonts import Drawn, choose, drawing_with, report
 from bot.diary.summary import Day
+
+if TYPE_CHECKING:
+    from matplotlib.font_manager import FontEntry
 
 # The page has room for this many table rows; older entries are in the CSV.
 TABLE_ROWS = 22
@@ -52,9 +57,38 @@ class PdfPage:
     medicines: str
     footer: str
 
+    def texts(self) -> tuple[str, ...]:
+        """Every text the page draws (for the fonts that have its glyphs)."""
+        cells = [text for row in self.rows for text in astuple(row)]
+        return (
+            self.title, self.period, *self.summary, *self.columns, *cells, self.more,
+            self.helped_title, *self.helped, self.medicines_title, self.medicines, self.footer,
+        )  # fmt: skip
 
-def pdf_bytes(page: PdfPage, days: Sequence[Day], labels: ChartLabels) -> bytes:
+
+def pdf_bytes(
+    page: PdfPage,
+    days: Sequence[Day],
+    labels: ChartLabels,
+    installed: Sequence[FontEntry] | None = None,
+) -> Drawn:
+    """The page as PDF bytes, in fonts that have its characters (blocking: call it through
+    `render_pdf`), and the characters none of the `installed` fonts (default: all) has."""
     use_agg()
+    fonts = choose((*page.texts(), *labels.texts()), installed)
+    with drawing_with(fonts):
+        return Drawn(_pdf(page, days, labels), fonts.missing)
+
+
+async def render_pdf(page: PdfPage, days: Sequence[Day], labels: ChartLabels) -> bytes:
+    """The PDF, made in the drawing process; a warning in the log when some of its
+    characters had no font (they show as boxes: the page is sent all the same)."""
+    drawn: Drawn = await off_loop(pdf_bytes, page, days, labels)
+    report(drawn.missing, "PDF")
+    return drawn.data
+
+
+def _pdf(page: PdfPage, days: Sequence[Day], labels: ChartLabels) -> bytes:
     from matplotlib.backends.backend_pdf import FigureCanvasPdf
     from matplotlib.figure import Figure
     from matplotlib.transforms import Bbox

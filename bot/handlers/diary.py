@@ -487,7 +487,7 @@ class DiaryHandlers(HandlerBase):
         language = content.language
         page = ds.pdf_page(content, summary, recent, settings.medicines, zone, language)
         labels = ds.chart_labels(content, summary, language)
-        pdf = await off_loop(export.pdf_bytes, page, summary.days, labels)
+        pdf = await export.render_pdf(page, summary.days, labels)
         csv = await off_loop(
             export.csv_bytes, content.diary.csv_columns, everything, dict(content.diary.names)
         )
