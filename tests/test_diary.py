@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,10 +16,18 @@ from bot.content import Content, _load_diary, load_content
 from bot.diary import doctor, fonts
 from bot.diary.chart import render_png
 from bot.diary.dates import format_date
-from bot.diary.entries import Entry, night_of, place_for_flow
+from bot.diary.entries import MUSCLES, SIDES, Entry, night_of, place_for_flow
 from bot.diary.export import csv_bytes, pdf_bytes
-from bot.diary.parse import parse_past
-from bot.diary.screens import Draft, chart_labels, methods_of, pdf_page, summary_text
+from bot.diary.parse import clears_medicines, parse_past
+from bot.diary.screens import (
+    Draft,
+    chart_labels,
+    methods_of,
+    past_confirm,
+    pdf_page,
+    summary_text,
+    where,
+)
 from bot.diary.summary import Summary, summarise
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -420,3 +429,70 @@ def test_characters_without_a_font_are_a_warning_once(caplog: pytest.LogCaptureF
     assert len(warned) == 1
     assert "ꙮ" in warned[0]
     assert "fonts-wqy-microhei" in warned[0]
+
+
+# --- each language's words: a cramp's place, the medicines answer -----------------------
+
+LANGUAGES = ("en", "es", "ru", "zh")
+WHERE = {
+    "en": {("left", "calf"): "left calf", ("right", "foot"): "right foot",
+           ("both", "calf"): "both calves", ("both", "foot"): "both feet",
+           ("left", None): "left side", (None, "calf"): "calf"},
+    "es": {("left", "calf"): "pantorrilla izquierda", ("right", "foot"): "pie derecho",
+           ("both", "calf"): "las dos pantorrillas", ("left", "foot"): "pie izquierdo",
+           ("right", None): "lado derecho", (None, "foot"): "pie"},
+    "ru": {("left", "calf"): "левая икра", ("right", "foot"): "правая стопа",
+           ("both", "calf"): "обе икры", ("both", "foot"): "обе стопы",
+           ("left", None): "слева", (None, "calf"): "икра"},
+    "zh": {("left", "calf"): "左小腿", ("right", "foot"): "右脚",
+           ("both", "calf"): "两条小腿", ("left", "foot"): "左脚",
+           ("both", None): "两侧", (None, "calf"): "小腿"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_cramps_place_in_each_languages_order(language: str) -> None:
+    """Side and muscle come in the language's order, with its agreement ("pantorrilla
+    izquierda", "pie izquierdo"), from content: every pair and each alone has a name."""
+    content = load_content(CONTENT, language)
+    for (side, muscle), name in WHERE[language].items():
+        assert where(content, side, muscle) == name
+    for side in (None, *SIDES):
+        for muscle in (None, *MUSCLES):
+            named = where(content, side, muscle)
+            assert bool(named) == bool(side or muscle)
+    # The past-cramp screen and the PDF's table use the same words.
+    draft = Draft(1_767_225_600, "bed", "left", "calf")
+    screen = past_confirm(content, draft, "UTC", language)
+    assert WHERE[language][("left", "calf")] in screen.text
+    entries, summary = month(content)  # every entry: left calf
+    page = pdf_page(content, summary, entries, "", "UTC", language)
+    assert {row.where for row in page.rows} == {WHERE[language][("left", "calf")]}
+
+
+CLEARING = {
+    "en": ["none", "None.", "  NOTHING ", "-", "no", "No medicines!"],
+    "es": ["ninguno", "Nada.", "no", "-", "ningún medicamento", "¡Ninguna!"],
+    "ru": ["нет", "Нет.", "ничего", "-", "Никаких!", "не принимаю"],
+    "zh": ["无", "没有", "没有。", "-", "不吃药", "没有！"],
+}
+KEPT = {
+    "en": ["atorvastatin 20 mg", "no statins now, ramipril 5 mg", "none of them, just aspirin"],
+    "es": ["atorvastatina 20 mg", "nada más que ibuprofeno", "no tomo estatinas, solo enalapril"],
+    "ru": ["аторвастатин 20 мг", "нет, только аспирин", "ничего, кроме магния"],
+    "zh": ["阿托伐他汀 20 mg", "没有别的，只有阿司匹林", "无糖钙片"],
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_answers_that_clear_the_medicines_in_each_language(language: str) -> None:
+    diary = load_content(CONTENT, language).diary
+    assert diary is not None
+    clear = diary.medicines["clear"]
+    assert all(clears_medicines(answer, clear) for answer in CLEARING[language])
+    assert not any(clears_medicines(answer, clear) for answer in KEPT[language])
+    assert not clears_medicines("", clear)
+    assert not clears_medicines("...", clear)
+    # The answer the prompt suggests is one of them.
+    suggested = re.findall(r"<code>([^<]+)</code>", diary.texts["medicines_ask"])[-1]
+    assert clears_medicines(suggested, clear)
