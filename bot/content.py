@@ -458,8 +458,7 @@ def _load_diary(path: Path) -> DiaryTexts:
         k: _check_label(path, f"where.{k}", v) for k, v in _str_table(path, data, "where").items()
     }
     medicines = {
-        k: _words(path, f"medicines.{k}", v)
-        for k, v in _str_table(path, data, "medicines").items()
+        k: _words(path, f"medicines.{k}", v) for k, v in _str_table(path, data, "medicines").items()
     }
     return DiaryTexts(
         MappingProxyType(texts), MappingProxyType(buttons), MappingProxyType(names),
