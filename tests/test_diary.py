@@ -17,7 +17,7 @@ from bot.diary import doctor, fonts
 from bot.diary.chart import render_png
 from bot.diary.dates import format_date
 from bot.diary.entries import MUSCLES, SIDES, Entry, night_of, place_for_flow
-from bot.diary.export import csv_bytes, pdf_bytes
+from bot.diary.export import csv_bytes, fit_table, pdf_bytes
 from bot.diary.parse import clears_medicines, parse_past
 from bot.diary.screens import (
     Draft,
@@ -496,3 +496,24 @@ def test_the_answers_that_clear_the_medicines_in_each_language(language: str) ->
     # The answer the prompt suggests is one of them.
     suggested = re.findall(r"<code>([^<]+)</code>", diary.texts["medicines_ask"])[-1]
     assert clears_medicines(suggested, clear)
+
+
+def test_the_pdf_table_fits_each_columns_longest_text() -> None:
+    """A cramp's place is never cut ("pantorrilla izquierda", not "pantorrilla"): its column
+    is as wide as its text; when the page is too narrow, the methods tried give way."""
+    long_tried = ", ".join(["estirar los dedos", "frotar", "caminar", "giro del tobillo"] * 3)
+    table = [
+        ["Fecha", "Hora", "Lugar", "Dónde", "Probado", "Ayudó", "Min", "Grave"],
+        ["19 ene 2026", "3:00", "en la cama", "pantorrilla izquierda", long_tried, "frotar",
+         "3", "sí"],
+        ["2026年1月17日", "03:00", "在床上", "两条小腿", "勾脚拉伸", "揉小腿", "", ""],
+    ]  # fmt: skip
+    cells, widths = fit_table(table)
+    assert sum(widths) == pytest.approx(1)
+    assert cells[1][3] == "pantorrilla izquierda"
+    assert cells[2] == table[2]
+    assert cells[1][4].endswith("…")
+    assert long_tried.startswith(cells[1][4][:-1])
+    assert widths[3] > widths[2] > widths[6]  # "Dónde" wider than "Lugar", wider than "Min"
+    short = [row[:4] for row in table]  # room for everything: nothing is cut
+    assert fit_table(short)[0] == short
