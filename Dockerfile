@@ -14,6 +14,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     CONTENT_DIR=/app/content \
     DATABASE_PATH=/data/crampbot.sqlite3
+# A font with Chinese glyphs for the diary's chart and PDF (matplotlib's own DejaVu Sans has
+# Latin and Cyrillic only; bot/diary/fonts.py picks the fallback).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app bot \
     && mkdir -p /data && chown bot /data
 COPY --from=build /opt/venv /opt/venv

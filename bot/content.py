@@ -113,6 +113,11 @@ class DiaryTexts:
     pdf_columns: tuple[str, ...]
     csv_columns: tuple[str, ...]
     words: PastWords
+    # [where]: a cramp's place in words, side and muscle in the language's order and
+    # agreement ("left_calf" = "pantorrilla izquierda"), and each alone ("left", "calf").
+    where: Mapping[str, str] = field(default_factory=dict)
+    # [medicines]: word lists; `clear` are the answers that empty the medicines list.
+    medicines: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 REMINDER_KINDS = ("bedtime", "preswim")
@@ -451,9 +456,16 @@ def _load_diary(path: Path) -> DiaryTexts:
         sides=MappingProxyType(tables["sides"]),
         muscles=MappingProxyType(tables["muscles"]),
     )
+    where = {
+        k: _check_label(path, f"where.{k}", v) for k, v in _str_table(path, data, "where").items()
+    }
+    medicines = {
+        k: _words(path, f"medicines.{k}", v) for k, v in _str_table(path, data, "medicines").items()
+    }
     return DiaryTexts(
         MappingProxyType(texts), MappingProxyType(buttons), MappingProxyType(names),
-        MappingProxyType(chart), pdf_columns, csv_columns, words,
+        MappingProxyType(chart), pdf_columns, csv_columns, words, MappingProxyType(where),
+        MappingProxyType(medicines),
     )  # fmt: skip
 
 

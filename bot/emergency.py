@@ -1,11 +1,14 @@
 """The emergency number to show a person, from their time zone or language. Pure.
 
 The table is `content/emergency_numbers.toml`; with neither a zone nor a language that points to
-one country, the caller shows the generic "112 / 911 / 999" text of its language.
+one country, the caller shows the generic "112 / 911 / 999" text of its language. The language
+is the one the person chose with /language when they chose one, else their Telegram
+`language_code` (`for_person`).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +34,18 @@ class EmergencyNumbers:
         zones = {str(k): str(v) for k, v in data.get("zones", {}).items()}
         languages = {str(k).lower(): str(v) for k, v in data.get("languages", {}).items()}
         return cls(zones, languages)
+
+    def for_person(
+        self, time_zone: str | None, chosen: str | None, language_code: str | None
+    ) -> str | None:
+        """The number for a person: by their time zone when known; else by their Telegram
+        `language_code`, unless they chose (/language) another language than it: then by the
+        chosen one. So "en-gb" gives 999, but an "en-gb" who chose Spanish gets Spanish's
+        pick (none: the Spanish "112 / 911" text), and an "en" who chose Chinese gets 120."""
+        code = (language_code or "").strip().lower()
+        if chosen and re.split(r"[-_]", code, maxsplit=1)[0] != chosen.lower():
+            code = chosen.lower()
+        return self.number(time_zone, code or None)
 
     def number(self, time_zone: str | None, language_code: str | None) -> str | None:
         """The number for the person's country, or None when it cannot be told."""

@@ -36,6 +36,8 @@ TABLES = (
     ("warning_signs.toml", "texts"),
     ("diary.toml", "texts"),
     ("diary.toml", "buttons"),
+    ("diary.toml", "where"),  # a cramp's side and muscle in words
+    ("diary.toml", "medicines"),  # word lists, with no placeholders
 )
 # The modules that declare keys; `declarations()` imports them so that the schema is whole.
 DECLARING_MODULES = (
@@ -125,7 +127,9 @@ def table_of(content: Content, table: Table) -> Mapping[str, str]:
         diary = content.diary
         if diary is None:
             return {}
-        return diary.buttons if section == "buttons" else diary.texts
+        if section == "medicines":
+            return dict.fromkeys(diary.medicines, "")
+        return {"buttons": diary.buttons, "where": diary.where}.get(section, diary.texts)
     return content.warnings.texts
 
 

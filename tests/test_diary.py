@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,13 +13,21 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.content import Content, _load_diary, load_content
-from bot.diary import doctor
+from bot.diary import doctor, fonts
 from bot.diary.chart import render_png
 from bot.diary.dates import format_date
-from bot.diary.entries import Entry, night_of, place_for_flow
-from bot.diary.export import csv_bytes, pdf_bytes
-from bot.diary.parse import parse_past
-from bot.diary.screens import Draft, chart_labels, methods_of, pdf_page, summary_text
+from bot.diary.entries import MUSCLES, SIDES, Entry, night_of, place_for_flow
+from bot.diary.export import csv_bytes, fit_table, pdf_bytes
+from bot.diary.parse import clears_medicines, parse_past
+from bot.diary.screens import (
+    Draft,
+    chart_labels,
+    methods_of,
+    past_confirm,
+    pdf_page,
+    summary_text,
+    where,
+)
 from bot.diary.summary import Summary, summarise
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -316,9 +325,10 @@ def month(content: Content) -> tuple[list[Entry], Summary]:
 
 def test_chart_is_a_png(content: Content) -> None:
     _, summary = month(content)
-    png = render_png(summary.days, chart_labels(content, summary, "en"))
+    png, missing = render_png(summary.days, chart_labels(content, summary, "en"))
     assert png.startswith(b"\x89PNG")
     assert len(png) > 5_000
+    assert missing == ""
 
 
 def test_pdf_is_one_page_with_the_entries(content: Content) -> None:
@@ -327,7 +337,8 @@ def test_pdf_is_one_page_with_the_entries(content: Content) -> None:
     assert len(page.rows) == 22
     assert page.more == "8 earlier entries are in the CSV file."
     assert page.helped == ("rubbing the calf: 30×",)
-    pdf = pdf_bytes(page, summary.days, chart_labels(content, summary, "en"))
+    pdf, missing = pdf_bytes(page, summary.days, chart_labels(content, summary, "en"))
+    assert missing == ""
     assert pdf.startswith(b"%PDF")
     assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") == 1
 
@@ -342,3 +353,167 @@ def test_csv_has_every_entry_oldest_first(content: Content) -> None:
     assert rows[0] == list(content.diary.csv_columns)
     assert rows[1][0] < rows[-1][0]
     assert rows[-1][3:10] == ["bed", "left", "calf", "stretch massage", "massage", "3", "no"]
+
+
+# --- fonts: Chinese and Cyrillic drawn, not boxes ------------------------------------------
+
+
+def language_month(
+    language: str, medicines: str
+) -> tuple[Content, list[Entry], Summary, list[str]]:
+    """A month in `language`, and every text its chart and PDF draw."""
+    content = load_content(CONTENT, language)
+    entries, summary = month(content)
+    labels = chart_labels(content, summary, language)
+    page = pdf_page(content, summary, entries, medicines, "UTC", language)
+    return content, entries, summary, [*labels.texts(), *page.texts()]
+
+
+def glyphs_of(family: str) -> set[int]:
+    from matplotlib import font_manager
+
+    path = font_manager.findfont(family, fallback_to_default=False)
+    return set(font_manager.get_font(path).get_charmap())
+
+
+def test_chinese_text_gets_a_font_that_has_its_glyphs() -> None:
+    """matplotlib's DejaVu Sans has no Chinese: an installed CJK font is added after it, and
+    every character is in one of the chosen fonts. (`.ci/run` and the Dockerfile install
+    fonts-wqy-microhei; without any CJK font this fails, as the chart would show boxes.)"""
+    _, _, _, texts = language_month("zh", "阿托伐他汀")
+    choice = fonts.choose(texts)
+    assert choice.missing == "", "no CJK font installed: apt-get install fonts-wqy-microhei"
+    assert choice.families[0] == fonts.BASE_FAMILY
+    assert len(choice.families) > 1
+    covered = set().union(*(glyphs_of(f) for f in choice.families))
+    drawn = {c for t in texts for c in t if not c.isspace()}
+    assert "腿" in drawn
+    assert {c for c in drawn if ord(c) not in covered} == set()
+    assert any(ord("腿") in glyphs_of(f) for f in choice.families[1:])
+
+
+def test_cyrillic_needs_no_other_font() -> None:
+    _, _, _, texts = language_month("ru", "аторвастатин, 20 мг")
+    assert any("икр" in t for t in texts)
+    assert fonts.choose(texts) == fonts.FontChoice((fonts.BASE_FAMILY,), "")
+
+
+def test_chinese_chart_and_pdf_are_drawn_in_the_chosen_font() -> None:
+    from matplotlib import font_manager
+
+    content, entries, summary, _ = language_month("zh", "")
+    labels = chart_labels(content, summary, "zh")
+    with_font = render_png(summary.days, labels)
+    assert with_font.missing == ""
+    # Without a CJK font (only DejaVu Sans to choose from): still a chart, with the
+    # characters it could not draw reported.
+    dejavu = [e for e in font_manager.fontManager.ttflist if e.name == fonts.BASE_FAMILY]
+    without = render_png(summary.days, labels, dejavu)
+    assert without.data.startswith(b"\x89PNG")
+    assert "抽" in without.missing
+    assert "筋" in without.missing
+    assert without.data != with_font.data  # the glyphs, not the boxes
+    page = pdf_page(content, summary, entries, "阿托伐他汀", "Asia/Shanghai", "zh")
+    pdf = pdf_bytes(page, summary.days, labels)
+    assert pdf.missing == ""
+    assert pdf.data.startswith(b"%PDF")
+    assert set(pdf_bytes(page, summary.days, labels, dejavu).missing) >= set(without.missing)
+
+
+def test_characters_without_a_font_are_a_warning_once(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="bot.diary.fonts"):
+        fonts.report("ꙮ𓀀", "chart")
+        fonts.report("ꙮ𓀀", "chart")
+        fonts.report("", "PDF")
+    warned = [r.getMessage() for r in caplog.records if r.name == "bot.diary.fonts"]
+    assert len(warned) == 1
+    assert "ꙮ" in warned[0]
+    assert "fonts-wqy-microhei" in warned[0]
+
+
+# --- each language's words: a cramp's place, the medicines answer -----------------------
+
+LANGUAGES = ("en", "es", "ru", "zh")
+WHERE = {
+    "en": {("left", "calf"): "left calf", ("right", "foot"): "right foot",
+           ("both", "calf"): "both calves", ("both", "foot"): "both feet",
+           ("left", None): "left side", (None, "calf"): "calf"},
+    "es": {("left", "calf"): "pantorrilla izquierda", ("right", "foot"): "pie derecho",
+           ("both", "calf"): "las dos pantorrillas", ("left", "foot"): "pie izquierdo",
+           ("right", None): "lado derecho", (None, "foot"): "pie"},
+    "ru": {("left", "calf"): "левая икра", ("right", "foot"): "правая стопа",
+           ("both", "calf"): "обе икры", ("both", "foot"): "обе стопы",
+           ("left", None): "слева", (None, "calf"): "икра"},
+    "zh": {("left", "calf"): "左小腿", ("right", "foot"): "右脚",
+           ("both", "calf"): "两条小腿", ("left", "foot"): "左脚",
+           ("both", None): "两侧", (None, "calf"): "小腿"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_cramps_place_in_each_languages_order(language: str) -> None:
+    """Side and muscle come in the language's order, with its agreement ("pantorrilla
+    izquierda", "pie izquierdo"), from content: every pair and each alone has a name."""
+    content = load_content(CONTENT, language)
+    for (side, muscle), name in WHERE[language].items():
+        assert where(content, side, muscle) == name
+    for side in (None, *SIDES):
+        for muscle in (None, *MUSCLES):
+            named = where(content, side, muscle)
+            assert bool(named) == bool(side or muscle)
+    # The past-cramp screen and the PDF's table use the same words.
+    draft = Draft(1_767_225_600, "bed", "left", "calf")
+    screen = past_confirm(content, draft, "UTC", language)
+    assert WHERE[language][("left", "calf")] in screen.text
+    entries, summary = month(content)  # every entry: left calf
+    page = pdf_page(content, summary, entries, "", "UTC", language)
+    assert {row.where for row in page.rows} == {WHERE[language][("left", "calf")]}
+
+
+CLEARING = {
+    "en": ["none", "None.", "  NOTHING ", "-", "no", "No medicines!"],
+    "es": ["ninguno", "Nada.", "no", "-", "ningún medicamento", "¡Ninguna!"],
+    "ru": ["нет", "Нет.", "ничего", "-", "Никаких!", "не принимаю"],
+    "zh": ["无", "没有", "没有。", "-", "不吃药", "没有！"],
+}
+KEPT = {
+    "en": ["atorvastatin 20 mg", "no statins now, ramipril 5 mg", "none of them, just aspirin"],
+    "es": ["atorvastatina 20 mg", "nada más que ibuprofeno", "no tomo estatinas, solo enalapril"],
+    "ru": ["аторвастатин 20 мг", "нет, только аспирин", "ничего, кроме магния"],
+    "zh": ["阿托伐他汀 20 mg", "没有别的，只有阿司匹林", "无糖钙片"],
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_answers_that_clear_the_medicines_in_each_language(language: str) -> None:
+    diary = load_content(CONTENT, language).diary
+    assert diary is not None
+    clear = diary.medicines["clear"]
+    assert all(clears_medicines(answer, clear) for answer in CLEARING[language])
+    assert not any(clears_medicines(answer, clear) for answer in KEPT[language])
+    assert not clears_medicines("", clear)
+    assert not clears_medicines("...", clear)
+    # The answer the prompt suggests is one of them.
+    suggested = re.findall(r"<code>([^<]+)</code>", diary.texts["medicines_ask"])[-1]
+    assert clears_medicines(suggested, clear)
+
+
+def test_the_pdf_table_fits_each_columns_longest_text() -> None:
+    """A cramp's place is never cut ("pantorrilla izquierda", not "pantorrilla"): its column
+    is as wide as its text; when the page is too narrow, the methods tried give way."""
+    long_tried = ", ".join(["estirar los dedos", "frotar", "caminar", "giro del tobillo"] * 3)
+    table = [
+        ["Fecha", "Hora", "Lugar", "Dónde", "Probado", "Ayudó", "Min", "Grave"],
+        ["19 ene 2026", "3:00", "en la cama", "pantorrilla izquierda", long_tried, "frotar",
+         "3", "sí"],
+        ["2026年1月17日", "03:00", "在床上", "两条小腿", "勾脚拉伸", "揉小腿", "", ""],
+    ]  # fmt: skip
+    cells, widths = fit_table(table)
+    assert sum(widths) == pytest.approx(1)
+    assert cells[1][3] == "pantorrilla izquierda"
+    assert cells[2] == table[2]
+    assert cells[1][4].endswith("…")
+    assert long_tried.startswith(cells[1][4][:-1])
+    assert widths[3] > widths[2] > widths[6]  # "Dónde" wider than "Lugar", wider than "Min"
+    short = [row[:4] for row in table]  # room for everything: nothing is cut
+    assert fit_table(short)[0] == short

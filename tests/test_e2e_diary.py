@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 
+import pytest
+
 from bench import seed
+from bot.app import BotApp
 from bot.services import Services
 from bot.storage import NewEntry
 from sandbox.server import FakeBotApi
@@ -422,3 +426,47 @@ async def test_every_method_tried_is_noted_without_an_ease(
     [entry] = await services.storage.diary_entries(user.user_id, None)
     assert len(entry.tried) == 7
     assert (entry.minutes_to_ease, entry.helped, entry.place) == (None, None, "bed")
+
+
+MEDICINE = {
+    "en": "ramipril 5 mg",
+    "es": "ramipril 5 mg cada mañana",
+    "ru": "рамиприл 5 мг утром",
+    "zh": "雷米普利 5 mg，每天早上",
+}
+
+
+@pytest.mark.parametrize("language", sorted(MEDICINE))
+async def test_medicines_are_kept_and_cleared_in_each_language(
+    api: FakeBotApi, running_bot: BotApp, services: Services, clock: ManualClock, language: str
+) -> None:
+    """The word the prompt suggests ("none", "no", "нет", "无") clears the list, in the
+    person's language; anything else is kept as typed."""
+    diary = services.locales[language].content.diary
+    assert diary is not None
+    buttons, texts = diary.buttons, diary.texts
+    user = api.user(user_id=6001, first_name="Sam", language_code=language)
+    at(clock, "2026-01-20T10:00:00")
+    await user.command("/diary")
+    await user.press(buttons["yes"])
+
+    async def ask() -> ChatMessage:
+        await user.command("/diary", expect_reply=False, timeout=30)
+        chat = await user.wait_for(lambda chat: buttons["medicines"] in chat[-1].labels, timeout=30)
+        [asked] = await user.press(buttons["medicines"], message_id=chat[-1].message_id)
+        return asked
+
+    asked = await ask()
+    assert asked.text.startswith("💊")
+    [saved] = await user.send(MEDICINE[language])
+    assert MEDICINE[language] in saved.text
+    settings = await services.storage.diary_settings(user.user_id)
+    assert settings is not None
+    assert settings.medicines == MEDICINE[language]
+    suggested = re.findall(r"<code>([^<]+)</code>", texts["medicines_ask"])[-1]
+    await ask()
+    [cleared] = await user.send(suggested.upper() + ".")
+    assert cleared.text == texts["medicines_cleared"].replace("<b>", "").replace("</b>", "")
+    settings = await services.storage.diary_settings(user.user_id)
+    assert settings is not None
+    assert settings.medicines == ""

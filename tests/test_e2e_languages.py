@@ -162,3 +162,35 @@ async def test_a_chosen_language_survives_a_restart(
     async with polling(make_app()):
         [menu] = await user.command("/menu")
         assert ru.button("cramp_now") in menu.labels
+
+
+async def test_the_emergency_number_follows_the_chosen_language(
+    api: FakeBotApi, running_bot: BotApp, services: Services
+) -> None:
+    """A British Telegram (en-gb, 999) who chose Spanish reads Spanish's pick; an English
+    one who chose Chinese reads 120; a message merely written in Spanish changes nothing."""
+    es = services.locales["es"].content
+    spanish_pick = visible(es.warnings.texts["unknown_number"])
+    sign = "el pie se me ha puesto blanco y frío de repente"
+    chose = api.user(user_id=5004, first_name="Ana", language_code="en-gb")
+    await chose.command("/language es")
+    [warning] = await chose.send(sign)
+    first = visible(warning.text.split("\n")[0])
+    assert first.startswith(visible(es.warnings.tier_actions["emergency"].split("{")[0]))
+    assert spanish_pick in first
+    assert "999" not in first
+    # Chosen by the button, then Chinese: mainland China's 120.
+    zh = services.locales["zh"].content
+    other = api.user(user_id=5005, first_name="Lee", language_code="en")
+    await other.command("/language")
+    await other.press(zh.text("language_name"))
+    [warning] = await other.send("胸口疼，小腿也疼")
+    assert "120" in warning.text.split("\n")[0]
+    # Not chosen, only written in Spanish: the Telegram language still tells the number.
+    guessed = api.user(user_id=5006, first_name="Jo", language_code="en-gb")
+    replies = await guessed.send(sign)
+    assert "999" in replies[0].text.split("\n")[0]
+    # The time zone, where known, comes before any language.
+    await services.storage.set_time_zone(chose.user_id, "Europe/Moscow")
+    [warning] = await chose.send(sign)
+    assert "103 / 112" in warning.text.split("\n")[0]

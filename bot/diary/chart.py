@@ -18,10 +18,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.diary.fonts import Drawn, choose, drawing_with, report
 from bot.diary.summary import Day
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.font_manager import FontEntry
 
 # Colours that stay apart for the common kinds of colour blindness (Okabe-Ito), with hatching.
 LAND_COLOUR = "#0072B2"
@@ -39,6 +41,10 @@ class ChartLabels:
     stretch: str
     y_axis: str
     dates: tuple[str, ...]  # one short label per day, already in the person's language
+
+    def texts(self) -> tuple[str, ...]:
+        """Every text the chart may draw (for the fonts that have its glyphs)."""
+        return (self.title, self.land, self.water, self.stretch, self.y_axis, *self.dates)
 
 
 def use_agg() -> None:
@@ -99,19 +105,24 @@ def draw(ax: Axes, days: Sequence[Day], labels: ChartLabels) -> None:
     ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False, ncols=3)
 
 
-def render_png(days: Sequence[Day], labels: ChartLabels) -> bytes:
-    """The chart as PNG bytes (blocking: call it through `render`)."""
+def render_png(
+    days: Sequence[Day], labels: ChartLabels, installed: Sequence[FontEntry] | None = None
+) -> Drawn:
+    """The chart as PNG bytes, in fonts that have its characters (blocking: call it through
+    `render`), and the characters none of the `installed` fonts (default: all) has."""
     use_agg()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
-    FigureCanvasAgg(fig)
-    # Fixed margins: a layout engine would cost more than the drawing itself.
-    draw(fig.add_axes((0.08, 0.1, 0.9, 0.8)), days, labels)
-    out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
-    return out.getvalue()
+    fonts = choose(labels.texts(), installed)
+    with drawing_with(fonts):
+        fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+        FigureCanvasAgg(fig)
+        # Fixed margins: a layout engine would cost more than the drawing itself.
+        draw(fig.add_axes((0.08, 0.1, 0.9, 0.8)), days, labels)
+        out = io.BytesIO()
+        fig.savefig(out, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
+    return Drawn(out.getvalue(), fonts.missing)
 
 
 # The drawing process yields the CPU to the bot's own process when both want it.
@@ -150,4 +161,8 @@ def warm_up() -> None:
 
 
 async def render(days: Sequence[Day], labels: ChartLabels) -> bytes:
-    return bytes(await off_loop(render_png, days, labels))
+    """The chart as PNG bytes, drawn in the drawing process; a warning in the log when some
+    of its characters had no font (they show as boxes: the chart is sent all the same)."""
+    drawn: Drawn = await off_loop(render_png, days, labels)
+    report(drawn.missing, "chart")
+    return drawn.data

@@ -10,7 +10,8 @@ no time given means a typical time for that part of the day, marked as a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -219,3 +220,24 @@ def _finish(
         severe=_has(low, words.severe),
         minutes=minutes,
     )
+
+
+# --- the medicines answer ------------------------------------------------------------------
+
+
+def _folded(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def clears_medicines(text: str, clear: Sequence[str]) -> bool:
+    """Whether a typed medicines answer means "none" in its language (`[medicines] clear`):
+    the whole answer is one of the words, whatever its case, spacing or closing mark ("None.",
+    "нет!", "无。"). Anything else is kept as the medicines the person typed."""
+    words = {_folded(w) for w in clear}
+    answer = _folded(text)
+    bare = answer.strip(_MARKS).strip()
+    return answer in words or (bare != "" and bare in words)
+
+
+# Punctuation around a one-word answer, in the scripts the bot speaks.
+_MARKS = ".,;:!?¡¿…。，、；：！？ "

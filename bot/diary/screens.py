@@ -16,7 +16,7 @@ from bot.content import Content, DiaryTexts
 from bot.diary.chart import ChartLabels
 from bot.diary.dates import format_date
 from bot.diary.doctor import Reason
-from bot.diary.entries import PLACES, Entry, local_time
+from bot.diary.entries import MUSCLES, PLACES, SIDES, Entry, local_time
 from bot.diary.export import TABLE_ROWS, PdfPage, Row
 from bot.diary.summary import Summary
 from bot.telegram_html import escape
@@ -50,6 +50,15 @@ uses(
     "yes no what add share edit medicines weekly_on weekly_off stop save cancel "
     "earlier later severe_on severe_off delete delete_all keep diary back last_night "
     "today yesterday two_days place_bed place_land place_water ",
+)
+
+# A cramp's place in words: each side with each muscle, and each alone. The content says the
+# order and the agreement ("left calf", "pantorrilla izquierda", "левая икра", "左小腿").
+uses(
+    __name__,
+    "diary.toml",
+    "where",
+    " ".join([*(f"{side}_{muscle}" for side in SIDES for muscle in MUSCLES), *SIDES, *MUSCLES]),
 )
 
 PLACE_CODES = {"bed": "b", "land": "l", "water": "w"}
@@ -311,9 +320,9 @@ def place_name(content: Content, place: str) -> str:
 
 
 def where(content: Content, side: str | None, muscle: str | None) -> str:
-    names = _diary(content).names
-    words = [names[w] for w in (side, muscle) if w]
-    return " ".join(words)
+    """Side and muscle in the person's language ("" when neither was said)."""
+    key = "_".join(w for w in (side, muscle) if w)
+    return _diary(content).where[key] if key else ""
 
 
 def pick_day(content: Content) -> Screen:

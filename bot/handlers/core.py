@@ -240,14 +240,18 @@ class CoreHandlers(HandlerBase):
 
     async def show_warning(self, update: Update, context: Context, route: Route) -> None:
         user_id, chat_id = self.ids(update)
-        time_zone = None
+        # The number follows their time zone, else the language they chose with /language
+        # (not a guess from one message), else their Telegram language.
+        time_zone, chosen = None, self.services.chosen_languages.get(user_id) or None
         try:
             user = await self.services.storage.get_user(user_id)
-            time_zone = user.time_zone if user else None
+            if user is not None:
+                time_zone = user.time_zone
+                chosen = chosen or (user.language if user.language_chosen else None)
         except StorageError as exc:  # the number is a nicety: the warning goes out regardless
             log.warning("could not read the time zone: %s", exc)
-        language = update.effective_user.language_code if update.effective_user else None
-        number = self.services.emergency_numbers.number(time_zone, language)
+        code = update.effective_user.language_code if update.effective_user else None
+        number = self.services.emergency_numbers.for_person(time_zone, chosen, code)
         screen = views.warning_screen(self.locale(update).content, route.warnings, number)
         await send(context.bot, chat_id, screen)
 

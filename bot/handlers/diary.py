@@ -21,7 +21,7 @@ from bot.diary import doctor, export
 from bot.diary import screens as ds
 from bot.diary.chart import off_loop, render, warm_up
 from bot.diary.entries import PLACES, Entry, local_time, place_for_flow, stretch_night
-from bot.diary.parse import is_past_cramp, parse_past
+from bot.diary.parse import clears_medicines, is_past_cramp, parse_past
 from bot.diary.summary import WINDOW_DAYS, Summary, summarise
 from bot.diary.weekly import next_weekly_utc
 from bot.handlers.base import HandlerBase
@@ -52,6 +52,9 @@ uses(
     "medicines_saved(medicines) medicines_cleared medicines_too_long off_deleted "
     "off_kept already_off restarted weekly_on_toast weekly_off_toast ",
 )
+
+# The answers that empty the medicines list ("none", "нет", "无"), in each language's words.
+uses(__name__, "diary.toml", "medicines", "clear")
 
 uses(
     __name__,
@@ -241,7 +244,8 @@ class DiaryHandlers(HandlerBase):
             return True
         storage = self.services.storage
         await storage.clear_state(user_id)
-        if text.lower() in ("none", "-", "no", "nothing"):
+        assert content.diary is not None
+        if clears_medicines(text, content.diary.medicines["clear"]):
             await storage.set_diary_medicines(user_id, "")
             await send(context.bot, chat_id, ds.plain(content, "medicines_cleared"))
             return True
@@ -487,7 +491,7 @@ class DiaryHandlers(HandlerBase):
         language = content.language
         page = ds.pdf_page(content, summary, recent, settings.medicines, zone, language)
         labels = ds.chart_labels(content, summary, language)
-        pdf = await off_loop(export.pdf_bytes, page, summary.days, labels)
+        pdf = await export.render_pdf(page, summary.days, labels)
         csv = await off_loop(
             export.csv_bytes, content.diary.csv_columns, everything, dict(content.diary.names)
         )
