@@ -21,16 +21,18 @@ from tests.conftest import shared_locales
 # the held-out half is not there yet, and these floors keep it from sliding back.
 FLOORS: dict[str, dict[str, float]] = {
     "tune": {
-        "accuracy": 0.87,
-        "off_topic_kept": 0.86,
+        # The learned model trains on this half: its accuracy here is no measure of
+        # generalisation (`python -m bench routing` also gives a 5-fold cross-validated figure).
+        "accuracy": 0.93,
+        "off_topic_kept": 0.92,
         "warning_emergency_recall": 0.99,
         "warning_today_recall": 0.99,
         "warning_soon_recall": 0.99,
         "negated_not_emergency": 0.99,
     },
     "holdout": {
-        "accuracy": 0.83,
-        "off_topic_kept": 0.88,
+        "accuracy": 0.89,
+        "off_topic_kept": 0.93,
         "warning_emergency_recall": 0.88,
         "warning_today_recall": 0.95,
         "warning_soon_recall": 0.86,
@@ -43,11 +45,11 @@ LANGUAGE_FLOORS: dict[str, dict[str, dict[str, float]]] = {
     "zh": {
         "tune": {"accuracy": 0.88, "off_topic_kept": 0.88, "warning_emergency_recall": 0.97,
                  "warning_today_recall": 0.95, "warning_soon_recall": 0.95},
-        "holdout": {"accuracy": 0.83, "off_topic_kept": 0.78, "warning_emergency_recall": 0.94,
+        "holdout": {"accuracy": 0.84, "off_topic_kept": 0.74, "warning_emergency_recall": 0.94,
                     "warning_today_recall": 0.96, "warning_soon_recall": 0.98},
     },
     "ru": {
-        "tune": {"accuracy": 0.83, "off_topic_kept": 0.86, "warning_emergency_recall": 0.97,
+        "tune": {"accuracy": 0.83, "off_topic_kept": 0.84, "warning_emergency_recall": 0.97,
                  "warning_today_recall": 0.95, "warning_soon_recall": 0.86},
         "holdout": {"accuracy": 0.85, "off_topic_kept": 0.97, "warning_emergency_recall": 0.97,
                     "warning_today_recall": 0.95, "warning_soon_recall": 0.88},
