@@ -140,7 +140,7 @@ async def serve(users: int, port: int, token: str) -> None:
                 _, count, label = command.split(" ", 2)
                 print(json.dumps({"pressed": press(api, int(count), label)}), flush=True)
             elif command == "revoke":
-                api.token = "revoked"
+                api.revoke()
                 print(json.dumps({"revoked": 1}), flush=True)
             elif command.startswith("say "):
                 _, count, text = command.split(" ", 2)
