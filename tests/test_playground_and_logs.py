@@ -13,8 +13,9 @@ import pytest
 from bot.app import build_application
 from bot.config import PROJECT_ROOT, Secret, Settings, setup_logging
 from bot.runner import polling
+from bot.services import Services
 from sandbox.server import FakeBotApi
-from tests.conftest import FAKE_TOKEN
+from tests.conftest import FAKE_TOKEN, shared_locales
 from tests.processes import run_bot
 
 REALISTIC_TOKEN = FAKE_TOKEN
@@ -81,7 +82,8 @@ async def test_token_never_logged_at_debug(tmp_path: Path) -> None:
         )
         setup_logging(settings, stream)
         try:
-            app = api.follow(build_application(settings))
+            services = Services(settings, shared_locales(settings.content_dir, settings.language))
+            app = api.follow(build_application(settings, services=services))
             async with polling(app):
                 user = api.user()
                 await user.command("/start")
