@@ -154,10 +154,14 @@ def fork(
     env: Mapping[str, str],
     cwd: Path,
     fds: tuple[int, int, int],
+    *,
+    bot: bool = True,
 ) -> int:
     """Run `entry` in a forked child with `env`, `cwd` and (stdin, stdout, stderr) `fds`; the
-    child exits with what it returns. Returns the child's pid."""
-    warm()
+    child exits with what it returns. Returns the child's pid. `bot`: the child runs the bot,
+    so what it loads at start-up is loaded here first (once per test process)."""
+    if bot:
+        warm()
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     pid = os.fork()
@@ -177,6 +181,17 @@ def fork(
                     stream.flush()
             os._exit(code)
     return pid
+
+
+def in_child(function: Callable[[], int]) -> int:
+    """Run `function` in a forked child and return its exit code: for a test that changes
+    what a process holds once (the time-zone index) without changing it for the tests after."""
+    pid = fork(function, ["in_child"], dict(os.environ), Path.cwd(), (0, 1, 2), bot=False)
+    child = Child(pid, ["in_child"])
+    try:
+        return child.wait(60)
+    finally:
+        reap(child)
 
 
 def run_bot(
