@@ -43,6 +43,7 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+@pytest.mark.slow  # loads a copy of the content
 def test_start_up_fails_on_a_removed_key_naming_language_file_and_key(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     system = root / "zh" / "system.toml"
@@ -57,6 +58,7 @@ def test_start_up_fails_on_a_removed_key_naming_language_file_and_key(tmp_path: 
     assert "missing" in message
 
 
+@pytest.mark.slow  # loads a copy of the content in a bot process
 def test_the_check_command_lists_every_mismatch(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     system = root / "ru" / "system.toml"

@@ -212,6 +212,7 @@ def test_alias_table_rejects_mistakes(tmp_path: Path, body: str) -> None:
         load_aliases(path)
 
 
+@pytest.mark.slow  # builds a second zone index, in a process of its own
 def test_alias_file_comes_from_the_content_folder(tmp_path: Path) -> None:
     custom = tmp_path / "timezones.toml"
     custom.write_text('[aliases]\n"gotham" = "America/New_York"\n', encoding="utf-8")
