@@ -35,6 +35,7 @@ import bot.services
 import sandbox.serve
 from bench import seed
 from bot.config import PROJECT_ROOT
+from bot.diary import chart
 from bot.reminders import zones
 from bot.storage import Storage
 from sandbox.serve import bot_environment
@@ -143,6 +144,11 @@ def _as_fresh_process(env: Mapping[str, str], cwd: Path, fds: tuple[int, int, in
     os.environ.update(env)
     os.chdir(cwd)
     asyncio.set_event_loop(None)
+    # A drawing process the test process started belongs to it (its manager thread is not
+    # forked): the child starts its own when it first draws.
+    drawing = getattr(chart, "_pool", None)
+    if drawing is not None and hasattr(drawing, "cache_clear"):
+        drawing.cache_clear()
     # The bot loads its languages from the content folder: the default one is already loaded.
     bot.services.load_locales = _cached_locales
     bot.app.load_locales = _cached_locales  # type: ignore[attr-defined]
