@@ -27,6 +27,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO, Protocol
 
 from bot.config import PROJECT_ROOT
 from sandbox.server import FakeBotApi
@@ -63,7 +64,18 @@ def add_started_chats(api: FakeBotApi, count: int) -> None:
         api._chats[user_id] = chat  # the sandbox's own store; no network round trip per user
 
 
-def send_command(server: subprocess.Popen[str], command: str) -> dict[str, int]:
+class ServerProcess(Protocol):
+    """A server process with pipes to its stdin and stdout: `start_server`'s, or a test's."""
+
+    stdin: IO[str] | None
+    stdout: IO[str] | None
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def kill(self) -> None: ...
+
+
+def send_command(server: ServerProcess, command: str) -> dict[str, int]:
     """Send one stdin command to a server started by start_server; returns its JSON answer."""
     if server.stdin is None or server.stdout is None:
         raise RuntimeError("no pipe to the sandbox server")
@@ -128,7 +140,7 @@ async def serve(users: int, port: int, token: str) -> None:
                 _, count, label = command.split(" ", 2)
                 print(json.dumps({"pressed": press(api, int(count), label)}), flush=True)
             elif command == "revoke":
-                api.token = "revoked"
+                api.revoke()
                 print(json.dumps({"revoked": 1}), flush=True)
             elif command.startswith("say "):
                 _, count, text = command.split(" ", 2)
@@ -157,13 +169,13 @@ def start_server(users: int, cwd: Path | None = None) -> tuple[subprocess.Popen[
     return server, int(line.split()[1])
 
 
-def server_stats(server: subprocess.Popen[str], prefix: str = "") -> dict[str, int]:
+def server_stats(server: ServerProcess, prefix: str = "") -> dict[str, int]:
     """Ask a server started by start_server what the chats received (only messages whose
     text starts with `prefix`, when given)."""
     return send_command(server, f"stats {prefix}".strip())
 
 
-def stop_server(server: subprocess.Popen[str]) -> None:
+def stop_server(server: ServerProcess) -> None:
     """Stop a server started with this module's command line and close its pipes."""
     if server.stdin is not None:
         server.stdin.close()

@@ -203,6 +203,12 @@ class FakeBotApi:
         self._port = int(runner.addresses[0][1])
         self._runner = runner
 
+    def revoke(self) -> None:
+        """The token stops working (as after /revoke at @BotFather): every call, and a long
+        poll already waiting, is answered 401 at once."""
+        self.token = "revoked"
+        self._updates_signal.fire()
+
     async def stop(self) -> None:
         if self._runner is None:
             return
@@ -622,7 +628,10 @@ class FakeBotApi:
         assert self._closing is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        token = self.token
         while True:
+            if token != self.token:
+                raise ApiError(401, "Unauthorized")
             if generation != self._poll_generation:
                 raise ApiError(
                     409,

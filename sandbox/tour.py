@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.app import build_application
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.runner import polling
-from bot.services import Services, load_locales
+from bot.services import Locale, Services, load_locales
 from sandbox.playground import pointed_at
 from sandbox.server import FakeBotApi
 from sandbox.user import ChatMessage, SimUser
@@ -208,8 +208,9 @@ def _render(messages: list[ChatMessage]) -> list[str]:
     return lines
 
 
-async def record(settings: Settings) -> str:
-    """Run the journeys against the real bot and return the transcript as Markdown."""
+async def record(settings: Settings, locales: Mapping[str, Locale] | None = None) -> str:
+    """Run the journeys against the real bot and return the transcript as Markdown
+    (`locales`: the languages already loaded from `settings.content_dir`, if they are)."""
     lines = [
         "# A tour of the bot",
         "",
@@ -226,7 +227,8 @@ async def record(settings: Settings) -> str:
     async with FakeBotApi() as api:
         wired = pointed_at(settings, api)
         clock = TourClock()
-        locales = load_locales(wired.content_dir, wired.language)
+        if locales is None:
+            locales = load_locales(wired.content_dir, wired.language)
         services = Services(wired, locales, clock, hold)
         async with polling(api.follow(build_application(wired, services=services))):
             tour = Tour(api.user(user_id=4242, first_name="Alex"), services, clock)

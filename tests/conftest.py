@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import BotApp, build_application
 from bot.config import Settings, load_settings
+from bot.handlers import telegram_io
 from bot.reminders import zones
 from bot.runner import polling
 from bot.services import Locale, Services, load_locales
@@ -37,6 +38,22 @@ def zone_index() -> None:
     """The time-zone index takes a couple of seconds to build: once per test session, up
     front, so that no test's first typed city waits for it."""
     zones.warm_up()
+
+
+async def _quick_sleep(seconds: float) -> None:
+    """Telegram's waits on a clock a hundred times faster: a `retry_after` of 1 s is 10 ms."""
+    await asyncio.sleep(seconds / 100)
+
+
+QUICK_BACKOFF = telegram_io.Backoff(delays=(0.001, 0.002, 0.004), sleep=_quick_sleep)
+
+
+@pytest.fixture(autouse=True)
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bot retries as in production (same attempts, same rules), without the real waits
+    between attempts (3.5 s for a call that fails for good); tests/test_telegram_io.py checks
+    the real schedule."""
+    monkeypatch.setattr(telegram_io, "BACKOFF", QUICK_BACKOFF)
 
 
 class ManualClock:

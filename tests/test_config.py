@@ -22,8 +22,8 @@ from bot.config import (
     read_environment,
     setup_logging,
 )
-from sandbox.serve import start_server, stop_server
 from tests.conftest import FAKE_TOKEN
+from tests.processes import run_bot, start_server, stop_server
 
 GOOD_TOKEN = FAKE_TOKEN
 
@@ -147,10 +147,16 @@ def test_logging_redacts_token_in_messages_and_tracebacks() -> None:
     logging.getLogger().handlers.clear()
 
 
-def _run_bot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run_bot(
+    args: list[str], env: dict[str, str], cwd: Path, *, interpreter: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS`: a forked process (tests/processes.py), or with `interpreter` a
+    new Python interpreter, which keeps the real command line covered."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN",)}
     full_env.update(env)
     full_env["PYTHONPATH"] = str(PROJECT_ROOT)
+    if not interpreter:
+        return run_bot(args, full_env, cwd)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         env=full_env,
@@ -176,7 +182,10 @@ def test_missing_token_without_terminal_is_one_clear_line(tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_invalid_value_exits_2_without_traceback(tmp_path: Path) -> None:
-    result = _run_bot(["run"], {"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_PORT": "abc"}, tmp_path)
+    result = _run_bot(
+        ["run"], {"TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "WEBHOOK_PORT": "abc"}, tmp_path,
+        interpreter=True,
+    )  # fmt: skip
     assert result.returncode == 2
     assert "WEBHOOK_PORT" in result.stderr
     assert "Traceback" not in result.stderr

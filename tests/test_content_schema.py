@@ -99,6 +99,7 @@ def test_a_parser_idea_is_checked_too(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow  # loads a copy of the content, every language
 def test_bot_check_fails_on_a_schema_problem(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -19,15 +19,10 @@ from bench import seed
 from bot.config import PROJECT_ROOT
 from bot.reminders.outbox import Outbox
 from bot.storage import Storage
-from sandbox.serve import (
-    send_command,
-    server_stats,
-    start_server,
-    stop_server,
-)
+from sandbox.serve import send_command, server_stats
 from tests import peek
 from tests.conftest import shared_locales
-from tests.processes import bot_process, wait_for
+from tests.processes import bot_process, start_server, stop_server, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -323,6 +323,7 @@ def month(content: Content) -> tuple[list[Entry], Summary]:
     return entries, summarise(entries, TODAY, {TODAY - timedelta(days=3)})
 
 
+@pytest.mark.slow  # starts the drawing process and matplotlib
 def test_chart_is_a_png(content: Content) -> None:
     _, summary = month(content)
     png, missing = render_png(summary.days, chart_labels(content, summary, "en"))
@@ -331,6 +332,7 @@ def test_chart_is_a_png(content: Content) -> None:
     assert missing == ""
 
 
+@pytest.mark.slow  # starts the drawing process and matplotlib
 def test_pdf_is_one_page_with_the_entries(content: Content) -> None:
     entries, summary = month(content)
     page = pdf_page(content, summary, entries, "atorvastatin 20 mg", "UTC", "en")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from bot.config import PROJECT_ROOT
 from bot.content import ContentError, parity_problems
 from bot.language import Analyzer, content_language
 from bot.services import Locale, language_folders, load_locales
+from tests.processes import run_bot
 
 CONTENT = PROJECT_ROOT / "content"
 LANGUAGES = ("en", "zh", "ru", "es")
@@ -44,6 +43,7 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+@pytest.mark.slow  # loads a copy of the content
 def test_start_up_fails_on_a_removed_key_naming_language_file_and_key(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     system = root / "zh" / "system.toml"
@@ -58,6 +58,7 @@ def test_start_up_fails_on_a_removed_key_naming_language_file_and_key(tmp_path: 
     assert "missing" in message
 
 
+@pytest.mark.slow  # loads a copy of the content in a bot process
 def test_the_check_command_lists_every_mismatch(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     system = root / "ru" / "system.toml"
@@ -66,10 +67,7 @@ def test_the_check_command_lists_every_mismatch(tmp_path: Path) -> None:
     flows = root / "es" / "flows.toml"
     flows.write_text(flows.read_text(encoding="utf-8") + '\n[extra]\nword = "x"\n', "utf-8")
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "CONTENT_DIR": str(root)}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "check"],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120, check=False, env=env,
-    )  # fmt: skip
+    result = run_bot(["check"], env)
     assert result.returncode == 2
     assert "ru/system.toml: [texts.welcome] placeholders must be {name}" in result.stderr
     assert "es/flows.toml: [extra] is extra" in result.stderr
@@ -192,10 +190,7 @@ def test_a_denied_sign_does_not_count_in_each_language(
 
 def _route_cli(*args: str) -> list[str]:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "HOME": os.environ["HOME"]}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "route", "--tiers", *args],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120, check=False, env=env,
-    )  # fmt: skip
+    result = run_bot(["route", "--tiers", *args], env)
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
 

@@ -6,8 +6,6 @@ import dataclasses
 import io
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +13,10 @@ import pytest
 from bot.app import build_application
 from bot.config import PROJECT_ROOT, Secret, Settings, setup_logging
 from bot.runner import polling
+from bot.services import Services
 from sandbox.server import FakeBotApi
-from tests.conftest import FAKE_TOKEN
+from tests.conftest import FAKE_TOKEN, shared_locales
+from tests.processes import run_bot
 
 REALISTIC_TOKEN = FAKE_TOKEN
 
@@ -26,16 +26,7 @@ def test_playground_scripted_session(tmp_path: Path) -> None:
     script = "/start\n1\n/quit\n"
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "PYTHONPATH": str(PROJECT_ROOT)})
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "playground"],
-        input=script,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    result = run_bot(["playground"], env, tmp_path, script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     first_line = out.splitlines()[0]
@@ -55,11 +46,7 @@ def test_playground_language_command_switches(tmp_path: Path) -> None:
     script = "/language zh\n小腿抽筋了\n/language en\n/quit\n"
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "PYTHONPATH": str(PROJECT_ROOT)})
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "playground"],
-        input=script, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
-        check=False,
-    )  # fmt: skip
+    result = run_bot(["playground"], env, tmp_path, script)
     assert result.returncode == 0, result.stderr
     chinese, english = result.stdout.split("you> /language en", 1)
     assert "以后我用中文回复你" in chinese  # switched, and the answer to a Chinese cramp is Chinese
@@ -72,10 +59,7 @@ def test_playground_sets_a_reminder_in_one_message_and_a_shared_location(tmp_pat
     script = "swim reminder mon wed fri 7am 45 min before\n/location 38.72 -9.14\n1\n/quit\n"
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "PYTHONPATH": str(PROJECT_ROOT)})
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "playground"], input=script, capture_output=True,
-        text=True, cwd=tmp_path, env=env, timeout=120, check=False,
-    )  # fmt: skip
+    result = run_bot(["playground"], env, tmp_path, script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "{📍 Share my location (location)}" in out  # the reply keyboard is shown
@@ -98,7 +82,8 @@ async def test_token_never_logged_at_debug(tmp_path: Path) -> None:
         )
         setup_logging(settings, stream)
         try:
-            app = api.follow(build_application(settings))
+            services = Services(settings, shared_locales(settings.content_dir, settings.language))
+            app = api.follow(build_application(settings, services=services))
             async with polling(app):
                 user = api.user()
                 await user.command("/start")

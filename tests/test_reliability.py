@@ -326,7 +326,9 @@ async def test_token_absent_from_logs_at_every_level(tmp_path: Path, level: str)
         )  # fmt: skip
         setup_logging(bot_settings, stream)
         try:
-            async with polling(api.follow(build_application(bot_settings))):
+            locales = shared_locales(bot_settings.content_dir, bot_settings.language)
+            services = Services(bot_settings, locales)
+            async with polling(api.follow(build_application(bot_settings, services=services))):
                 person = api.user()
                 await person.command("/start")
                 await person.send("cramp in bed")

@@ -11,8 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
 from datetime import date
 from functools import cache
 
@@ -22,6 +20,7 @@ from bot.config import PROJECT_ROOT
 from bot.content import Content, load_content
 from bot.reminders import cli, phrases
 from bot.reminders.kinds import Family
+from tests.processes import run_bot
 from tests.reminder_tables import NOW, parsed, rows
 
 
@@ -83,10 +82,7 @@ def test_long_junk_is_quick_to_refuse() -> None:
 def _run(*args: str) -> list[str]:
     """`python -m bot ...` as a person runs it: no token, no network."""
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=PROJECT_ROOT,
-        env=env, timeout=120, check=False,
-    )  # fmt: skip
+    result = run_bot(args, env)
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
 

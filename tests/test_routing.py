@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Mapping
 
 import pytest
@@ -15,6 +14,7 @@ from bot.intents import INTENTS
 from bot.routing import Router
 from bot.services import Locale
 from tests.conftest import shared_locales
+from tests.processes import run_bot
 
 # Regression floors on the project's evaluation set (tests/data), a little under what the
 # router measures (README, `python -m bench routing`). The goal for warning signs is every one;
@@ -188,16 +188,8 @@ def test_route_gives_alternatives(router: Router) -> None:
 
 
 def _cli(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "route", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=60,
-        check=False,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT)},
-    )
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT)}
+    return run_bot(["route", *args], env, input=stdin or "")
 
 
 @pytest.mark.slow

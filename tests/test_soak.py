@@ -16,9 +16,17 @@ import pytest
 
 from bench import seed
 from bot.storage import Storage
-from sandbox.serve import send_command, server_stats, start_server, stop_server
+from sandbox.serve import send_command, server_stats
 from tests import peek
-from tests.processes import REMINDER, bot_process, delivery_counts, reap, wait_for
+from tests.processes import (
+    REMINDER,
+    bot_process,
+    delivery_counts,
+    reap,
+    start_server,
+    stop_server,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

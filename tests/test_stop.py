@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.serve import send_command, server_stats, start_server, stop_server
+from sandbox.serve import send_command, server_stats
 from tests.processes import (
     REMINDER,
     bot_process,
     delivery_counts,
     prepare_due,
     reap,
+    start_server,
+    stop_server,
     wait_for,
 )
 

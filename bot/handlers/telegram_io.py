@@ -6,7 +6,7 @@ repeating it could show something twice: a new message is sent again only after 
 `retry_after`) or an error that proves it did not arrive (`NotSent`: no connection, 500, 502,
 503). A timeout or a connection lost after sending is "in doubt" and not retried. Edits and
 callback answers are safe to repeat ("message is not modified" counts as success), so they are
-retried on any network error, with backoff, a few times. A message that can no longer be
+retried on any network error, with backoff (`Backoff`), a few times. A message that can no longer be
 edited is sent anew. A 403 (the user blocked the bot) is not retried.
 """
 
@@ -16,6 +16,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from telegram import (
@@ -37,8 +38,24 @@ from bot.views import Button, ReplyKeyboard, Screen
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-MAX_ATTEMPTS = 4
-MAX_RETRY_AFTER = 30.0
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How a failed call is retried: `delays` are the waits between attempts (one attempt
+    more than waits), a `retry_after` above `max_retry_after` is not waited out, and `sleep`
+    waits. The test suite uses a quick one (tests/conftest.py)."""
+
+    delays: tuple[float, ...] = (0.5, 1.0, 2.0)
+    max_retry_after: float = 30.0
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    @property
+    def attempts(self) -> int:
+        return len(self.delays) + 1
+
+
+BACKOFF = Backoff()
 
 
 def markup(screen: Screen) -> InlineKeyboardMarkup | None:
@@ -73,11 +90,15 @@ def _keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
     )
 
 
-async def with_retries(call: Callable[[], Awaitable[T]], *, repeatable: bool = True) -> T:
+async def with_retries(
+    call: Callable[[], Awaitable[T]], *, repeatable: bool = True, backoff: Backoff | None = None
+) -> T:
     """Call, retrying what is safe to retry; `repeatable=False` for calls that must not run
-    twice (sendMessage), which are retried only when they surely did not arrive."""
-    delay = 0.5
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    twice (sendMessage), which are retried only when they surely did not arrive. `backoff`:
+    the module's `BACKOFF` unless given."""
+    backoff = backoff or BACKOFF
+    last = backoff.attempts
+    for attempt in range(1, last + 1):
         try:
             return await call()
         except RetryAfter as exc:
@@ -86,12 +107,12 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, repeatable: bool = T
                 if isinstance(exc.retry_after, int | float)
                 else exc.retry_after.total_seconds()
             )
-            if attempt == MAX_ATTEMPTS or wait > MAX_RETRY_AFTER:
+            if attempt == last or wait > backoff.max_retry_after:
                 raise
             log.warning("Telegram asked to slow down; retrying in %.1f s", wait)
-            await asyncio.sleep(wait)
+            await backoff.sleep(wait)
         except (TimedOut, NetworkError) as exc:
-            if isinstance(exc, BadRequest) or attempt == MAX_ATTEMPTS:
+            if isinstance(exc, BadRequest) or attempt == last:
                 raise
             if not repeatable and not isinstance(exc, NotSent):
                 log.warning(
@@ -100,8 +121,7 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, repeatable: bool = T
                 )
                 raise
             log.warning("Telegram request failed (%s); retry %d", type(exc).__name__, attempt)
-            await asyncio.sleep(delay)
-            delay *= 2
+            await backoff.sleep(backoff.delays[attempt - 1])
     raise AssertionError("unreachable")
 
 
