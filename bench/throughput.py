@@ -12,8 +12,10 @@ Telegram would be elsewhere; peak RSS is the bot process's own. Two phases for e
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import dataclasses
 import json
+import os
 import random
 import resource
 import statistics
@@ -244,8 +246,14 @@ async def generate_load(users: int, seconds: float, rate: float) -> None:
         driver = Driver(api, rng)
         for person in people:  # every chat exists and shows a message with buttons
             await driver.act(person, "text", "/start")
+        profiler = _profiler("BENCH_PROFILE_LOAD")
+        if profiler is not None:
+            profiler.enable()
         closed = await closed_loop(driver, people, session, seconds)
         achieved, latencies = await open_loop(driver, people, session, rate, seconds)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(os.environ["BENCH_PROFILE_LOAD"])
         calls = dict(api.stats.calls)
         latencies.sort()
         _print_results(closed, achieved, latencies, driver, calls)
@@ -301,12 +309,18 @@ async def measure(which: str, users: int, seconds: float, rate: float) -> dict[s
                 f"{base}/bot", f"{base}/file/bot", stock=which == "echo-stock",
                 rich=which == "echo-rich",
             )  # fmt: skip
+        profiler = _profiler("BENCH_PROFILE")
         async with polling(app):
             cpu_before = time.process_time()
+            if profiler is not None:
+                profiler.enable()
             load.stdin.write(f"{which}\n")
             load.stdin.flush()
             line = await asyncio.to_thread(load.stdout.readline)
             cpu_seconds = time.process_time() - cpu_before
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(os.environ["BENCH_PROFILE"])
     load.stdin.close()
     load.wait(timeout=30)
     load.stdout.close()
@@ -318,6 +332,13 @@ async def measure(which: str, users: int, seconds: float, rate: float) -> dict[s
     result["capacity_updates_per_cpu_s"] = round(1000 / cpu_ms, 1)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return result
+
+
+def _profiler(variable: str) -> cProfile.Profile | None:
+    """A profiler of the measured phases when `variable` names a file for its stats (BENCH_PROFILE:
+    the bot process, BENCH_PROFILE_LOAD: the load process); cProfile slows everything down, so
+    such a run's figures are only for comparing where the time goes."""
+    return cProfile.Profile() if os.environ.get(variable) else None
 
 
 def run_one(which: str, users: int, seconds: float, rate: float) -> None:
