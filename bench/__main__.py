@@ -1,5 +1,5 @@
-"""Benchmarks: `python -m bench routing | reminders | zones | throughput | stop | diary`. Last
-line: one JSON object."""
+"""Benchmarks: `python -m bench routing | misses | reminders | zones | throughput | stop | diary`.
+Last line: one JSON object."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop.add_argument("--users", type=int, default=600)
     stop.add_argument("--rate", type=float, default=20.0)
     stop.add_argument("--runs", type=int, default=3)
+    miss = sub.add_parser("misses", help="the tuning half's misses of a language, by kind")
+    miss.add_argument("lang")
+    miss.add_argument("--examples", type=int, default=3)
     sub.add_parser("cjk", help="Chinese routing: characters, pairs or jieba (tuning half)")
     splitter = sub.add_parser("split", help="split a language's labelled messages into halves")
     splitter.add_argument("source")
@@ -44,6 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.cjk import run as run_cjk
 
         run_cjk()
+        return 0
+    if args.name == "misses":
+        from bench.misses import run as run_misses
+
+        run_misses(args.lang, args.examples)
         return 0
     if args.name == "split":
         from pathlib import Path

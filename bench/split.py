@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from bench.routing import DATA
+from bench.routing import halves
 
 HEADER = """# Routing evaluation set, {lang}, {half}. One message a line:
 # text <TAB> accepted intent ids separated by '|' <TAB> least urgent acceptable warning tier
@@ -27,19 +27,24 @@ def held_out(text: str) -> bool:
 
 
 def split(source: Path, lang: str) -> tuple[int, int]:
-    """Write tests/data/routing_<lang>_tune.tsv and _holdout.tsv from `source`; line counts."""
+    """Write content/<lang>/examples.tsv (tuning half) and tests/data/routing_<lang>_holdout.tsv
+    from `source`; line counts."""
     lines = [
         line
         for line in source.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#") and line.count("\t") == 2
     ]
     unique = list(dict.fromkeys(lines))
-    halves = {
+    parts = {
         "tune": [line for line in unique if not held_out(line.split("\t")[0])],
         "holdout": [line for line in unique if held_out(line.split("\t")[0])],
     }
-    for half, rows in halves.items():
+    for half, rows in parts.items():
+        path = halves(lang)[half]
         name = "tuning half" if half == "tune" else "held-out half"
-        text = HEADER.format(lang=lang, half=name, rule=RULES[name]) + "\n".join(rows) + "\n"
-        (DATA / f"routing_{lang}_{half}.tsv").write_text(text, encoding="utf-8")
-    return len(halves["tune"]), len(halves["holdout"])
+        header = HEADER.format(lang=lang, half=name, rule=RULES[name])
+        if path.exists():  # keep the file's own header
+            old = path.read_text(encoding="utf-8").splitlines()
+            header = "".join(f"{line}\n" for line in old if line.startswith("#")) or header
+        path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    return len(parts["tune"]), len(parts["holdout"])

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.classifier import Blend
 from bot.diary.parse import PastWords
 from bot.intents import INTENTS, ROUTABLE_INTENTS
 from bot.routing_cues import Cue
@@ -153,6 +154,7 @@ class Content:
     now_phrases: tuple[str, ...] = ()
     not_now: tuple[str, ...] = ()
     cues: tuple[Cue, ...] = ()
+    blend: Blend = field(default_factory=Blend)
     flows: FlowTexts | None = None
     reminders: ReminderTexts | None = None
     diary: DiaryTexts | None = None
@@ -478,6 +480,17 @@ def _load_diary(path: Path) -> DiaryTexts:
     )  # fmt: skip
 
 
+def _load_blend(path: Path, raw: object) -> Blend:
+    """`[model]`: how much the learned model weighs (share, accept: numbers from 0 to 1)."""
+    if not isinstance(raw, dict) or set(raw) - {"share", "accept"}:
+        raise ContentError(path, "model", "may hold only share and accept")
+    values = dict(raw)
+    for key, value in values.items():
+        if not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ContentError(path, f"model.{key}", "must be a number from 0 to 1")
+    return Blend(**{k: float(v) for k, v in values.items()})
+
+
 def _load_cues(path: Path, raw: object) -> tuple[Cue, ...]:
     if not isinstance(raw, list):
         raise ContentError(path, "cue", "must be a list of [[cue]] tables")
@@ -524,7 +537,8 @@ FREE_TABLES = frozenset(
     {"rewrites", "aliases", "durations.numbers", "grammar.symbols", "parser.numbers"}
 )
 ID_LISTS = frozenset({"buttons", "items", "related", "methods", "intents", "when"})
-FREE_SCALARS = frozenset({"negation_window", "phrase_gap", "short_stem"})
+# Per-language numbers (the learned model's share and accept are chosen per language).
+FREE_SCALARS = frozenset({"negation_window", "phrase_gap", "short_stem", "share", "accept"})
 
 
 def _placeholders(text: str) -> set[str]:
@@ -724,6 +738,7 @@ def load_content(root: Path, language: str = "en") -> Content:
         now_phrases=tuple(w.lower() for w in matching.get("now_phrases", [])),
         not_now=tuple(w.lower() for w in matching.get("not_now", [])),
         cues=_load_cues(routing_path, routing.get("cue", [])),
+        blend=_load_blend(routing_path, routing.get("model", {})),
         places=MappingProxyType({i: tuple(w.lower() for w in ws) for i, ws in places.items()}),
         flows=_load_flows(folder / "flows.toml"),
         reminders=_load_reminders(folder / "reminders.toml"),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
 
+from bot.classifier import Blend, NaiveBayes
 from bot.intents import CRAMP_NOW, FALLBACK, SAFETY
 from bot.language import Analyzer
 from bot.routing_cues import Cue
@@ -110,6 +111,8 @@ class Router:
         now_phrases: Iterable[str] = (),
         not_now: Iterable[str] = (),
         cues: Iterable[Cue] = (),
+        examples: Iterable[tuple[str, str]] = (),
+        blend: Blend | None = None,
     ) -> None:
         """`keywords` maps an intent id to its phrases; `warnings` describes the warning signs;
         `analyzer`: the language's words and stems ("cramping" ~ "cramp"; English if None);
@@ -121,7 +124,9 @@ class Router:
         `needs` maps an intent to words of which the message must have one;
         `now_words` and `now_phrases` say a cramp is happening now ("rn", "what do i do"),
         unless a word of `not_now` makes it a general question ("when", "usually");
-        `cues` are question words ("why", "prevent") that favour a family of intents."""
+        `cues` are question words ("why", "prevent") that favour a family of intents;
+        `examples` are labelled messages (text, intent) the learned model is trained on (none:
+        keywords alone decide); `blend` says how much the model weighs (bot/classifier.py)."""
         self._analyzer = analyzer or Analyzer("en")
         self._short_stem = warnings.short_stem
         # A Chinese character says about what a short word does: fewer of them are matched.
@@ -217,6 +222,19 @@ class Router:
                 cue.intents[0],
             )
             for cue in cues
+        )
+        self._blend_with = blend or Blend()
+        self.model: NaiveBayes | None = None
+        self.learn(examples)
+
+    def learn(self, examples: Iterable[tuple[str, str]]) -> None:
+        """Train the learned model on (text, intent) examples, in place of the one it had;
+        no examples, or a share of 0 in the blend: keywords alone decide."""
+        examples = list(examples)
+        self.model = (
+            NaiveBayes.train((self._query_words(t[: self._match_chars]), i) for t, i in examples)
+            if examples and self._blend_with.share > 0
+            else None
         )
 
     def _fold(self, text: str) -> str:
@@ -415,11 +433,28 @@ class Router:
         if warnings:
             others = tuple((i, s) for i, s in ranked if i != SAFETY)[:ALTERNATIVES]
             return Route(SAFETY, 100, others, warnings)
-        if ranked and ranked[0][1] >= ACCEPT_SCORE:
+        if self.model is not None:
+            ranked, accept = self._blend(words, ranked), round(100 * self._blend_with.accept)
+        else:
+            accept = ACCEPT_SCORE
+        if ranked and ranked[0][0] != FALLBACK and ranked[0][1] >= accept:
             intent, score = ranked[0]
             if intent == CRAMP_NOW:
                 intent = self._place(words) or intent
             return Route(intent, score, tuple(ranked[1 : 1 + ALTERNATIVES]))
         # The score says how sure the router is that nothing fits.
-        top = ranked[0][1] if ranked else 0
-        return Route(FALLBACK, 100 - top, tuple(ranked[:ALTERNATIVES]))
+        others = tuple((i, s) for i, s in ranked if i != FALLBACK)
+        top = others[0][1] if others else 0
+        return Route(FALLBACK, max(0, 100 - top), others[:ALTERNATIVES])
+
+    def _blend(self, words: list[str], ranked: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        """Keyword scores plus the learned model's say, best first (ordered by the sum, shown
+        clamped to 100); the model's fallback competes as an intent."""
+        assert self.model is not None
+        share = self._blend_with.share
+        blended = {intent: score / 100 for intent, score in ranked}
+        for intent, p in self.model.posterior(words).items():
+            if intent != SAFETY:
+                blended[intent] = blended.get(intent, 0.0) + share * p
+        order = sorted(blended.items(), key=lambda item: -item[1])
+        return [(intent, min(100, round(100 * score))) for intent, score in order]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.content import Content, ContentError, load_content, parity_problems
 from bot.emergency import EmergencyNumbers
 from bot.flows import FlowEngine, FlowError
+from bot.intents import SAFETY
 from bot.language import Analyzer, LanguageGuesser, content_language
 from bot.routing import Router
 from bot.spelling import dictionary_words
@@ -67,7 +68,12 @@ class Locale:
         return frozenset(words)
 
     @classmethod
-    def build(cls, content: Content, analyzer: Analyzer | None = None) -> Locale:
+    def build(
+        cls,
+        content: Content,
+        analyzer: Analyzer | None = None,
+        examples: Iterable[tuple[str, str]] = (),
+    ) -> Locale:
         keywords: dict[str, list[str]] = {}
         for topic in content.topics.values():
             keywords.setdefault(topic.intent, []).extend(topic.keywords)
@@ -94,6 +100,8 @@ class Locale:
                 content.now_phrases,
                 content.not_now,
                 content.cues,
+                examples,
+                content.blend,
             ),
             engine,
         )
@@ -118,7 +126,32 @@ def load_locales(root: Path, default: str) -> dict[str, Locale]:
             first = problems[0]
             more = f" ({len(problems) - 1} more: python -m bot check)" if len(problems) > 1 else ""
             raise ContentError(root / lang / first.file, first.key, first.problem + more)
-    return {lang: Locale.build(load_content(root, lang)) for lang in languages}
+    return {
+        lang: Locale.build(load_content(root, lang), examples=read_examples(root / lang))
+        for lang in languages
+    }
+
+
+EXAMPLES = "examples.tsv"
+
+
+def read_examples(folder: Path) -> list[tuple[str, str]]:
+    """A language's labelled example messages (`examples.tsv`: text, accepted intents, tier),
+    as (text, intent): a line with a warning tier is `safety`, else its first accepted intent.
+    No file: no examples (the router then decides by keywords alone)."""
+    path = folder / EXAMPLES
+    if not path.exists():
+        return []
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3 or not fields[0].strip() or not fields[1].strip():
+            raise ContentError(path, f"line {n}", "needs: text <TAB> intents <TAB> tier")
+        text, accepted, tier = fields
+        out.append((text, SAFETY if tier.strip() != "-" else accepted.split("|")[0].strip()))
+    return out
 
 
 @dataclass

@@ -21,16 +21,18 @@ from tests.conftest import shared_locales
 # the held-out half is not there yet, and these floors keep it from sliding back.
 FLOORS: dict[str, dict[str, float]] = {
     "tune": {
-        "accuracy": 0.87,
-        "off_topic_kept": 0.86,
+        # The learned model trains on this half: its accuracy here is no measure of
+        # generalisation (`python -m bench routing` also gives a 5-fold cross-validated figure).
+        "accuracy": 0.93,
+        "off_topic_kept": 0.92,
         "warning_emergency_recall": 0.99,
         "warning_today_recall": 0.99,
         "warning_soon_recall": 0.99,
         "negated_not_emergency": 0.99,
     },
     "holdout": {
-        "accuracy": 0.83,
-        "off_topic_kept": 0.88,
+        "accuracy": 0.89,
+        "off_topic_kept": 0.93,
         "warning_emergency_recall": 0.88,
         "warning_today_recall": 0.95,
         "warning_soon_recall": 0.86,
@@ -41,22 +43,22 @@ FLOORS: dict[str, dict[str, float]] = {
 # `python -m bench routing` measures. Goals: 93% held-out accuracy, every warning sign found.
 LANGUAGE_FLOORS: dict[str, dict[str, dict[str, float]]] = {
     "zh": {
-        "tune": {"accuracy": 0.9, "off_topic_kept": 0.92, "warning_emergency_recall": 1.0,
-                 "warning_today_recall": 1.0, "warning_soon_recall": 1.0},
-        "holdout": {"accuracy": 0.84, "off_topic_kept": 0.74, "warning_emergency_recall": 0.9,
-                    "warning_today_recall": 0.86, "warning_soon_recall": 0.95},
+        "tune": {"accuracy": 0.88, "off_topic_kept": 0.88, "warning_emergency_recall": 0.97,
+                 "warning_today_recall": 0.95, "warning_soon_recall": 0.95},
+        "holdout": {"accuracy": 0.84, "off_topic_kept": 0.74, "warning_emergency_recall": 0.94,
+                    "warning_today_recall": 0.96, "warning_soon_recall": 0.98},
     },
     "ru": {
-        "tune": {"accuracy": 0.87, "off_topic_kept": 0.92, "warning_emergency_recall": 1.0,
-                 "warning_today_recall": 1.0, "warning_soon_recall": 1.0},
-        "holdout": {"accuracy": 0.88, "off_topic_kept": 0.95, "warning_emergency_recall": 1.0,
-                    "warning_today_recall": 0.9, "warning_soon_recall": 0.9},
+        "tune": {"accuracy": 0.83, "off_topic_kept": 0.84, "warning_emergency_recall": 0.97,
+                 "warning_today_recall": 0.95, "warning_soon_recall": 0.86},
+        "holdout": {"accuracy": 0.85, "off_topic_kept": 0.97, "warning_emergency_recall": 0.97,
+                    "warning_today_recall": 0.95, "warning_soon_recall": 0.88},
     },
     "es": {
-        "tune": {"accuracy": 0.87, "off_topic_kept": 0.8, "warning_emergency_recall": 1.0,
-                 "warning_today_recall": 1.0, "warning_soon_recall": 1.0},
-        "holdout": {"accuracy": 0.84, "off_topic_kept": 0.9, "warning_emergency_recall": 1.0,
-                    "warning_today_recall": 0.9, "warning_soon_recall": 0.6},
+        "tune": {"accuracy": 0.85, "off_topic_kept": 0.76, "warning_emergency_recall": 1.0,
+                 "warning_today_recall": 0.97, "warning_soon_recall": 0.94},
+        "holdout": {"accuracy": 0.82, "off_topic_kept": 0.94, "warning_emergency_recall": 0.97,
+                    "warning_today_recall": 0.97, "warning_soon_recall": 0.83},
     },
 }  # fmt: skip
 
