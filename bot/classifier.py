@@ -58,15 +58,19 @@ class NaiveBayes:
         min_count: int = MIN_COUNT,
     ) -> NaiveBayes:
         """From (message words, intent) pairs; ValueError if there are none."""
-        counts: dict[str, Counter[str]] = {}
+        counts: dict[str, dict[str, int]] = {}
         messages: Counter[str] = Counter()
         for words, intent in examples:
             messages[intent] += 1
             for feature in features(words):
-                counts.setdefault(feature, Counter())[intent] += 1
+                by_intent = counts.get(feature)
+                if by_intent is None:
+                    counts[feature] = {intent: 1}
+                else:
+                    by_intent[intent] = by_intent.get(intent, 0) + 1
         if not messages:
             raise ValueError("the classifier needs at least one example")
-        counts = {f: c for f, c in counts.items() if c.total() >= min_count}
+        counts = {f: c for f, c in counts.items() if sum(c.values()) >= min_count}
         intents = tuple(sorted(messages))
         index = {intent: k for k, intent in enumerate(intents)}
         seen = Counter[str]()

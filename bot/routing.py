@@ -281,9 +281,21 @@ class Router:
         return f" {' '.join(self._analyzer.sequence(words))} "
 
     def _query_words(self, text: str) -> list[str]:
-        """The message's words, folded and typo-corrected against the keywords' words."""
+        """The message's words, folded and typo-corrected against the keywords' words; a sign
+        a negation denies ("no chest pain, just a cramp") is left out: it says nothing of what
+        the person wants (the detector has read the message whole)."""
         out = []
+        spec = self.detector.spec
+        denying = 0  # words still under a negation
         for word in self._analyzer.words(text):
+            if word in spec.boundaries:
+                denying = 0
+            elif word in spec.negations and not self._analyzer.unspaced:
+                denying = spec.window
+            elif denying:
+                denying -= 1
+                if self.detector.denied_sign(word):
+                    continue
             folded = self._stem(word)
             if (
                 self._analyzer.is_pair(word)

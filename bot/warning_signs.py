@@ -451,6 +451,12 @@ class WarningDetector:
         # The vocabulary holds whole and folded forms: fold only a whole one.
         return corrected if corrected in self._folded_forms else self._fold(corrected)
 
+    def denied_sign(self, word: str) -> bool:
+        """Whether a message's word, right after a negation, is a sign the negation denies
+        ("chest" in "no chest pain"); context words ("calf", "pain") are never denied."""
+        concepts = self._words.get(self._word(word))
+        return concepts is not None and not concepts <= self.spec.context
+
     def concepts(self, text: str) -> set[str]:
         """The concepts the message mentions and does not deny."""
         present: set[str] = set()

@@ -218,3 +218,19 @@ def test_route_cli_stdin_keeps_order() -> None:
     assert intents[0] == "help"
     assert intents[1] in {"cramp_now", "flow_bed"}
     assert intents[2:] == ["fallback", "fallback"]
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        ("no chest pain, no swelling, my calf is cramping right now", {"cramp_now", "flow_bed"}),
+        ("not red not hot just a calf cramp in bed", {"flow_bed"}),
+        ("no breathing problems, just a cramp in my foot now", {"cramp_now", "flow_bed"}),
+    ],
+)
+def test_denied_signs_say_nothing_of_what_is_wanted(
+    router: Router, text: str, accepted: set[str]
+) -> None:
+    route = router.route(text)
+    assert route.tier is None
+    assert route.intent in accepted

@@ -44,6 +44,14 @@ def tier(detector: WarningDetector, text: str) -> str | None:
         ("calf cramp and now my chest feels tight", "emergency"),
         ("leg is sore and i'm really short of breath", "emergency"),
         ("coughing up blood and my calf hurts", "emergency"),
+        # a swollen leg or a clot risk, with any word of breathing (typos too)
+        ("my calf is swollen and I'm short of breth on the stairs", "emergency"),
+        ("after the long bus ride my calf hurts and I keep struggling to breathe", "emergency"),
+        ("my foot is cauld and pale", "emergency"),
+        # soon: stretching no longer helps; stopping on a walk until the ache goes
+        ("stretching doesn't help, they keep coming back", "soon"),
+        ("I stretch every evening and still get the cramp", "soon"),
+        ("I have to stop every 100 metres because my calf aches, then it eases off", "soon"),
         # emergency: blood supply cut off
         ("my foot has gone white after the cramp", "emergency"),
         ("toes turned blue and feel like ice", "emergency"),
