@@ -12,8 +12,11 @@ Telegram would be elsewhere; peak RSS is the bot process's own. Two phases for e
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import dataclasses
 import json
+import math
+import os
 import random
 import resource
 import statistics
@@ -21,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +69,8 @@ FULL_SESSION: list[tuple[str, str]] = [
     ("press", "22:30"),
     ("press", "⬅️ My reminders"),
 ]
+# In the open loop, each person acts this often (seconds): the people needed for the rate.
+OPEN_LOOP_PERIOD = 2.0
 ECHO_SESSION: list[tuple[str, str]] = [
     ("press", "Press") if kind in ("press", "tz") else (kind, payload)
     for kind, payload in FULL_SESSION
@@ -234,28 +240,57 @@ def _echo_app(base_url: str, file_url: str, *, stock: bool = False, rich: bool =
 
 async def generate_load(users: int, seconds: float, rate: float) -> None:
     """The load process: the local Bot API server and the simulated users, on their own core.
-    Prints READY <port>, waits for a line on stdin (the bot is polling), runs, prints JSON."""
+    Prints READY <port>, waits for a line on stdin (the bot is polling), warms up, prints WARM
+    (the bot starts its clock), runs, prints JSON."""
     rng = random.Random(42)
     async with FakeBotApi(token=DEFAULT_TOKEN) as api:
         print(f"READY {api.port}", flush=True)
         which = (await asyncio.to_thread(sys.stdin.readline)).strip()
         session = FULL_SESSION if which == "full" else ECHO_SESSION
-        people = [api.user(user_id=10_000 + i, first_name=f"U{i}") for i in range(users)]
+        # The open loop offers `rate` with each person acting every OPEN_LOOP_PERIOD seconds
+        # (a person waits for the answer before acting again: with only `users` people, the
+        # offered rate would be capped at users / latency).
+        count = max(users, math.ceil(rate * OPEN_LOOP_PERIOD))
+        everyone = [api.user(user_id=10_000 + i, first_name=f"U{i}") for i in range(count)]
         driver = Driver(api, rng)
-        for person in people:  # every chat exists and shows a message with buttons
-            await driver.act(person, "text", "/start")
-        closed = await closed_loop(driver, people, session, seconds)
-        achieved, latencies = await open_loop(driver, people, session, rate, seconds)
-        calls = dict(api.stats.calls)
+        await _warm_up(driver, everyone, session)
+        print("WARM", flush=True)
+        calls_before = Counter(api.stats.calls)
+        profiler = _profiler("BENCH_PROFILE_LOAD")
+        if profiler is not None:
+            profiler.enable()
+        cpu_before = time.process_time()
+        closed = await closed_loop(driver, everyone[:users], session, seconds)
+        achieved, latencies = await open_loop(driver, everyone, session, rate, seconds)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(os.environ["BENCH_PROFILE_LOAD"])
+        calls = dict(Counter(api.stats.calls) - calls_before)
         latencies.sort()
-        _print_results(closed, achieved, latencies, driver, calls)
+        load_cpu_ms = 1000 * (time.process_time() - cpu_before) / max(1, driver.updates)
+        _print_results(closed, achieved, latencies, driver, calls, load_cpu_ms)
         # Keep serving until the bot has stopped polling (the parent closes our stdin).
         await asyncio.to_thread(sys.stdin.read)
 
 
+async def _warm_up(driver: Driver, people: list[SimUser], session: list[tuple[str, str]]) -> None:
+    """Every chat starts and shows a message with buttons; one person goes through every
+    free text and the session once, so that what the bot builds on first use (caches,
+    compiled patterns) is not counted. Then the counters start from zero."""
+    for person in people:
+        await driver.act(person, "text", "/start")
+    first = people[0]
+    for text in FREE_TEXT:
+        await driver.act(first, "text", text)
+    for kind, payload in session:
+        await driver.act(first, kind, payload)
+    driver.updates, driver.errors, driver.latencies = 0, 0, []
+
+
 def _print_results(
-    closed: float, achieved: float, latencies: list[float], driver: Driver, calls: dict[str, int]
-) -> None:
+    closed: float, achieved: float, latencies: list[float], driver: Driver, calls: dict[str, int],
+    load_cpu_ms: float,
+) -> None:  # fmt: skip
 
     def pct(p: float) -> float | None:
         if not latencies:
@@ -271,6 +306,8 @@ def _print_results(
         "errors": driver.errors,
         "updates_total": driver.updates,
         "api_calls": calls,
+        # The load process's own CPU per update (server and users): what it can offer.
+        "load_cpu_ms_per_update": round(load_cpu_ms, 3),
     }), flush=True)  # fmt: skip
 
 
@@ -301,12 +338,20 @@ async def measure(which: str, users: int, seconds: float, rate: float) -> dict[s
                 f"{base}/bot", f"{base}/file/bot", stock=which == "echo-stock",
                 rich=which == "echo-rich",
             )  # fmt: skip
+        profiler = _profiler("BENCH_PROFILE")
         async with polling(app):
-            cpu_before = time.process_time()
             load.stdin.write(f"{which}\n")
             load.stdin.flush()
+            warm = await asyncio.to_thread(load.stdout.readline)
+            assert warm.strip() == "WARM", warm
+            cpu_before = time.process_time()
+            if profiler is not None:
+                profiler.enable()
             line = await asyncio.to_thread(load.stdout.readline)
             cpu_seconds = time.process_time() - cpu_before
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(os.environ["BENCH_PROFILE"])
     load.stdin.close()
     load.wait(timeout=30)
     load.stdout.close()
@@ -318,6 +363,13 @@ async def measure(which: str, users: int, seconds: float, rate: float) -> dict[s
     result["capacity_updates_per_cpu_s"] = round(1000 / cpu_ms, 1)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return result
+
+
+def _profiler(variable: str) -> cProfile.Profile | None:
+    """A profiler of the measured phases when `variable` names a file for its stats (BENCH_PROFILE:
+    the bot process, BENCH_PROFILE_LOAD: the load process); cProfile slows everything down, so
+    such a run's figures are only for comparing where the time goes."""
+    return cProfile.Profile() if os.environ.get(variable) else None
 
 
 def run_one(which: str, users: int, seconds: float, rate: float) -> None:

@@ -236,40 +236,46 @@ def _load_topics(folder: Path) -> dict[str, Topic]:
         if not isinstance(entries, list) or not entries:
             raise ContentError(path, "topic", "needs at least one [[topic]] table")
         for n, raw in enumerate(entries):
-            tid = raw.get("id")
-            where = f"topic.{tid or n}"
-            if not isinstance(tid, str) or not tid.isidentifier():
-                raise ContentError(path, where, "id must be a lowercase identifier")
-            if tid in topics:
-                raise ContentError(path, where, f"id is also used in {topics[tid].file}")
-            intent = raw.get("intent")
-            if intent not in ROUTABLE_INTENTS:
-                raise ContentError(path, f"{where}.intent", f"{intent!r} is not an intent id")
-            keywords = raw.get("keywords", [])
-            if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-                raise ContentError(path, f"{where}.keywords", "must be a list of strings")
-            related = raw.get("related", [])
-            if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
-                raise ContentError(path, f"{where}.related", "must be a list of topic ids")
-            sources = raw.get("sources", "")
-            if not isinstance(sources, str):
-                raise ContentError(path, f"{where}.sources", "must be a string")
-            topics[tid] = Topic(
-                id=tid,
-                intent=intent,
-                title=_check_text(path, f"{where}.title", raw.get("title"), max_len=120),
-                button=_check_label(path, f"{where}.button", raw.get("button")),
-                body=_check_text(path, f"{where}.body", raw.get("body"), max_len=MAX_TOPIC_BODY),
-                sources=sources,
-                related=tuple(related),
-                keywords=tuple(k.strip().lower() for k in keywords if k.strip()),
-                file=str(path),
-            )
+            topic = _topic(path, n, raw, topics)
+            topics[topic.id] = topic
     for topic in topics.values():
         for rid in topic.related:
             if rid not in topics:
                 raise ContentError(topic.file, f"topic.{topic.id}.related", f"no topic {rid!r}")
     return topics
+
+
+def _topic(path: Path, n: int, raw: dict[str, Any], topics: Mapping[str, Topic]) -> Topic:
+    """One [[topic]] table, checked (`topics`: the ones read so far, for unique ids)."""
+    tid = raw.get("id")
+    where = f"topic.{tid or n}"
+    if not isinstance(tid, str) or not tid.isidentifier():
+        raise ContentError(path, where, "id must be a lowercase identifier")
+    if tid in topics:
+        raise ContentError(path, where, f"id is also used in {topics[tid].file}")
+    intent = raw.get("intent")
+    if intent not in ROUTABLE_INTENTS:
+        raise ContentError(path, f"{where}.intent", f"{intent!r} is not an intent id")
+    keywords = raw.get("keywords", [])
+    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+        raise ContentError(path, f"{where}.keywords", "must be a list of strings")
+    related = raw.get("related", [])
+    if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+        raise ContentError(path, f"{where}.related", "must be a list of topic ids")
+    sources = raw.get("sources", "")
+    if not isinstance(sources, str):
+        raise ContentError(path, f"{where}.sources", "must be a string")
+    return Topic(
+        id=tid,
+        intent=intent,
+        title=_check_text(path, f"{where}.title", raw.get("title"), max_len=120),
+        button=_check_label(path, f"{where}.button", raw.get("button")),
+        body=_check_text(path, f"{where}.body", raw.get("body"), max_len=MAX_TOPIC_BODY),
+        sources=sources,
+        related=tuple(related),
+        keywords=tuple(k.strip().lower() for k in keywords if k.strip()),
+        file=str(path),
+    )
 
 
 def _load_menus(path: Path, topics: Mapping[str, Topic]) -> dict[str, Menu]:
@@ -311,43 +317,60 @@ def _load_flows(path: Path) -> FlowTexts:
         if toast in texts and (len(texts[toast]) > 200 or "<" in texts[toast]):
             raise ContentError(path, f"texts.{toast}", "a toast is plain text of <= 200 characters")
     methods = {k: str(v) for k, v in _str_table(path, data, "methods").items()}
-    flows: dict[str, FlowDef] = {}
-    for flow_id, raw in data.get("flow", {}).items():
-        where = f"flow.{flow_id}"
-        steps: dict[str, FlowStep] = {}
-        for step_id, step in raw.get("steps", {}).items():
-            key = f"{where}.steps.{step_id}"
-            names = step.get("buttons", [])
-            for name in names:
-                if name not in buttons:
-                    raise ContentError(path, f"{key}.buttons", f"no button {name!r} in [buttons]")
-            method = step.get("method")
-            if method is not None and method not in methods:
-                raise ContentError(path, f"{key}.method", f"no method {method!r} in [methods]")
-            timer = step.get("timer", 0)
-            if not isinstance(timer, int) or not 0 <= timer <= 300:
-                raise ContentError(path, f"{key}.timer", "must be 0..300 seconds")
-            steps[step_id] = FlowStep(
-                id=step_id,
-                text=_check_text(path, f"{key}.text", step.get("text")),
-                buttons=tuple(names),
-                method=method,
-                timer=timer,
-            )
-        flow_methods = tuple(raw.get("methods", []))
-        for method in flow_methods:
-            if not any(st.method == method for st in steps.values()):
-                raise ContentError(path, f"{where}.methods", f"no step for method {method!r}")
-        start = raw.get("start", "")
-        if start != "method" and start not in steps:
-            raise ContentError(path, f"{where}.start", f"no step {start!r}")
-        if start == "method" and not flow_methods:
-            raise ContentError(path, f"{where}.start", "'method' needs a methods list")
-        flows[flow_id] = FlowDef(flow_id, start, MappingProxyType(steps), flow_methods)
+    flows = {
+        flow_id: _flow(path, flow_id, raw, buttons, methods)
+        for flow_id, raw in data.get("flow", {}).items()
+    }
     return FlowTexts(
         MappingProxyType(buttons), MappingProxyType(texts), MappingProxyType(methods),
         MappingProxyType(flows),
     )  # fmt: skip
+
+
+def _flow(
+    path: Path, flow_id: str, raw: dict[str, Any], buttons: Mapping[str, str],
+    methods: Mapping[str, str],
+) -> FlowDef:  # fmt: skip
+    """One [flow.<id>] table: its steps, methods and start, checked against the labels and
+    method names of the file."""
+    where = f"flow.{flow_id}"
+    steps = {
+        step_id: _flow_step(path, f"{where}.steps.{step_id}", step_id, step, buttons, methods)
+        for step_id, step in raw.get("steps", {}).items()
+    }
+    flow_methods = tuple(raw.get("methods", []))
+    for method in flow_methods:
+        if not any(st.method == method for st in steps.values()):
+            raise ContentError(path, f"{where}.methods", f"no step for method {method!r}")
+    start = raw.get("start", "")
+    if start != "method" and start not in steps:
+        raise ContentError(path, f"{where}.start", f"no step {start!r}")
+    if start == "method" and not flow_methods:
+        raise ContentError(path, f"{where}.start", "'method' needs a methods list")
+    return FlowDef(flow_id, start, MappingProxyType(steps), flow_methods)
+
+
+def _flow_step(
+    path: Path, key: str, step_id: str, step: dict[str, Any], buttons: Mapping[str, str],
+    methods: Mapping[str, str],
+) -> FlowStep:  # fmt: skip
+    names = step.get("buttons", [])
+    for name in names:
+        if name not in buttons:
+            raise ContentError(path, f"{key}.buttons", f"no button {name!r} in [buttons]")
+    method = step.get("method")
+    if method is not None and method not in methods:
+        raise ContentError(path, f"{key}.method", f"no method {method!r} in [methods]")
+    timer = step.get("timer", 0)
+    if not isinstance(timer, int) or not 0 <= timer <= 300:
+        raise ContentError(path, f"{key}.timer", "must be 0..300 seconds")
+    return FlowStep(
+        id=step_id,
+        text=_check_text(path, f"{key}.text", step.get("text")),
+        buttons=tuple(names),
+        method=method,
+        timer=timer,
+    )
 
 
 def _load_reminders(path: Path) -> ReminderTexts:
@@ -541,45 +564,9 @@ def _compare(ref: object, other: object, where: str, out: list[str]) -> None:
     """Differences between a reference TOML value and a translation's, as "[key] problem"."""
     name = where.rsplit(".", 1)[-1]
     if isinstance(ref, dict):
-        if not isinstance(other, dict):
-            out.append(f"[{where}] must be a table")
-            return
-        free = any(where == t or where.endswith(f".{t}") for t in FREE_TABLES)
-        if free:
-            return
-        for key in ref:
-            sub = f"{where}.{key}" if where else str(key)
-            if key not in other:
-                out.append(f"[{sub}] is missing")
-            else:
-                _compare(ref[key], other[key], sub, out)
-        out.extend(
-            f"[{where}.{key}] is extra (not in {REFERENCE_LANGUAGE})"
-            if where
-            else f"[{key}] is extra"
-            for key in other
-            if key not in ref
-        )
+        _compare_tables(ref, other, where, out)
     elif isinstance(ref, list) and ref and all(isinstance(x, dict) for x in ref):
-        if not isinstance(other, list) or not all(isinstance(x, dict) for x in other):
-            out.append(f"[{where}] must be a list of tables")
-            return
-        by_id = all("id" in x for x in ref)
-        if by_id:
-            mine = {x.get("id"): x for x in other}
-            for entry in ref:
-                sub = f"{where}.{entry['id']}"
-                if entry["id"] not in mine:
-                    out.append(f"[{sub}] is missing")
-                else:
-                    _compare(entry, mine[entry["id"]], sub, out)
-            ref_ids = {x["id"] for x in ref}
-            out.extend(f"[{where}.{i}] is extra" for i in mine if i not in ref_ids)
-        elif len(other) != len(ref):
-            out.append(f"[{where}] has {len(other)} entries, {REFERENCE_LANGUAGE} has {len(ref)}")
-        else:
-            for n, (a, b) in enumerate(zip(ref, other, strict=True)):
-                _compare(a, b, f"{where}.{n}", out)
+        _compare_table_lists(ref, other, where, out)
     elif isinstance(ref, list):
         if not isinstance(other, list):
             out.append(f"[{where}] must be a list")
@@ -588,15 +575,63 @@ def _compare(ref: object, other: object, where: str, out: list[str]) -> None:
         elif name == "names" and len(other) != len(ref):
             out.append(f"[{where}] needs {len(ref)} entries")
     elif isinstance(ref, str):
-        if not isinstance(other, str):
-            out.append(f"[{where}] must be a string")
-        elif name in ("id", "intent", "tier", "start", "method") and other != ref:
-            out.append(f"[{where}] must be {ref!r} as in {REFERENCE_LANGUAGE}")
-        elif _placeholders(ref) != _placeholders(other):
-            want = ", ".join(f"{{{p}}}" for p in sorted(_placeholders(ref))) or "none"
-            out.append(f"[{where}] placeholders must be {want} as in {REFERENCE_LANGUAGE}")
+        _compare_strings(ref, other, where, out)
     elif name not in FREE_SCALARS and other != ref:
         out.append(f"[{where}] must be {ref!r} as in {REFERENCE_LANGUAGE}")
+
+
+def _compare_tables(ref: dict[str, Any], other: object, where: str, out: list[str]) -> None:
+    if not isinstance(other, dict):
+        out.append(f"[{where}] must be a table")
+        return
+    if any(where == t or where.endswith(f".{t}") for t in FREE_TABLES):
+        return
+    for key, value in ref.items():
+        sub = f"{where}.{key}" if where else str(key)
+        if key not in other:
+            out.append(f"[{sub}] is missing")
+        else:
+            _compare(value, other[key], sub, out)
+    out.extend(
+        f"[{where}.{key}] is extra (not in {REFERENCE_LANGUAGE})" if where else f"[{key}] is extra"
+        for key in other
+        if key not in ref
+    )
+
+
+def _compare_table_lists(
+    ref: list[dict[str, Any]], other: object, where: str, out: list[str]
+) -> None:
+    """A list of tables ([[topic]], [[cue]]): matched by id when they have one, else in order."""
+    if not isinstance(other, list) or not all(isinstance(x, dict) for x in other):
+        out.append(f"[{where}] must be a list of tables")
+        return
+    if all("id" in x for x in ref):
+        mine = {x.get("id"): x for x in other}
+        for entry in ref:
+            sub = f"{where}.{entry['id']}"
+            if entry["id"] not in mine:
+                out.append(f"[{sub}] is missing")
+            else:
+                _compare(entry, mine[entry["id"]], sub, out)
+        ref_ids = {x["id"] for x in ref}
+        out.extend(f"[{where}.{i}] is extra" for i in mine if i not in ref_ids)
+    elif len(other) != len(ref):
+        out.append(f"[{where}] has {len(other)} entries, {REFERENCE_LANGUAGE} has {len(ref)}")
+    else:
+        for n, (a, b) in enumerate(zip(ref, other, strict=True)):
+            _compare(a, b, f"{where}.{n}", out)
+
+
+def _compare_strings(ref: str, other: object, where: str, out: list[str]) -> None:
+    name = where.rsplit(".", 1)[-1]
+    if not isinstance(other, str):
+        out.append(f"[{where}] must be a string")
+    elif name in ("id", "intent", "tier", "start", "method") and other != ref:
+        out.append(f"[{where}] must be {ref!r} as in {REFERENCE_LANGUAGE}")
+    elif _placeholders(ref) != _placeholders(other):
+        want = ", ".join(f"{{{p}}}" for p in sorted(_placeholders(ref))) or "none"
+        out.append(f"[{where}] placeholders must be {want} as in {REFERENCE_LANGUAGE}")
 
 
 @dataclass(frozen=True)
@@ -639,28 +674,46 @@ def parity_problems(root: Path, language: str) -> list[ParityProblem]:
     return out
 
 
+def _load_system(path: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """system.toml: (texts, buttons, commands), checked."""
+    system = _read_toml(path)
+    texts = {
+        k: _check_text(path, f"texts.{k}", v) for k, v in _str_table(path, system, "texts").items()
+    }
+    buttons = {
+        k: _check_label(path, f"buttons.{k}", v)
+        for k, v in _str_table(path, system, "buttons").items()
+    }
+    commands = _str_table(path, system, "commands")
+    for name, description in commands.items():
+        if not name.isidentifier() or not name.islower() or len(name) > 32:
+            raise ContentError(path, f"commands.{name}", "must be a lowercase command")
+        if not isinstance(description, str) or not 1 <= len(description) <= 256:
+            raise ContentError(path, f"commands.{name}", "needs a 1-256 char description")
+    return texts, buttons, commands
+
+
+def _check_routing(path: Path, routing: dict[str, Any]) -> None:
+    """routing.toml: word lists are lists of strings; [needs] and [places] map intents."""
+    matching = routing.get("matching", {})
+    for key in ("stop_words", "anchors", "generic_words"):
+        if not all(isinstance(x, str) for x in matching.get(key, [])):
+            raise ContentError(path, f"matching.{key}", "must be a list of words")
+    for key in ("now_words", "now_phrases", "not_now"):
+        if not all(isinstance(x, str) for x in matching.get(key, [])):
+            raise ContentError(path, f"matching.{key}", "must be a list of strings")
+    for section in ("needs", "places"):
+        for intent, words in routing.get(section, {}).items():
+            if intent not in ROUTABLE_INTENTS or not all(isinstance(w, str) for w in words):
+                raise ContentError(path, f"{section}.{intent}", "must map an intent to words")
+
+
 def load_content(root: Path, language: str = "en") -> Content:
     folder = root / language
     if not folder.is_dir():
         raise ContentError(folder, "-", "language folder is missing")
 
-    system_path = folder / "system.toml"
-    system = _read_toml(system_path)
-    texts = {
-        k: _check_text(system_path, f"texts.{k}", v)
-        for k, v in _str_table(system_path, system, "texts").items()
-    }
-    buttons = {
-        k: _check_label(system_path, f"buttons.{k}", v)
-        for k, v in _str_table(system_path, system, "buttons").items()
-    }
-    commands = _str_table(system_path, system, "commands")
-    for name, description in commands.items():
-        if not name.isidentifier() or not name.islower() or len(name) > 32:
-            raise ContentError(system_path, f"commands.{name}", "must be a lowercase command")
-        if not isinstance(description, str) or not 1 <= len(description) <= 256:
-            raise ContentError(system_path, f"commands.{name}", "needs a 1-256 char description")
-
+    texts, buttons, commands = _load_system(folder / "system.toml")
     topics = _load_topics(folder / "topics")
     missing = [i for i in INTENTS if i != "fallback" and i not in topics]
     if missing:
@@ -673,28 +726,13 @@ def load_content(root: Path, language: str = "en") -> Content:
 
     routing_path = folder / "routing.toml"
     routing = _read_toml(routing_path)
-
-    stop_words = routing.get("matching", {}).get("stop_words", [])
-    if not all(isinstance(x, str) for x in stop_words):
-        raise ContentError(routing_path, "matching.stop_words", "must be a list of words")
+    _check_routing(routing_path, routing)
     matching = routing.get("matching", {})
-    for key in ("now_words", "now_phrases", "not_now"):
-        if not all(isinstance(x, str) for x in matching.get(key, [])):
-            raise ContentError(routing_path, f"matching.{key}", "must be a list of strings")
-    anchors = routing.get("matching", {}).get("anchors", [])
-    if not all(isinstance(x, str) for x in anchors):
-        raise ContentError(routing_path, "matching.anchors", "must be a list of words")
+    stop_words = matching.get("stop_words", [])
+    anchors = matching.get("anchors", [])
+    generic_words = matching.get("generic_words", [])
     needs = routing.get("needs", {})
-    for intent, words in needs.items():
-        if intent not in ROUTABLE_INTENTS or not all(isinstance(w, str) for w in words):
-            raise ContentError(routing_path, f"needs.{intent}", "must map an intent to words")
     places = routing.get("places", {})
-    for intent, words in places.items():
-        if intent not in ROUTABLE_INTENTS or not all(isinstance(w, str) for w in words):
-            raise ContentError(routing_path, f"places.{intent}", "must map an intent to words")
-    generic_words = routing.get("matching", {}).get("generic_words", [])
-    if not all(isinstance(x, str) for x in generic_words):
-        raise ContentError(routing_path, "matching.generic_words", "must be a list of words")
 
     content = Content(
         language=language,

@@ -462,34 +462,7 @@ class FakeBotApi:
             # aiohttp cancels this handler once it sees the connection is gone.
             await self._sleep(60.0)
             return web.Response(status=500)
-        if fault.kind == "429":
-            return _error_response(
-                ApiError(
-                    429,
-                    f"Too Many Requests: retry after {fault.retry_after}",
-                    retry_after=fault.retry_after,
-                )
-            )
-        if fault.kind == "403":
-            return _error_response(ApiError(403, _BLOCKED))
-        if fault.kind == "500":
-            return _error_response(ApiError(500, "Internal Server Error"))
-        if fault.kind == "badbytes":
-            body = _BAD_GATEWAY_HTML.replace("nginx", "pr\xf6xy").encode("latin-1") + b"\xff\xfe"
-            return web.Response(status=502, body=body, content_type="text/html")
-        if fault.kind == "badjson":
-            return web.Response(
-                status=200, text='{"ok": true, "result": {"id": 1', content_type="application/json"
-            )
-        if fault.kind == "html200":
-            return web.Response(status=200, text=_BAD_GATEWAY_HTML, content_type="text/html")
-        if fault.kind == "429junk":
-            junk = {
-                "ok": False, "error_code": 429, "description": "Too Many Requests",
-                "parameters": {"retry_after": "soon"},
-            }  # fmt: skip
-            return web.json_response(junk, status=429)
-        return web.Response(status=502, text=_BAD_GATEWAY_HTML, content_type="text/html")
+        return _FAULT_ANSWERS.get(fault.kind, _bad_gateway)(fault)
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep, but wake at once when the server stops."""
@@ -874,6 +847,39 @@ async def _read_params(request: web.Request) -> Params:
         else:  # an uploaded file: keep its bytes (sendPhoto, sendDocument)
             params[key] = Upload(value.filename or "", value.content_type, value.file.read())
     return params
+
+
+def _bad_gateway(fault: Fault) -> web.Response:
+    return web.Response(status=502, text=_BAD_GATEWAY_HTML, content_type="text/html")
+
+
+def _bad_bytes(fault: Fault) -> web.Response:
+    body = _BAD_GATEWAY_HTML.replace("nginx", "pr\xf6xy").encode("latin-1") + b"\xff\xfe"
+    return web.Response(status=502, body=body, content_type="text/html")
+
+
+def _junk_429(fault: Fault) -> web.Response:
+    junk = {
+        "ok": False, "error_code": 429, "description": "Too Many Requests",
+        "parameters": {"retry_after": "soon"},
+    }  # fmt: skip
+    return web.json_response(junk, status=429)
+
+
+# The answer each error fault gives at once (any other kind: nginx's 502 page).
+_FAULT_ANSWERS: dict[str, Callable[[Fault], web.Response]] = {
+    "429": lambda f: _error_response(
+        ApiError(429, f"Too Many Requests: retry after {f.retry_after}", retry_after=f.retry_after)
+    ),
+    "403": lambda f: _error_response(ApiError(403, _BLOCKED)),
+    "500": lambda f: _error_response(ApiError(500, "Internal Server Error")),
+    "badbytes": _bad_bytes,
+    "badjson": lambda f: web.Response(
+        status=200, text='{"ok": true, "result": {"id": 1', content_type="application/json"
+    ),
+    "html200": lambda f: web.Response(status=200, text=_BAD_GATEWAY_HTML, content_type="text/html"),
+    "429junk": _junk_429,
+}
 
 
 def _error_response(error: ApiError) -> web.Response:

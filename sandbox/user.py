@@ -88,11 +88,9 @@ class SimUser:
         timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - a reply deadline, not I/O
         settle: float = DEFAULT_SETTLE,
     ) -> list[ChatMessage]:
-        def push() -> int:
-            entities = command_entities(text)
-            return self._api.user_message(self._chat, text=text, entities=entities)[1]
-
-        return await self._exchange(repr(text), push, expect_reply, timeout, settle)
+        return await self._post_message(
+            repr(text), expect_reply, timeout, settle, text=text, entities=command_entities(text)
+        )
 
     def enqueue(self, text: str) -> int:
         """Queue a text message without waiting for anything (load tests, raw
@@ -136,7 +134,9 @@ class SimUser:
             "set_name": "SandboxStickers",
             "file_size": 23_456,
         }
-        return await self._media("sticker", {"sticker": sticker}, expect_reply, timeout, settle)
+        return await self._post_message(
+            "a sticker", expect_reply, timeout, settle, kind="sticker", extra={"sticker": sticker}
+        )
 
     async def send_photo(
         self,
@@ -161,7 +161,9 @@ class SimUser:
         extra: dict[str, Any] = {"photo": sizes}
         if caption:
             extra["caption"] = caption
-        return await self._media("photo", extra, expect_reply, timeout, settle, caption or "")
+        return await self._post_message(
+            "a photo", expect_reply, timeout, settle, text=caption or "", kind="photo", extra=extra
+        )
 
     async def send_voice(
         self,
@@ -179,7 +181,9 @@ class SimUser:
             "mime_type": "audio/ogg",
             "file_size": 4_000 * max(duration, 1),
         }
-        return await self._media("voice", {"voice": voice}, expect_reply, timeout, settle)
+        return await self._post_message(
+            "a voice", expect_reply, timeout, settle, kind="voice", extra={"voice": voice}
+        )
 
     async def send_location(
         self,
@@ -191,7 +195,10 @@ class SimUser:
         settle: float = DEFAULT_SETTLE,
     ) -> list[ChatMessage]:
         location = {"latitude": latitude, "longitude": longitude}
-        return await self._media("location", {"location": location}, expect_reply, timeout, settle)
+        return await self._post_message(
+            "a location", expect_reply, timeout, settle, kind="location",
+            extra={"location": location},
+        )  # fmt: skip
 
     async def edit_message(
         self,
@@ -226,13 +233,10 @@ class SimUser:
                 f"{self.first_name}: button {label!r} on message {message.message_id} "
                 "opens a link or an app; pressing it sends nothing to the bot"
             )
-        data = button.callback_data
-
-        def push() -> int:
-            return self._api.user_callback(self._chat, message, data)
-
         description = f"a press on [{label}] (message {message.message_id})"
-        return await self._exchange(description, push, expect_reply, timeout, settle)
+        return await self._post_callback(
+            description, message, button.callback_data, expect_reply, timeout, settle
+        )
 
     async def press_data(
         self,
@@ -247,12 +251,8 @@ class SimUser:
         message = self._chat.messages.get(message_id)
         if message is None or not message.from_bot:
             raise ValueError(f"{self.first_name} sees no bot message {message_id}")
-
-        def push() -> int:
-            return self._api.user_callback(self._chat, message, data)
-
         description = f"callback data {data!r} on message {message_id}"
-        return await self._exchange(description, push, expect_reply, timeout, settle)
+        return await self._post_callback(description, message, data, expect_reply, timeout, settle)
 
     def block(self) -> None:
         """Block the bot: its sends and edits to this chat now fail with 403."""
@@ -308,19 +308,42 @@ class SimUser:
 
     # -- internals ------------------------------------------------------------------
 
-    async def _media(
+    async def _post_message(
         self,
-        kind: str,
-        extra: dict[str, Any],
+        description: str,
         expect_reply: bool,
         timeout: float,  # noqa: ASYNC109
         settle: float,
+        *,
         text: str = "",
+        entities: list[dict[str, Any]] | None = None,
+        kind: str = "text",
+        extra: dict[str, Any] | None = None,
     ) -> list[ChatMessage]:
-        def push() -> int:
-            return self._api.user_message(self._chat, text=text, kind=kind, extra=extra)[1]
+        """Post one message from the user (text, sticker, photo...) and wait for the bot."""
 
-        return await self._exchange(f"a {kind}", push, expect_reply, timeout, settle)
+        def push() -> int:
+            return self._api.user_message(
+                self._chat, text=text, entities=entities, kind=kind, extra=extra
+            )[1]
+
+        return await self._exchange(description, push, expect_reply, timeout, settle)
+
+    async def _post_callback(
+        self,
+        description: str,
+        message: StoredMessage,
+        data: str,
+        expect_reply: bool,
+        timeout: float,  # noqa: ASYNC109
+        settle: float,
+    ) -> list[ChatMessage]:
+        """Press a button (send callback `data` from `message`) and wait for the bot."""
+
+        def push() -> int:
+            return self._api.user_callback(self._chat, message, data)
+
+        return await self._exchange(description, push, expect_reply, timeout, settle)
 
     def _find_button(self, label: str, message_id: int | None) -> tuple[StoredMessage, Button]:
         shown = [m for m in reversed(self._chat.messages.values()) if m.from_bot and m.buttons]

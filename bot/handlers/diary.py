@@ -9,8 +9,10 @@ person says Yes: the cramp that ended a relief flow rides in the Yes button's da
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -76,9 +78,83 @@ MERGE_SECONDS = 30 * 60
 READ_DAYS = WINDOW_DAYS + 1
 
 
+class DiaryAction(StrEnum):
+    """What a diary button does: the first argument of its callback data (bot/diary/screens.py
+    writes these codes into the buttons)."""
+
+    YES = "y"  # consent: Yes [, the draft entry that asked]
+    NO = "n"
+    WHAT_IS_STORED = "w"
+    DELETE_ALL = "del"  # after /diary off
+    KEEP_ALL = "keep"
+    SHOW = "show"
+    ADD = "add"
+    DAY = "day"  # a past cramp: which day
+    PAST_TIME = "pt"  # a past cramp's draft, another time
+    SAVE = "sv"
+    CANCEL = "px"
+    EDIT_LIST = "ed"
+    ENTRY = "e"  # one entry: show it, then earlier, later, place, severe, delete
+    EARLIER = "ee"
+    LATER = "el"
+    PLACE = "ep"
+    SEVERE = "es"
+    DELETE_ENTRY = "ex"
+    SHARE = "sh"
+    MEDICINES = "md"
+    WEEKLY = "wk"
+    OFF = "off"
+
+
+ENTRY_ACTIONS = frozenset({
+    DiaryAction.ENTRY, DiaryAction.EARLIER, DiaryAction.LATER, DiaryAction.PLACE,
+    DiaryAction.SEVERE, DiaryAction.DELETE_ENTRY,
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Press:
+    """One diary button press, read once: what the handler of each button needs."""
+
+    update: Update
+    context: Context
+    query_id: str
+    user_id: int
+    chat_id: int
+    content: Content
+    parsed: Callback
+    message_id: int | None  # the pressed message
+    settings: DiarySettings | None
+    now: int
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """The arguments after the action (a draft entry's fields)."""
+        return self.parsed.args[1:]
+
+    @property
+    def on(self) -> bool:
+        return self.settings is not None and self.settings.status == "on"
+
+
+Press = Callable[[_Press], Awaitable[None]]
+
+
 class DiaryHandlers(HandlerBase):
     def __init__(self, services: Services) -> None:
         super().__init__(services)
+        a = DiaryAction
+        # The buttons that work whatever the diary's state, and those that need it on.
+        self._any_time: dict[str, Press] = {
+            a.YES: self._yes, a.NO: self._no, a.WHAT_IS_STORED: self._what_is_stored,
+            a.DELETE_ALL: self._after_off, a.KEEP_ALL: self._after_off,
+        }  # fmt: skip
+        self._when_on: dict[str, Press] = {
+            a.SHOW: self._show_month, a.ADD: self._pick_day, a.DAY: self._day,
+            a.PAST_TIME: self._past, a.SAVE: self._past, a.CANCEL: self._cancel_past,
+            a.EDIT_LIST: self._edit_list, a.SHARE: self._share, a.MEDICINES: self._ask_medicines,
+            a.WEEKLY: self._weekly, a.OFF: self._off_button,
+        }  # fmt: skip
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -279,131 +355,147 @@ class DiaryHandlers(HandlerBase):
         if query is None:
             return
         user_id, chat_id = self.ids(update)
-        content = self._content(update)
-        storage = self.services.storage
-        action, args = parsed.arg(0), parsed.args[1:]
-        message_id = self.pressed_message_id(update)
-        methods = ds.methods_of(content)
-        now = self.services.now()
         settings = await self._settings(user_id)
-        on = settings is not None and settings.status == "on"
-
-        if action == "y":
-            warm_up()
-            draft = ds.Draft.from_args(args, methods) if args else None
-            was_off = settings is not None and settings.status == "off"
-            await storage.set_diary_status(user_id, "on", now)
-            zone = await self._zone(user_id)
-            await answer_callback(context.bot, query.id)
-            if draft is not None and not on:
-                await self._save(user_id, draft, "flow" if draft.tried else "typed", zone)
-                key = "consent_yes"
-            else:
-                kept = was_off and await storage.count_diary_entries(user_id) > 0
-                key = "restarted" if kept else "consent_yes_plain"
-            await edit_or_send(context.bot, chat_id, message_id, ds.plain(content, key))
-            return
-        if action == "n":
-            if settings is None or settings.status == "asked":  # "No" to an old question
-                await storage.set_diary_status(user_id, "no", now)  # leaves a stopped one be
-            await answer_callback(context.bot, query.id)
-            await edit_or_send(context.bot, chat_id, message_id, ds.plain(content, "consent_no"))
-            return
-        if action == "w":
-            draft = ds.Draft.from_args(args, methods) if args else None
-            await answer_callback(context.bot, query.id)
-            await edit_or_send(context.bot, chat_id, message_id, ds.what_is_stored(content, draft))
-            return
-        if action in ("del", "keep"):
-            await answer_callback(context.bot, query.id)
-            if action == "del":
-                await storage.delete_diary(user_id)
-            key = "off_deleted" if action == "del" else "off_kept"
-            await edit_or_send(context.bot, chat_id, message_id, ds.plain(content, key))
-            return
-        if not on:  # every other button needs the diary on
-            await answer_callback(context.bot, query.id)
-            await edit_or_send(
-                context.bot, chat_id, message_id, ds.consent(content, None, intro=True)
-            )
-            return
-        zone = await self._zone(user_id)
-        language = content.language
-        if action == "show":
-            await answer_callback(context.bot, query.id)
-            await self.show(update, context, None)
-        elif action == "add":
-            await answer_callback(context.bot, query.id)
-            await edit_or_send(context.bot, chat_id, message_id, ds.pick_day(content))
-        elif action == "day":
-            draft = ds.draft_for_day(parsed.arg(1), self._local_now(zone))
-            await answer_callback(context.bot, query.id)
-            if draft is None:
-                await edit_or_send(context.bot, chat_id, message_id, ds.pick_day(content))
-                return
-            screen = ds.past_confirm(content, draft, zone, language, guessed=True)
-            await edit_or_send(context.bot, chat_id, message_id, screen)
-        elif action in ("pt", "sv"):
-            draft = ds.Draft.from_args(args, methods)
-            if draft is None:
-                await answer_callback(context.bot, query.id, ds.toast(content, "stale_toast"))
-                return
-            if draft.utc > now:
-                await answer_callback(context.bot, query.id)
-                screen = ds.past_confirm(content, replace(draft, utc=now), zone, language)
-                screen = replace(screen, text=f"{ds.text(content, 'past_future')}\n\n{screen.text}")
-                await edit_or_send(context.bot, chat_id, message_id, screen)
-                return
-            await answer_callback(context.bot, query.id)
-            if action == "pt":
-                screen = ds.past_confirm(content, draft, zone, language)
-            else:
-                await self._save(
-                    user_id, draft, "typed" if draft.side or draft.muscle else "buttons", zone
-                )
-                screen = ds.saved(content, draft, zone, language)
-            await edit_or_send(context.bot, chat_id, message_id, screen)
-        elif action == "px":
-            await answer_callback(context.bot, query.id)
-            await edit_or_send(
-                context.bot, chat_id, message_id, ds.plain(content, "past_cancelled")
-            )
-        elif action == "ed":
-            await answer_callback(context.bot, query.id)
-            entries = await storage.diary_entries(user_id, None, limit=ds.EDIT_LIST)
-            await edit_or_send(
-                context.bot, chat_id, message_id, ds.edit_list(content, entries, language)
-            )
-        elif action in ("e", "ee", "el", "ep", "es", "ex"):
+        p = _Press(
+            update, context, query.id, user_id, chat_id, self._content(update), parsed,
+            self.pressed_message_id(update), settings, self.services.now(),
+        )  # fmt: skip
+        action = parsed.arg(0)
+        if action in self._any_time:
+            await self._any_time[action](p)
+        elif not p.on:  # every other button needs the diary on
+            await self._answer(p)
+            await self._put(p, ds.consent(p.content, None, intro=True))
+        elif action in ENTRY_ACTIONS:
             await self._entry_press(update, context, action, parsed.int_arg(1))
-        elif action == "sh":
-            await answer_callback(context.bot, query.id)
-            await self.share(update, context)
-        elif action == "md":
-            await answer_callback(context.bot, query.id)
-            # A new message: the month's buttons stay where they are.
-            shown = await edit_or_send(
-                context.bot, chat_id, None, ds.plain(content, "medicines_ask")
-            )
-            await storage.save_state(user_id, FLOW, MEDICINES_STEP, shown, now, new=True)
-        elif action == "wk":
-            assert settings is not None
-            weekly = not settings.weekly
-            next_utc = next_weekly_utc(zone, now) if weekly else None
-            await storage.set_diary_weekly(user_id, next_utc)
-            key = "weekly_on_toast" if weekly else "weekly_off_toast"
-            await answer_callback(context.bot, query.id, ds.toast(content, key))
-            if message_id is not None:
-                count = await storage.count_diary_entries(user_id)
-                rows = ds.diary_buttons(
-                    content, weekly=weekly, entries=count > 0, zone_known=zone != "UTC"
-                )
-                await edit_markup(context.bot, chat_id, message_id, rows)
-        elif action == "off":
-            await answer_callback(context.bot, query.id)
-            await self.off(update, context, message_id)
+        elif action in self._when_on:
+            await self._when_on[action](p)
         else:
-            await answer_callback(context.bot, query.id, ds.toast(content, "stale_toast"))
+            await self._answer(p, "stale_toast")
+
+    async def _answer(self, p: _Press, toast: str | None = None) -> None:
+        text = ds.toast(p.content, toast) if toast is not None else None
+        await answer_callback(p.context.bot, p.query_id, text)
+
+    async def _put(self, p: _Press, screen: Screen) -> None:
+        """Show `screen` in place of the pressed message."""
+        await edit_or_send(p.context.bot, p.chat_id, p.message_id, screen)
+
+    async def _yes(self, p: _Press) -> None:
+        warm_up()
+        storage = self.services.storage
+        draft = ds.Draft.from_args(p.args, ds.methods_of(p.content)) if p.args else None
+        was_off = p.settings is not None and p.settings.status == "off"
+        await storage.set_diary_status(p.user_id, "on", p.now)
+        zone = await self._zone(p.user_id)
+        await self._answer(p)
+        if draft is not None and not p.on:
+            await self._save(p.user_id, draft, "flow" if draft.tried else "typed", zone)
+            key = "consent_yes"
+        else:
+            kept = was_off and await storage.count_diary_entries(p.user_id) > 0
+            key = "restarted" if kept else "consent_yes_plain"
+        await self._put(p, ds.plain(p.content, key))
+
+    async def _no(self, p: _Press) -> None:
+        if p.settings is None or p.settings.status == "asked":  # "No" to an old question
+            await self.services.storage.set_diary_status(p.user_id, "no", p.now)  # not a stop
+        await self._answer(p)
+        await self._put(p, ds.plain(p.content, "consent_no"))
+
+    async def _what_is_stored(self, p: _Press) -> None:
+        draft = ds.Draft.from_args(p.args, ds.methods_of(p.content)) if p.args else None
+        await self._answer(p)
+        await self._put(p, ds.what_is_stored(p.content, draft))
+
+    async def _after_off(self, p: _Press) -> None:
+        """/diary off asked what to do with the entries: delete them or keep them."""
+        await self._answer(p)
+        delete = p.parsed.arg(0) == DiaryAction.DELETE_ALL
+        if delete:
+            await self.services.storage.delete_diary(p.user_id)
+        await self._put(p, ds.plain(p.content, "off_deleted" if delete else "off_kept"))
+
+    async def _show_month(self, p: _Press) -> None:
+        await self._answer(p)
+        await self.show(p.update, p.context, None)
+
+    async def _pick_day(self, p: _Press) -> None:
+        await self._answer(p)
+        await self._put(p, ds.pick_day(p.content))
+
+    async def _day(self, p: _Press) -> None:
+        zone = await self._zone(p.user_id)
+        draft = ds.draft_for_day(p.parsed.arg(1), self._local_now(zone))
+        await self._answer(p)
+        if draft is None:
+            await self._put(p, ds.pick_day(p.content))
+            return
+        await self._put(
+            p, ds.past_confirm(p.content, draft, zone, p.content.language, guessed=True)
+        )
+
+    async def _past(self, p: _Press) -> None:
+        """A past cramp's draft: another time ("pt") or saved ("sv")."""
+        content, language = p.content, p.content.language
+        zone = await self._zone(p.user_id)
+        draft = ds.Draft.from_args(p.args, ds.methods_of(content))
+        if draft is None:
+            await self._answer(p, "stale_toast")
+            return
+        await self._answer(p)
+        if draft.utc > p.now:
+            screen = ds.past_confirm(content, replace(draft, utc=p.now), zone, language)
+            screen = replace(screen, text=f"{ds.text(content, 'past_future')}\n\n{screen.text}")
+        elif p.parsed.arg(0) == DiaryAction.PAST_TIME:
+            screen = ds.past_confirm(content, draft, zone, language)
+        else:
+            source = "typed" if draft.side or draft.muscle else "buttons"
+            await self._save(p.user_id, draft, source, zone)
+            screen = ds.saved(content, draft, zone, language)
+        await self._put(p, screen)
+
+    async def _cancel_past(self, p: _Press) -> None:
+        await self._answer(p)
+        await self._put(p, ds.plain(p.content, "past_cancelled"))
+
+    async def _edit_list(self, p: _Press) -> None:
+        await self._answer(p)
+        entries = await self.services.storage.diary_entries(p.user_id, None, limit=ds.EDIT_LIST)
+        await self._put(p, ds.edit_list(p.content, entries, p.content.language))
+
+    async def _share(self, p: _Press) -> None:
+        await self._answer(p)
+        await self.share(p.update, p.context)
+
+    async def _ask_medicines(self, p: _Press) -> None:
+        await self._answer(p)
+        # A new message: the month's buttons stay where they are.
+        shown = await edit_or_send(
+            p.context.bot, p.chat_id, None, ds.plain(p.content, "medicines_ask")
+        )
+        await self.services.storage.save_state(
+            p.user_id, FLOW, MEDICINES_STEP, shown, p.now, new=True
+        )
+
+    async def _weekly(self, p: _Press) -> None:
+        """The weekly note's switch: flip it, and only the buttons of the month change."""
+        assert p.settings is not None
+        storage = self.services.storage
+        zone = await self._zone(p.user_id)
+        weekly = not p.settings.weekly
+        await storage.set_diary_weekly(p.user_id, next_weekly_utc(zone, p.now) if weekly else None)
+        await self._answer(p, "weekly_on_toast" if weekly else "weekly_off_toast")
+        if p.message_id is not None:
+            count = await storage.count_diary_entries(p.user_id)
+            rows = ds.diary_buttons(
+                p.content, weekly=weekly, entries=count > 0, zone_known=zone != "UTC"
+            )
+            await edit_markup(p.context.bot, p.chat_id, p.message_id, rows)
+
+    async def _off_button(self, p: _Press) -> None:
+        await self._answer(p)
+        await self.off(p.update, p.context, p.message_id)
 
     async def _entry_press(
         self, update: Update, context: Context, action: str, entry_id: int | None

@@ -51,7 +51,7 @@ class FlowEnd:
 OnEnd = Callable[[Update, Context, FlowEnd], Awaitable[None]]
 
 
-def flow_end(
+def flow_end(  # noqa: PLR0911 - one return per kind of end: the list reads as the rule
     stored: ConversationState, state: FlowState, button: str, outcome: Outcome, now: int
 ) -> FlowEnd | None:
     """The end a press reached, if any (pure)."""
@@ -127,24 +127,11 @@ class FlowHandlers(HandlerBase):
             return
 
         stored = await self.services.storage.get_state(user_id)
-        current = (stored.flow, stored.step, stored.message_id) if stored else None
-        if current != (flow, step, message_id):
-            if stored is not None and stored.message_id == message_id:
-                # Same message, another step: a double tap (or the screen got ahead of the
-                # saved state in a crash). Show the saved step again; for a double tap that
-                # changes nothing ("not modified").
-                await answer_callback(context.bot, query.id, engine.texts.texts["already"])
-                if stored.flow in engine.flows and engine.is_valid(stored.flow, stored.step):
-                    state = FlowState.from_data(stored.flow, stored.step, stored.data)
-                    await self._show(
-                        context.bot, user_id, chat_id, message_id, locale, state, new=False,
-                        timer=False,
-                    )  # fmt: skip
-            else:
-                await self._stale(update, context, locale, flow)
+        at = (stored.flow, stored.step, stored.message_id) if stored else None
+        if stored is None or at != (flow, step, message_id):
+            await self._out_of_step(update, context, locale, stored, flow)
             return
         await answer_callback(context.bot, query.id)
-        assert stored is not None
         self.stop_timer(user_id)
 
         state = FlowState.from_data(stored.flow, stored.step, stored.data)
@@ -174,6 +161,33 @@ class FlowHandlers(HandlerBase):
         end = flow_end(stored, state, button, outcome, now)
         if end is not None and self.on_end is not None:
             await self.on_end(update, context, end)
+
+    async def _out_of_step(
+        self,
+        update: Update,
+        context: Context,
+        locale: Locale,
+        stored: ConversationState | None,
+        flow: str,
+    ) -> None:
+        """A press on a step the saved state is not at."""
+        message_id = self.pressed_message_id(update)
+        if stored is None or stored.message_id != message_id:
+            await self._stale(update, context, locale, flow)
+            return
+        # Same message, another step: a double tap (or the screen got ahead of the saved
+        # state in a crash). Show the saved step again; for a double tap that changes nothing
+        # ("not modified").
+        user_id, chat_id = self.ids(update)
+        engine = locale.flows
+        query = update.callback_query
+        assert query is not None
+        await answer_callback(context.bot, query.id, engine.texts.texts["already"])
+        if stored.flow in engine.flows and engine.is_valid(stored.flow, stored.step):
+            state = FlowState.from_data(stored.flow, stored.step, stored.data)
+            await self._show(
+                context.bot, user_id, chat_id, message_id, locale, state, new=False, timer=False
+            )
 
     async def _stale(
         self, update: Update, context: Context, locale: Locale, flow: str, *, answered: bool = False

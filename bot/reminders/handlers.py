@@ -455,40 +455,42 @@ class ReminderHandlers(HandlerBase):
         await self._show_card(update, context, reminder.id, self.pressed_message_id(update))
 
     async def _pause(self, update: Update, context: Context, reminder: Reminder) -> None:
-        assert update.callback_query is not None
         user_id, _ = self.ids(update)
         await self.services.storage.set_reminder_enabled(
             reminder.id, user_id, enabled=False, next_fire_utc=None, now=self.services.now(),
             reason="paused",
         )  # fmt: skip
-        await answer_callback(
-            context.bot, update.callback_query.id, rv.toast(self._content(update), "paused")
-        )
-        await self._show_card(update, context, reminder.id, self.pressed_message_id(update))
+        await self._toast(update, context, "paused", card=reminder.id)
 
     async def _resume(self, update: Update, context: Context, reminder: Reminder) -> None:
         """Resume from a card, or from a paused reminder message (which stays as it is)."""
-        assert update.callback_query is not None
         user_id, _ = self.ids(update)
         ctx = await self._ctx(user_id)
         await self.services.storage.set_reminder_enabled(
             reminder.id, user_id, enabled=True,
             next_fire_utc=plan_reminder(reminder, ctx.zone, ctx.now_utc), now=ctx.now_utc,
         )  # fmt: skip
+        await self._toast(update, context, "resumed", card=reminder.id)
+
+    async def _toast(
+        self, update: Update, context: Context, key: str, *, card: int | None = None
+    ) -> None:
+        """Answer the press with toast `key`; then show reminder `card`'s card in place."""
+        assert update.callback_query is not None
         await answer_callback(
-            context.bot, update.callback_query.id, rv.toast(self._content(update), "resumed")
+            context.bot, update.callback_query.id, rv.toast(self._content(update), key)
         )
-        await self._show_card(update, context, reminder.id, self.pressed_message_id(update))
+        if card is not None:
+            await self._show_card(update, context, card, self.pressed_message_id(update))
 
     async def _delete(self, update: Update, context: Context, reminder: Reminder) -> None:
         """Delete, with Undo for UNDO_SECONDS: the reminder is kept in the person's state."""
-        assert update.callback_query is not None
         user_id, _ = self.ids(update)
         content = self._content(update)
         storage = self.services.storage
         ctx = await self._ctx(user_id)
         await storage.delete_reminder(reminder.id, user_id)
-        await answer_callback(context.bot, update.callback_query.id, rv.toast(content, "deleted"))
+        await self._toast(update, context, "deleted")
         message_id = self.pressed_message_id(update)
         reminders = await self._current(user_id)
         note = rv.deleted_note(content, reminder, ctx)
