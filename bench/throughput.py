@@ -97,14 +97,16 @@ class Driver:
                 kind = "text"
         if kind == "text":
             text = self.rng.choice(FREE_TEXT) if payload == "*free" else payload
-            await self._exchange(chat, lambda: self._text(chat, text))
+            await self._exchange(chat, lambda: self._text(chat, text), None)
         else:
             found = self._button(user, payload)
             if found is None:
                 self.errors += 1
                 return
             message, data = found
-            await self._exchange(chat, lambda: self.api.user_callback(chat, message, data))
+            await self._exchange(
+                chat, lambda: self.api.user_callback(chat, message, data), message.message_id
+            )
 
     def _text(self, chat: ChatState, text: str) -> int:
         return self.api.user_message(chat, text=text, entities=command_entities(text))[1]
@@ -121,14 +123,22 @@ class Driver:
                             return message, button.callback_data
         return None
 
-    async def _exchange(self, chat: ChatState, push: Callable[[], int]) -> None:
-        """Send one update; wait until the bot shows something (a new or edited message)."""
+    async def _exchange(
+        self, chat: ChatState, push: Callable[[], int], pressed: int | None
+    ) -> None:
+        """Send one update; wait until the bot answers it: a new message, or an edit of the
+        `pressed` message (a running countdown's edits of another message are no answer)."""
         start_seq = chat.action_seq
+        known = set(chat.messages)
+
+        def answered() -> bool:
+            return any(m not in known or m == pressed for m in chat.touched_since(start_seq))
+
         began = time.perf_counter()
         push()
         self.updates += 1
         deadline = began + 10.0
-        while not chat.touched_since(start_seq):
+        while not answered():
             left = deadline - time.perf_counter()
             if left <= 0 or not await chat.action_signal.wait(left):
                 self.errors += 1
