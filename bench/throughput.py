@@ -84,6 +84,13 @@ class Driver:
     latencies: list[float] = field(default_factory=list)
     updates: int = 0
     errors: int = 0
+    # Each pass through the session is a new person's: the script expects a newcomer's
+    # screens (a second pass would find a reminder saved and a flow that remembers).
+    next_id: int = 1_000_000
+
+    def newcomer(self) -> SimUser:
+        self.next_id += 1
+        return self.api.user(user_id=self.next_id, first_name=f"N{self.next_id}")
 
     async def act(self, user: SimUser, kind: str, payload: str) -> None:
         chat = self.api.chat_state(user.user_id)
@@ -158,6 +165,7 @@ async def closed_loop(driver: Driver, users: list[SimUser], session: list[tuple[
                 if time.perf_counter() >= stop_at:
                     return
                 await driver.act(user, kind, payload)
+            user = driver.newcomer()
 
     began = time.perf_counter()
     await asyncio.gather(*(run(u) for u in users))
@@ -183,6 +191,8 @@ async def open_loop(driver: Driver, users: list[SimUser], session: list[tuple[st
                 await asyncio.sleep(wait)
             if time.perf_counter() >= stop_at:
                 return
+            if step and step % len(session) == 0:
+                user = driver.newcomer()
             kind, payload = session[step % len(session)]
             await driver.act(user, kind, payload)
             step += 1
