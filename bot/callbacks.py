@@ -7,6 +7,7 @@ with a friendly "out of date" instead of a traceback. Pure: no Telegram imports.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -87,8 +88,10 @@ def as_id(text: str) -> int | None:
     return value if value <= MAX_ID else None
 
 
+@functools.lru_cache(maxsize=4096)
 def cb(kind: str, *args: str) -> str:
-    """Encode a callback after checking it against KINDS (a programming error raises)."""
+    """Encode a callback after checking it against KINDS (a programming error raises).
+    Remembered: every screen drawn encodes its buttons, mostly the same few hundred."""
     if kind not in KINDS:
         raise ValueError(f"unknown callback kind {kind!r}")
     low, high = KINDS[kind]
