@@ -9,6 +9,7 @@ no time given means a typical time for that part of the day, marked as a guess.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -69,8 +70,15 @@ def _phrase(phrase: str) -> str:
     return f"{start}{re.escape(phrase)}{end}"
 
 
+@functools.lru_cache(maxsize=1024)
+def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled pattern for a list of phrases (re's own cache holds 512 patterns, fewer
+    than the languages' phrases: they were compiled again and again)."""
+    return re.compile("|".join(f"(?:{_phrase(p)})" for p in phrases))
+
+
 def _has(text: str, phrases: tuple[str, ...]) -> bool:
-    return any(re.search(_phrase(p), text) for p in phrases)
+    return bool(phrases) and _pattern(phrases).search(text) is not None
 
 
 def _first(text: str, table: Mapping[str, tuple[str, ...]]) -> str | None:
