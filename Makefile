@@ -29,7 +29,7 @@ test: $(STAMP)
 test-nocov: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 
-# The inner loop: unit and integration tests, no Bot API server, no bot process (a few seconds).
+# The inner loop: unit and integration tests, no Bot API server, no bot process (under a minute).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not e2e and not slow" -p no:xdist
 
