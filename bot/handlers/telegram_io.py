@@ -162,12 +162,17 @@ async def edit(bot: ExtBot[None], chat_id: int, message_id: int, screen: Screen)
         "parse_mode": ParseMode.HTML, "reply_markup": _markup_json(screen, new=False),
         "link_preview_options": _NO_PREVIEW,
     }  # fmt: skip
+    return await _edited(lambda: _post(bot, "editMessageText", data))
+
+
+async def _edited(call: Callable[[], Awaitable[object]]) -> bool:
+    """Run an edit (retried); "not modified" counts as success, a message too old to edit,
+    deleted or not found as failure."""
     try:
-        await with_retries(lambda: _post(bot, "editMessageText", data))
+        await with_retries(call)
     except BadRequest as exc:
         if "not modified" in exc.message.lower():
             return True
-        # Too old to edit, deleted, or not found.
         log.info("edit failed (%s)", exc.message)
         return False
     return True
@@ -223,15 +228,8 @@ async def edit_markup(
     bot: ExtBot[None], chat_id: int, message_id: int, rows: tuple[tuple[Button, ...], ...]
 ) -> bool:
     """Change only a message's buttons; "not modified" counts as success."""
-    try:
-        await with_retries(
-            lambda: bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=_keyboard(rows)
-            )
+    return await _edited(
+        lambda: bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message_id, reply_markup=_keyboard(rows)
         )
-    except BadRequest as exc:
-        if "not modified" in exc.message.lower():
-            return True
-        log.info("edit failed (%s)", exc.message)
-        return False
-    return True
+    )
