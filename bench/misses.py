@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from bench.routing import cross_validated, halves, load_cases, urgent_enough
+from bench.routing import caught, cross_validated, halves, load_cases
 from bot.config import PROJECT_ROOT
-from bot.intents import SAFETY
 from bot.services import load_locales
 
 
@@ -19,7 +18,7 @@ def misses(lang: str) -> dict[str, list[str]]:
     cases = load_cases(halves(lang)["tune"])
     for case, route in zip(cases, cross_validated(router, cases), strict=True):
         if case.tier is not None:
-            if not (route.intent == SAFETY and urgent_enough(route.tier, case.tier)):
+            if not caught(route, case.tier):
                 found[f"missed {case.tier} sign -> {route.intent} ({route.tier})"].append(case.text)
         elif route.intent not in case.accepted:
             shown = f"{route.intent} ({route.tier})" if route.tier else route.intent

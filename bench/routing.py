@@ -16,7 +16,7 @@ from bot.config import PROJECT_ROOT
 from bot.intents import FALLBACK, SAFETY
 from bot.reminders import zones
 from bot.routing import Route, Router
-from bot.services import load_locales
+from bot.services import example_label, load_locales
 from bot.warning_signs import TIERS
 
 DATA = PROJECT_ROOT / "tests" / "data"
@@ -53,14 +53,20 @@ def load_cases(path: Path) -> list[Case]:
         if not line.strip() or line.startswith("#"):
             continue
         text, accepted, tier = line.split("\t")
-        ids = accepted.split("|")
-        label = ids[0] if tier == "-" else SAFETY
-        cases.append(Case(text, frozenset(ids), None if tier == "-" else tier, label))
+        label = example_label(accepted, tier)
+        cases.append(
+            Case(text, frozenset(accepted.split("|")), None if tier == "-" else tier, label)
+        )
     return cases
 
 
 def urgent_enough(shown: str | None, needed: str) -> bool:
     return shown is not None and TIERS.index(shown) <= TIERS.index(needed)
+
+
+def caught(route: Route, needed: str) -> bool:
+    """A warning sign routed to the safety advice at a tier at least as urgent as `needed`."""
+    return route.intent == SAFETY and urgent_enough(route.tier, needed)
 
 
 def clopper_pearson_upper(misses: int, n: int, confidence: float = 0.95) -> float:
@@ -117,7 +123,7 @@ def quality(
     }
     for tier in TIERS:
         rows = [(c, r) for c, r in routes if c.tier == tier]
-        misses = sum(not (r.intent == SAFETY and urgent_enough(r.tier, tier)) for c, r in rows)
+        misses = sum(not caught(r, tier) for _, r in rows)
         out[f"warning_{tier}_n"] = len(rows)
         out[f"warning_{tier}_recall"] = round(1 - misses / len(rows), 4) if rows else 1.0
         out[f"warning_{tier}_miss_upper95"] = round(clopper_pearson_upper(misses, len(rows)), 4)

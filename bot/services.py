@@ -150,8 +150,14 @@ def read_examples(folder: Path) -> list[tuple[str, str]]:
         if len(fields) != 3 or not fields[0].strip() or not fields[1].strip():
             raise ContentError(path, f"line {n}", "needs: text <TAB> intents <TAB> tier")
         text, accepted, tier = fields
-        out.append((text, SAFETY if tier.strip() != "-" else accepted.split("|")[0].strip()))
+        out.append((text, example_label(accepted, tier)))
     return out
+
+
+def example_label(accepted: str, tier: str) -> str:
+    """What the model learns from an example line: `safety` when it has a warning tier, else
+    the first of its accepted intents ("cramp_now|flow_bed" -> cramp_now)."""
+    return SAFETY if tier.strip() != "-" else accepted.split("|", maxsplit=1)[0].strip()
 
 
 @dataclass
