@@ -58,9 +58,14 @@ def content_language(language_code: str | None, available: Iterable[str]) -> str
 
 def _strip_accents(text: str) -> str:
     """Accents off ("cómo" -> "como"), but "ñ" is a letter of its own ("año" is not "ano")."""
+    if text.isascii():  # most words: nothing to take off (and start-up folds 100,000 of them)
+        return text
     decomposed = unicodedata.normalize("NFD", text.replace("ñ", "\0"))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", plain).replace("\0", "ñ")
+
+
+_STEMS: dict[str, dict[str, str]] = {}
 
 
 @dataclass
@@ -76,6 +81,9 @@ class Analyzer:
     _stemmer: Callable[[str], str] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        # A word's stem depends on its language alone: every analyser of a language shares
+        # what has been stemmed (a content copy, or a second router, stems nothing twice).
+        self._stems = _STEMS.setdefault(self.language, self._stems)
         name = SNOWBALL.get(self.language)
         if name is not None:
             self._stemmer = snowballstemmer.stemmer(name).stemWord

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,7 +63,7 @@ class Locale:
             texts += [st.text for f in content.flows.flows.values() for st in f.steps.values()]
         if content.reminders is not None:
             texts += [*content.reminders.texts.values(), *content.reminders.messages.values()]
-        words = {analyzer.fold(w) for w in dictionary_words(content.language)}
+        words = set(_folded_dictionary(content.language))
         words |= {w for text in texts for w in analyzer.words(text) if len(w) > 1}
         return frozenset(words)
 
@@ -105,6 +105,13 @@ class Locale:
             ),
             engine,
         )
+
+
+@lru_cache(maxsize=8)
+def _folded_dictionary(language: str) -> frozenset[str]:
+    """The dictionary's words as the language folds them (once per process: 100,000 words)."""
+    fold = Analyzer(language).fold
+    return frozenset(fold(w) for w in dictionary_words(language))
 
 
 def language_folders(root: Path) -> list[str]:

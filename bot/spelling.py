@@ -11,7 +11,7 @@ millisecond.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import TypeVar
 
@@ -125,6 +125,21 @@ def _max_edits(word: str) -> int:
     return 2 if len(word) >= LONG_WORD else 1
 
 
+# Each language's router and detector have a speller each: room for every one of them.
+@lru_cache(maxsize=8)
+def _delete_index(vocabulary: frozenset[str]) -> Mapping[str, Sequence[str]]:
+    """Each word of `vocabulary` under every form with up to its allowed edits' letters
+    deleted (symmetric delete spelling correction), in sorted order: built once per
+    vocabulary and only read, so two spellers of the same words share it."""
+    index: dict[str, list[str]] = {}
+    for word in sorted(vocabulary):
+        if len(word) < MIN_CORRECTABLE - 1:
+            continue
+        for key in _deletes(word, _max_edits(word)):
+            index.setdefault(key, []).append(word)
+    return index
+
+
 class Speller:
     """Corrects a word to the closest word of a vocabulary (None: nothing close enough)."""
 
@@ -133,12 +148,7 @@ class Speller:
         they are one edit from a vocabulary word (other topics' words, say)."""
         self.vocabulary = frozenset(vocabulary)
         self._known = self.vocabulary | frozenset(known)
-        self._index: dict[str, list[str]] = {}
-        for word in sorted(self.vocabulary):
-            if len(word) < MIN_CORRECTABLE - 1:
-                continue
-            for key in _deletes(word, _max_edits(word)):
-                self._index.setdefault(key, []).append(word)
+        self._index = _delete_index(self.vocabulary)
         self._cache: dict[str, str | None] = {}
 
     def known(self, word: str) -> bool:

@@ -26,7 +26,7 @@ from tests.processes import bot_process, start_server, stop_server, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
-USERS = 1200
+USERS = 600
 WRITERS = USERS // 2  # how many of them write to the bot during the fan-out
 # How the messages start, to count reminders apart from replies to "cramp in bed".
 REMINDER = "🌙 Time for"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from bot.config import PROJECT_ROOT
 from bot.content import ContentError, parity_problems
 from bot.language import Analyzer, content_language
 from bot.services import Locale, language_folders, load_locales
+from tests.conftest import shared_locales
 from tests.processes import run_bot
 
 CONTENT = PROJECT_ROOT / "content"
@@ -21,8 +23,8 @@ LANGUAGES = ("en", "zh", "ru", "es")
 
 
 @pytest.fixture(scope="module")
-def locales() -> dict[str, Locale]:
-    return load_locales(CONTENT, "en")
+def locales() -> Mapping[str, Locale]:
+    return shared_locales(CONTENT, "en")
 
 
 def test_every_language_ships_with_the_shape_of_english() -> None:

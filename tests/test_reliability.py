@@ -125,10 +125,10 @@ async def test_oversized_callback_data_is_refused_kindly(user: SimUser) -> None:
 
 
 @pytest.mark.slow
-async def test_hundreds_of_users_interleaved(
+async def test_a_hundred_users_interleaved(
     api: FakeBotApi, running_bot: object, services: Services
 ) -> None:
-    people = [api.user(user_id=50_000 + i, first_name=f"P{i}") for i in range(200)]
+    people = [api.user(user_id=50_000 + i, first_name=f"P{i}") for i in range(100)]
 
     async def press(person: SimUser, label: str) -> None:
         # A press returns once the bot has handled it: the message has changed by then.

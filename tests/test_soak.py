@@ -1,5 +1,5 @@
 """Soak: the real bot process against a local Bot API server that misbehaves at a steady
-rate, for about SOAK_SECONDS (20 in `make test`; `make soak` runs the full minute). People
+rate, for about SOAK_SECONDS (10 in `make test`; `make soak` runs the full minute). People
 write and press buttons, two waves of reminders fire, the bot gets SIGTERM in the middle of
 the first wave and is started again. At the end: every message was answered, every due
 reminder was sent exactly once or recorded as in doubt, and the database is intact."""
@@ -31,7 +31,7 @@ from tests.processes import (
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 # The full soak lasts a minute; the suite runs the same story at a smaller scale.
-SCALE = float(os.environ.get("SOAK_SECONDS", "20")) / 60
+SCALE = float(os.environ.get("SOAK_SECONDS", "10")) / 60
 FIRST_WAVE = int(300 * SCALE)  # due at start: the fan-out is under way when SIGTERM comes
 SECOND_WAVE = int(150 * SCALE)  # due a little later: fired by the restarted bot
 SECOND_WAVE_AFTER = int(25 * SCALE)  # seconds
