@@ -125,6 +125,7 @@ async def test_oversized_callback_data_is_refused_kindly(user: SimUser) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.no_cover  # a load: the same lines as one person's session, a hundred times over
 async def test_a_hundred_users_interleaved(
     api: FakeBotApi, running_bot: object, services: Services
 ) -> None:

@@ -70,7 +70,10 @@ def router() -> Router:
     return shared_locales(PROJECT_ROOT / "content", "en")["en"].router
 
 
+# The evaluation sets measure routing, not which lines run: routing a few thousand messages
+# under the coverage tracer would double their time and cover nothing the unit tests miss.
 @pytest.mark.slow
+@pytest.mark.no_cover
 @pytest.mark.parametrize("half", sorted(HALVES))
 def test_evaluation_set_quality(router: Router, half: str) -> None:
     figures = quality(router, load_cases(HALVES[half]))
@@ -87,6 +90,7 @@ def locales() -> Mapping[str, Locale]:
     return shared_locales(PROJECT_ROOT / "content", "en")
 
 
+@pytest.mark.no_cover
 @pytest.mark.parametrize(
     ("lang", "half"), [(lang, half) for lang in LANGUAGES for half in ("tune", "holdout")]
 )
