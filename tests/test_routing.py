@@ -90,6 +90,7 @@ def locales() -> Mapping[str, Locale]:
     return shared_locales(PROJECT_ROOT / "content", "en")
 
 
+@pytest.mark.slow
 @pytest.mark.no_cover
 @pytest.mark.parametrize(
     ("lang", "half"), [(lang, half) for lang in LANGUAGES for half in ("tune", "holdout")]
