@@ -260,7 +260,8 @@ async def test_share_sends_a_one_page_pdf_and_a_csv(
     warning, noted = await user.send("atorvastatin 20 mg since October")
     assert "doctor" in warning.text.lower()
     assert "atorvastatin" in noted.text
-    await user.press("📄 Share with your doctor", expect_reply=False)
+    # The PDF is drawn in a low-priority process: on a busy machine that takes seconds.
+    await user.press("📄 Share with your doctor", expect_reply=False, timeout=30)
     chat = await user.wait_for(
         lambda chat: sum(m.kind == "document" for m in chat) == 2, timeout=30
     )
