@@ -41,7 +41,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot import views
-from bot.app import GET_UPDATES_READ_TIMEOUT, HTTP_POOL_SIZE, build_application
+from bot.app import GET_UPDATES_READ_TIMEOUT, HTTP_POOL_SIZE, build_application, collect_less
 from bot.concurrency import PerChatUpdateProcessor
 from bot.config import PROJECT_ROOT, Secret, load_settings
 from bot.content import load_content
@@ -248,9 +248,9 @@ async def open_loop(driver: Driver, users: list[SimUser], session: list[tuple[st
 
 def _echo_app(base_url: str, file_url: str, *, stock: bool = False, rich: bool = False) -> Any:
     """A minimal echo bot. `stock`: PTB's own HTTP layer (httpx) and defaults; otherwise the
-    same HTTP layer and update processor as the full bot. `rich`: instead of echoing, it
-    answers with the full bot's own screens (a 1 KB HTML page, many buttons), so the payload is
-    the same and only the logic differs."""
+    same HTTP layer, update processor and garbage collector settings as the full bot. `rich`:
+    instead of echoing, it answers with the full bot's own screens (a 1 KB HTML page, many
+    buttons), so the payload is the same and only the logic differs."""
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Press", callback_data="press")]])
     content = load_content(PROJECT_ROOT / "content", "en")
     press = (views.Button("Press", "press"),)
@@ -426,6 +426,8 @@ async def measure(which: str, users: int, seconds: float, rate: float) -> dict[s
         if isinstance(processor, PerChatUpdateProcessor):
             processor.handled_listeners.append(lambda update_id: _tell(pipe, update_id))
         async with polling(app):
+            if which in ("echo", "echo-rich"):
+                collect_less()  # as the full bot does once started: the same stack
             load.stdin.write(f"{which}\n{'+' if signals else '-'}\n")
             load.stdin.flush()
             warm = await asyncio.to_thread(load.stdout.readline)
@@ -458,8 +460,10 @@ def _tell(pipe: int, update_id: int) -> None:
 def _profiler(variable: str) -> cProfile.Profile | None:
     """A profiler of the measured phases when `variable` names a file for its stats (BENCH_PROFILE:
     the bot process, BENCH_PROFILE_LOAD: the load process); cProfile slows everything down, so
-    such a run's figures are only for comparing where the time goes."""
-    return cProfile.Profile() if os.environ.get(variable) else None
+    such a run's figures are only for comparing where the time goes. It counts the CPU time of
+    the event loop's thread: on a shared machine, wall time would also count the moments the
+    process waited for a core (a socket send that let the other process run, say)."""
+    return cProfile.Profile(time.thread_time) if os.environ.get(variable) else None
 
 
 def run_one(which: str, users: int, seconds: float, rate: float) -> None:
