@@ -5,8 +5,15 @@ the same stack (python-telegram-bot + the same local server): the floor.
 
 The bot runs in one process and the load (the local server and the users) in another, as
 Telegram would be elsewhere; peak RSS is the bot process's own. Two phases for each bot:
-- closed loop: every user acts again as soon as it sees the reply -> updates/s;
-- open loop at a fixed rate (default 200 updates/s) -> p50/p99 from send to reply visible.
+- closed loop: every user acts again as soon as it has the whole answer -> updates/s;
+- open loop at a fixed rate (default 200 updates/s) -> p50/p99 from send to the whole answer.
+
+The whole answer: an answer can be several messages (a screen and a follow-up), so the bot
+process tells the load process "update N handled" (its update processor's signal, down a pipe)
+and a user acts again only then, as in the test suite. A user that ran ahead of the bot would
+press buttons that are not there yet, and count errors that are the script's, not the bot's.
+An error is then a real one: no answer in 10 s, an update handled with nothing visible, a
+button the script expects missing, or the bot's own error, stale-button or flood screen.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot import views
-from bot.app import GET_UPDATES_READ_TIMEOUT, HTTP_POOL_SIZE, build_application
+from bot.app import GET_UPDATES_READ_TIMEOUT, HTTP_POOL_SIZE, build_application, collect_less
 from bot.concurrency import PerChatUpdateProcessor
 from bot.config import PROJECT_ROOT, Secret, load_settings
 from bot.content import load_content
@@ -43,7 +50,7 @@ from bot.http import AiohttpRequest
 from bot.runner import polling
 from sandbox.serve import DEFAULT_TOKEN
 from sandbox.server import FakeBotApi
-from sandbox.store import ChatState
+from sandbox.store import ChatState, HandledUpdates
 from sandbox.user import SimUser, command_entities
 
 FREE_TEXT = [
@@ -77,13 +84,29 @@ ECHO_SESSION: list[tuple[str, str]] = [
 ]
 
 
+# The start of the screens that say something went wrong (plain text, as a chat shows it).
+ERROR_SCREENS = tuple(
+    load_content(PROJECT_ROOT / "content", "en").text(key).split("\n")[0]
+    for key in ("error_generic", "error_storage", "stale_button", "flood")
+)
+# How long a user waits for an answer before counting an error.
+ANSWER_TIMEOUT = 10.0
+
+
 @dataclass
 class Driver:
+    """Simulated users acting through `api`. `handled`: the bot's "update N handled" signals
+    (a user waits for them: every message of an answer); None for a bot that gives none (stock
+    PTB), where an exchange ends at the first message or edit that answers it."""
+
     api: FakeBotApi
     rng: random.Random
+    handled: HandledUpdates | None = None
     latencies: list[float] = field(default_factory=list)
     updates: int = 0
     errors: int = 0
+    # What went wrong, by kind (the JSON's "error_kinds").
+    error_kinds: Counter[str] = field(default_factory=Counter)
     # Each pass through the session is a new person's: the script expects a newcomer's
     # screens (a second pass would find a reminder saved and a flow that remembers).
     next_id: int = 1_000_000
@@ -108,7 +131,7 @@ class Driver:
         else:
             found = self._button(user, payload)
             if found is None:
-                self.errors += 1
+                self._error("button missing")
                 return
             message, data = found
             await self._exchange(
@@ -130,27 +153,47 @@ class Driver:
                             return message, button.callback_data
         return None
 
+    def _error(self, kind: str) -> None:
+        self.errors += 1
+        self.error_kinds[kind] += 1
+
     async def _exchange(
         self, chat: ChatState, push: Callable[[], int], pressed: int | None
     ) -> None:
-        """Send one update; wait until the bot answers it: a new message, or an edit of the
-        `pressed` message (a running countdown's edits of another message are no answer)."""
+        """Send one update; wait until the bot has answered it: handled (when the bot says so),
+        and a new message or an edit of the `pressed` message (a running countdown's edits of
+        another message are no answer)."""
         start_seq = chat.action_seq
         known = set(chat.messages)
 
-        def answered() -> bool:
-            return any(m not in known or m == pressed for m in chat.touched_since(start_seq))
+        def touched() -> list[int]:
+            return [m for m in chat.touched_since(start_seq) if m not in known or m == pressed]
 
         began = time.perf_counter()
-        push()
+        update_id = push()
         self.updates += 1
-        deadline = began + 10.0
-        while not answered():
-            left = deadline - time.perf_counter()
-            if left <= 0 or not await chat.action_signal.wait(left):
-                self.errors += 1
+        deadline = began + ANSWER_TIMEOUT
+        if self.handled is not None:
+            if not await self.handled.wait((update_id,), ANSWER_TIMEOUT):
+                self._error("no answer")
                 return
-        self.latencies.append(time.perf_counter() - began)
+        else:
+            while not touched():
+                left = deadline - time.perf_counter()
+                if left <= 0 or not await chat.action_signal.wait(left):
+                    self._error("no answer")
+                    return
+        elapsed = time.perf_counter() - began
+        answer = touched()
+        if not answer:
+            self._error("nothing visible")
+            return
+        if any(
+            m in chat.messages and chat.messages[m].text.startswith(ERROR_SCREENS) for m in answer
+        ):
+            self._error("error screen")
+            return
+        self.latencies.append(elapsed)
 
 
 async def closed_loop(driver: Driver, users: list[SimUser], session: list[tuple[str, str]],
@@ -205,9 +248,9 @@ async def open_loop(driver: Driver, users: list[SimUser], session: list[tuple[st
 
 def _echo_app(base_url: str, file_url: str, *, stock: bool = False, rich: bool = False) -> Any:
     """A minimal echo bot. `stock`: PTB's own HTTP layer (httpx) and defaults; otherwise the
-    same HTTP layer and update processor as the full bot. `rich`: instead of echoing, it
-    answers with the full bot's own screens (a 1 KB HTML page, many buttons), so the payload is
-    the same and only the logic differs."""
+    same HTTP layer, update processor and garbage collector settings as the full bot. `rich`:
+    instead of echoing, it answers with the full bot's own screens (a 1 KB HTML page, many
+    buttons), so the payload is the same and only the logic differs."""
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Press", callback_data="press")]])
     content = load_content(PROJECT_ROOT / "content", "en")
     press = (views.Button("Press", "press"),)
@@ -261,18 +304,26 @@ def _echo_app(base_url: str, file_url: str, *, stock: bool = False, rich: bool =
 async def generate_load(users: int, seconds: float, rate: float) -> None:
     """The load process: the local Bot API server and the simulated users, on their own core.
     Prints READY <port>, waits for a line on stdin (the bot is polling), warms up, prints WARM
-    (the bot starts its clock), runs, prints JSON."""
+    (the bot starts its clock), runs, prints JSON. Meanwhile stdin brings the update ids the
+    bot has handled, one a line ("-" first: the bot gives no such signal); it ends when the
+    bot has stopped."""
     rng = random.Random(42)
+    loop = asyncio.get_running_loop()
+    stdin = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
     async with FakeBotApi(token=DEFAULT_TOKEN) as api:
         print(f"READY {api.port}", flush=True)
-        which = (await asyncio.to_thread(sys.stdin.readline)).strip()
+        which = (await stdin.readline()).decode().strip()
+        signals = (await stdin.readline()).decode().strip() != "-"
+        handled = HandledUpdates() if signals else None
+        reading = asyncio.create_task(_read_handled(stdin, handled))
         session = FULL_SESSION if which == "full" else ECHO_SESSION
         # The open loop offers `rate` with each person acting every OPEN_LOOP_PERIOD seconds
         # (a person waits for the answer before acting again: with only `users` people, the
         # offered rate would be capped at users / latency).
         count = max(users, math.ceil(rate * OPEN_LOOP_PERIOD))
         everyone = [api.user(user_id=10_000 + i, first_name=f"U{i}") for i in range(count)]
-        driver = Driver(api, rng)
+        driver = Driver(api, rng, handled)
         await _warm_up(driver, everyone, session)
         print("WARM", flush=True)
         calls_before = Counter(api.stats.calls)
@@ -290,7 +341,14 @@ async def generate_load(users: int, seconds: float, rate: float) -> None:
         load_cpu_ms = 1000 * (time.process_time() - cpu_before) / max(1, driver.updates)
         _print_results(closed, achieved, latencies, driver, calls, load_cpu_ms)
         # Keep serving until the bot has stopped polling (the parent closes our stdin).
-        await asyncio.to_thread(sys.stdin.read)
+        await reading
+
+
+async def _read_handled(stdin: asyncio.StreamReader, handled: HandledUpdates | None) -> None:
+    """Mark each update id the bot reports handled, until the bot closes the pipe."""
+    async for line in stdin:
+        if handled is not None:
+            handled.mark(int(line))
 
 
 async def _warm_up(driver: Driver, people: list[SimUser], session: list[tuple[str, str]]) -> None:
@@ -305,6 +363,7 @@ async def _warm_up(driver: Driver, people: list[SimUser], session: list[tuple[st
     for kind, payload in session:
         await driver.act(first, kind, payload)
     driver.updates, driver.errors, driver.latencies = 0, 0, []
+    driver.error_kinds.clear()
 
 
 def _print_results(
@@ -324,6 +383,7 @@ def _print_results(
         "p99_ms": pct(0.99),
         "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None,
         "errors": driver.errors,
+        "error_kinds": dict(driver.error_kinds),
         "updates_total": driver.updates,
         "api_calls": calls,
         # The load process's own CPU per update (server and users): what it can offer.
@@ -359,8 +419,16 @@ async def measure(which: str, users: int, seconds: float, rate: float) -> dict[s
                 rich=which == "echo-rich",
             )  # fmt: skip
         profiler = _profiler("BENCH_PROFILE")
+        # "Update N handled", from the update processor to the load process, a line each.
+        pipe = load.stdin.fileno()
+        processor = app.update_processor
+        signals = isinstance(processor, PerChatUpdateProcessor)
+        if isinstance(processor, PerChatUpdateProcessor):
+            processor.handled_listeners.append(lambda update_id: _tell(pipe, update_id))
         async with polling(app):
-            load.stdin.write(f"{which}\n")
+            if which in ("echo", "echo-rich"):
+                collect_less()  # as the full bot does once started: the same stack
+            load.stdin.write(f"{which}\n{'+' if signals else '-'}\n")
             load.stdin.flush()
             warm = await asyncio.to_thread(load.stdout.readline)
             assert warm.strip() == "WARM", warm
@@ -385,11 +453,17 @@ async def measure(which: str, users: int, seconds: float, rate: float) -> dict[s
     return result
 
 
+def _tell(pipe: int, update_id: int) -> None:
+    os.write(pipe, b"%d\n" % update_id)
+
+
 def _profiler(variable: str) -> cProfile.Profile | None:
     """A profiler of the measured phases when `variable` names a file for its stats (BENCH_PROFILE:
     the bot process, BENCH_PROFILE_LOAD: the load process); cProfile slows everything down, so
-    such a run's figures are only for comparing where the time goes."""
-    return cProfile.Profile() if os.environ.get(variable) else None
+    such a run's figures are only for comparing where the time goes. It counts the CPU time of
+    the event loop's thread: on a shared machine, wall time would also count the moments the
+    process waited for a core (a socket send that let the other process run, say)."""
+    return cProfile.Profile(time.thread_time) if os.environ.get(variable) else None
 
 
 def run_one(which: str, users: int, seconds: float, rate: float) -> None:
@@ -438,5 +512,6 @@ def run(users: int, seconds: float, rate: float) -> None:
         "peak_rss_mb_echo": echo["peak_rss_mb"],
         "errors_full": full["errors"],
         "errors_echo": echo["errors"],
+        "error_kinds_full": full["error_kinds"],
     }
     print(json.dumps(summary))

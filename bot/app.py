@@ -7,6 +7,7 @@ same handlers in the same order.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from typing import Any, TypeAlias
 
@@ -58,6 +59,30 @@ GROUP_MAIN = 0  # exactly one handler here answers each update
 HTTP_POOL_SIZE = 16
 # getUpdates long-polls; PTB adds its poll timeout to this read timeout.
 GET_UPDATES_READ_TIMEOUT = 5.0
+
+# The garbage collector, once the bot has started. CPython looks for reference cycles among
+# the objects allocated since its last look (every 700 by default) and, now and then, among
+# all of them. The bot keeps ~360,000 objects from start-up (content, models, the zone index)
+# for as long as it runs: under load (bench throughput) a tenth of its CPU went to the
+# collector, a full pass costing ~300 ms, a young one ~1.5 ms every twenty updates or so.
+# Frozen, the start-up objects are never looked at again; a young pass every 10,000
+# allocations instead of 700 costs about the same as one every 700 did.
+GC_THRESHOLD = (10_000, 10, 10)
+GC_DEFAULT = (700, 10, 10)
+
+
+def collect_less() -> None:
+    """What is alive now lives as long as the bot: the collector skips it from now on, and
+    looks at newer objects less often (see GC_THRESHOLD)."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+
+
+def collect_as_usual() -> None:
+    """Undo `collect_less` (the bot has stopped: a test process builds many bots)."""
+    gc.unfreeze()
+    gc.set_threshold(*GC_DEFAULT)
+
 
 Context = ContextTypes.DEFAULT_TYPE
 BotApp: TypeAlias = Application[
@@ -201,6 +226,8 @@ class _Lifecycle:
         services.zone_index = asyncio.get_running_loop().run_in_executor(
             None, zones.warm_up, aliases
         )
+        # The zone index is start-up memory too: frozen as well once built.
+        services.zone_index.add_done_callback(lambda _: collect_less())
         storage = await Storage.open(settings.db_path)
         services.attach_storage(storage)
         interrupted = await storage.abandon_in_flight()
@@ -231,6 +258,7 @@ class _Lifecycle:
         for lang, locale in services.locales.items():
             commands = [BotCommand(n, d) for n, d in locale.content.commands.items()]
             await app.bot.set_my_commands(commands, language_code=lang)
+        collect_less()
         log.info("bot started as @%s", app.bot.username)
 
     async def post_stop(self, app: BotApp) -> None:
@@ -244,6 +272,7 @@ class _Lifecycle:
         await self.client.close()
 
     async def post_shutdown(self, app: BotApp) -> None:
+        collect_as_usual()
         services = self.services
         services.scheduler = None
         services.weekly = None

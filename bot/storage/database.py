@@ -18,9 +18,15 @@ from typing import Any, Self
 
 import aiosqlite
 
+from bot.storage.cache import RowCache
 from bot.storage.migrations import LATEST_VERSION, migrate, schema_version
+from bot.storage.records import User
 
 BUSY_TIMEOUT_MS = 10_000
+
+# A conversation_state row as stored: user_id, flow, step, message_id, started_utc,
+# updated_utc, data (JSON text: each read builds its own dict from it).
+StateRow = tuple[int, str, str, int | None, int, int, str]
 
 
 class StorageError(Exception):
@@ -51,6 +57,10 @@ class Database:
         # transactions from interleaving.
         self._lock = asyncio.Lock()
         self._identity = _identity(path)
+        # Each person's user row and conversation state as last read or written here (see
+        # cache.py): most updates read both, some several times.
+        self._users: RowCache[User] = RowCache()
+        self._states: RowCache[StateRow] = RowCache()
 
     # --- life cycle ---------------------------------------------------------------------
 

@@ -13,34 +13,46 @@ class UserQueries(Database):
         """Record that a user wrote: first time creates them (with their Telegram language),
         later times move last_seen; `set_language` records a language they chose."""
 
-        await self._write(
-            "INSERT INTO users (user_id, chat_id, language, first_seen_utc, last_seen_utc)"
-            " VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id,"
-            " last_seen_utc = excluded.last_seen_utc",
-            (user_id, chat_id, language, now, now),
-        )
+        with self._users.writing(user_id):
+            await self._write(
+                "INSERT INTO users (user_id, chat_id, language, first_seen_utc, last_seen_utc)"
+                " VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id,"
+                " last_seen_utc = excluded.last_seen_utc",
+                (user_id, chat_id, language, now, now),
+            )
 
     async def get_user(self, user_id: int) -> User | None:
-        rows = await self._fetch(
-            "SELECT user_id, chat_id, language, time_zone, first_seen_utc, last_seen_utc,"
-            " blocked_utc, language_chosen FROM users WHERE user_id = ?",
-            (user_id,),
-        )
-        if not rows:
-            return None
-        user_id_, chat_id, language, time_zone, first, last, blocked, chosen = rows[0]
-        return User(user_id_, chat_id, language, time_zone, first, last, blocked, bool(chosen))
+        if self._users.known(user_id):
+            return self._users.get(user_id)
+        with self._users.reading(user_id) as keep:
+            rows = await self._fetch(
+                "SELECT user_id, chat_id, language, time_zone, first_seen_utc, last_seen_utc,"
+                " blocked_utc, language_chosen FROM users WHERE user_id = ?",
+                (user_id,),
+            )
+            if not rows:
+                # Not kept: another program may add the row (a user is added by the bot
+                # itself at its first update, so this is rare).
+                return None
+            user_id_, chat_id, language, time_zone, first, last, blocked, chosen = rows[0]
+            user = User(user_id_, chat_id, language, time_zone, first, last, blocked, bool(chosen))
+            keep(user)
+        return user
 
     async def set_language(self, user_id: int, language: str) -> None:
         """The language the person chose: kept over the one Telegram reports from now on."""
-        await self._write(
-            "UPDATE users SET language = ?, language_chosen = 1 WHERE user_id = ?",
-            (language, user_id),
-        )
+        with self._users.writing(user_id):
+            await self._write(
+                "UPDATE users SET language = ?, language_chosen = 1 WHERE user_id = ?",
+                (language, user_id),
+            )
 
     async def set_time_zone(self, user_id: int, time_zone: str) -> None:
-        await self._write("UPDATE users SET time_zone = ? WHERE user_id = ?", (time_zone, user_id))
+        with self._users.writing(user_id):
+            await self._write(
+                "UPDATE users SET time_zone = ? WHERE user_id = ?", (time_zone, user_id)
+            )
 
     async def forget_user(self, user_id: int) -> None:
         """Delete every row about the user (child tables follow by ON DELETE CASCADE), and
@@ -48,7 +60,9 @@ class UserQueries(Database):
         checkpoint moves the change into the main file and empties the -wal file, which
         still held the old pages."""
 
-        await self._write("DELETE FROM users WHERE user_id = ?", (user_id,))
+        # The conversation state goes with the user row (ON DELETE CASCADE).
+        with self._users.writing(user_id), self._states.writing(user_id):
+            await self._write("DELETE FROM users WHERE user_id = ?", (user_id,))
         await self.checkpoint()
 
     async def mark_blocked(self, user_id: int, now: int) -> None:
@@ -67,7 +81,9 @@ class UserQueries(Database):
                 (user_id,),
             )
 
-        await self._run(work)
+        with self._users.writing(user_id):
+            await self._run(work)
 
     async def clear_blocked(self, user_id: int) -> None:
-        await self._write("UPDATE users SET blocked_utc = NULL WHERE user_id = ?", (user_id,))
+        with self._users.writing(user_id):
+            await self._write("UPDATE users SET blocked_utc = NULL WHERE user_id = ?", (user_id,))

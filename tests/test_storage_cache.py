@@ -1,0 +1,152 @@
+"""The rows Storage keeps of what it last read or wrote (bot/storage/cache.py): what it
+answers is what the file holds, a read that overlapped a write is not kept, and the rows
+kept save their round trips to the database thread."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bot.storage import Storage
+from bot.storage.cache import RowCache
+
+
+def _in_file(path: Path, user_id: int) -> tuple[Any, Any]:
+    """The user's row and conversation state as another connection reads them."""
+    with sqlite3.connect(path) as db:
+        user = db.execute(
+            "SELECT user_id, chat_id, language, time_zone, first_seen_utc, last_seen_utc,"
+            " blocked_utc, language_chosen FROM users WHERE user_id = ?",
+            (user_id,),
+        ).fetchone()
+        state = db.execute(
+            "SELECT user_id, flow, step, message_id, started_utc, updated_utc, data"
+            " FROM conversation_state WHERE user_id = ?",
+            (user_id,),
+        ).fetchone()
+    return user, state
+
+
+async def _as_storage_says(storage: Storage, user_id: int) -> tuple[Any, Any]:
+    user = await storage.get_user(user_id)
+    state = await storage.get_state(user_id)
+    user_row = None
+    if user is not None:
+        user_row = (
+            user.user_id, user.chat_id, user.language, user.time_zone, user.first_seen_utc,
+            user.last_seen_utc, user.blocked_utc, int(user.language_chosen),
+        )  # fmt: skip
+    state_row = None
+    if state is not None:
+        state_row = (
+            state.user_id, state.flow, state.step, state.message_id, state.started_utc,
+            state.updated_utc, json.dumps(state.data),
+        )  # fmt: skip
+    return user_row, state_row
+
+
+async def test_what_storage_answers_is_what_the_file_holds(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(path)
+    try:
+        steps: list[Callable[[], Awaitable[None]]] = [
+            lambda: storage.touch_user(7, 70, "en", 100),
+            lambda: storage.save_state(7, "now", "start", 3, 110, {"tried": []}, new=True),
+            lambda: storage.save_state(7, "now", "rub", 3, 120, {"tried": ["stretch"]}),
+            lambda: storage.set_time_zone(7, "Europe/London"),
+            lambda: storage.save_state(7, "bed", "start", 4, 130, new=True),
+            lambda: storage.set_language(7, "es"),
+            lambda: storage.touch_user(7, 71, "en", 140),
+            lambda: storage.mark_blocked(7, 150),
+            lambda: storage.clear_blocked(7),
+            lambda: storage.clear_state(7),
+            lambda: storage.save_state(7, "swim", "start", 5, 160),
+            lambda: storage.forget_user(7),
+            lambda: storage.touch_user(7, 72, "en", 170),
+            lambda: storage.save_state(7, "now", "start", 6, 180),
+        ]
+        for step in steps:
+            await step()
+            # Twice: the second answer comes from what was kept.
+            assert await _as_storage_says(storage, 7) == _in_file(path, 7)
+            assert await _as_storage_says(storage, 7) == _in_file(path, 7)
+        state = await storage.get_state(7)
+        assert state is not None
+        state.data["changed"] = True  # a caller's change to its copy is not kept
+        again = await storage.get_state(7)
+        assert again is not None
+        assert "changed" not in again.data
+    finally:
+        await storage.close()
+
+
+async def test_rows_kept_save_round_trips(storage: Storage) -> None:
+    statements: list[str] = []
+    await storage._db.set_trace_callback(statements.append)
+    await storage.touch_user(8, 80, "en", 100)
+    await storage.save_state(8, "now", "start", 1, 100, new=True)
+    statements.clear()
+    for _ in range(3):
+        assert await storage.get_user(8) is not None
+        assert await storage.get_state(8) is not None
+    assert [s for s in statements if s.startswith("SELECT")] == [
+        s for s in statements if "FROM users" in s
+    ]  # the state was known from its write; the user row is read once
+    assert len(statements) == 1
+    await storage.clear_state(8)
+    statements.clear()
+    assert await storage.get_state(8) is None
+    assert statements == []  # "no state" is known too
+
+
+def test_a_read_that_overlapped_a_write_is_not_kept() -> None:
+    cache: RowCache[str] = RowCache()
+    with cache.reading(1) as keep_read:
+        with cache.writing(1) as keep_write:
+            keep_write("written")
+        keep_read("read before the write, maybe")
+    assert cache.known(1)
+    assert cache.get(1) == "written"
+    with cache.writing(1) as keep_write:
+        with cache.reading(1) as keep_read:
+            keep_read("read while the write waited for its turn")
+        assert not cache.known(1)
+        keep_write("written again")
+    assert cache.get(1) == "written again"
+
+
+def test_a_write_overtaken_by_another_keeps_nothing() -> None:
+    cache: RowCache[str] = RowCache()
+    with cache.writing(1) as first, cache.writing(1) as second:
+        first("first")  # the second write may have run before or after it
+        assert not cache.known(1)
+        second("second")
+    assert cache.get(1) == "second"
+    with cache.writing(2):
+        pass  # a write whose result the caller cannot tell: the row is unknown
+    assert not cache.known(2)
+
+
+def test_a_failed_write_leaves_the_row_unknown() -> None:
+    cache: RowCache[str] = RowCache()
+    with cache.reading(1) as keep:
+        keep("old")
+    try:
+        with cache.writing(1):
+            raise sqlite3.OperationalError("database is locked")
+    except sqlite3.OperationalError:
+        pass
+    assert not cache.known(1)
+
+
+def test_the_cache_is_bounded() -> None:
+    cache: RowCache[int] = RowCache(size=3)
+    for user_id in range(10):
+        with cache.reading(user_id) as keep:
+            keep(user_id)
+    assert sum(cache.known(u) for u in range(10)) <= 3
+    assert cache.known(9)
+    assert cache.get(9) == 9
