@@ -51,10 +51,12 @@ LANGUAGE_FLOORS: dict[str, dict[str, dict[str, float]]] = {
                     "negated_not_emergency": 0.99},
     },
     "ru": {
-        "tune": {"accuracy": 0.96, "off_topic_kept": 0.87, "warning_emergency_recall": 0.99,
-                 "warning_today_recall": 0.99, "warning_soon_recall": 0.99},
-        "holdout": {"accuracy": 0.87, "off_topic_kept": 0.97, "warning_emergency_recall": 0.97,
-                    "warning_today_recall": 0.95, "warning_soon_recall": 0.91},
+        "tune": {"accuracy": 0.97, "off_topic_kept": 0.93, "warning_emergency_recall": 0.99,
+                 "warning_today_recall": 0.99, "warning_soon_recall": 0.99,
+                 "negated_not_emergency": 0.99},
+        "holdout": {"accuracy": 0.885, "off_topic_kept": 0.94, "warning_emergency_recall": 0.99,
+                    "warning_today_recall": 0.95, "warning_soon_recall": 0.94,
+                    "negated_not_emergency": 0.99},
     },
     "es": {
         "tune": {"accuracy": 0.94, "off_topic_kept": 0.84, "warning_emergency_recall": 1.0,
