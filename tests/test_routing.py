@@ -220,6 +220,10 @@ def test_route_cli_stdin_keeps_order() -> None:
         ("no chest pain, no swelling, my calf is cramping right now", {"cramp_now", "flow_bed"}),
         ("not red not hot just a calf cramp in bed", {"flow_bed"}),
         ("no breathing problems, just a cramp in my foot now", {"cramp_now", "flow_bed"}),
+        # The router reads a denial as the detector does: "isn't", and rewrites ("pain in my
+        # chest" is "chest pain", so the "no" before it reaches the chest).
+        ("it isn't red or swollen, my calf is cramping in bed", {"flow_bed"}),
+        ("i have no pain in my chest, just a tight calf in bed", {"flow_bed"}),
     ],
 )
 def test_denied_signs_say_nothing_of_what_is_wanted(
