@@ -229,8 +229,10 @@ class Router:
 
     def learn(self, examples: Iterable[tuple[str, str]]) -> None:
         """Train the learned model on (text, intent) examples, in place of the one it had;
-        no examples, or a share of 0 in the blend: keywords alone decide."""
-        examples = list(examples)
+        no examples, or a share of 0 in the blend: keywords alone decide. A message the
+        warning-sign detector catches never reaches the model, so it is not learned from
+        either: the model learns the messages it will be asked about."""
+        examples = [(t, i) for t, i in examples if not self.detector.detect(t)]
         self.model = (
             NaiveBayes.train((self._query_words(t[: self._match_chars]), i) for t, i in examples)
             if examples and self._blend_with.share > 0
@@ -285,13 +287,19 @@ class Router:
         a negation denies ("no chest pain, just a cramp") is left out: it says nothing of what
         the person wants (the detector has read the message whole)."""
         out = []
-        spec = self.detector.spec
-        denying = 0  # words still under a negation
-        for word in self._analyzer.words(text):
-            if word in spec.boundaries:
+        detector = self.detector
+        denying = 0  # words still under a negation, read as the detector reads them
+        if not self._analyzer.unspaced:
+            text = detector.rewritten(text)  # "no pain in my chest" -> "no chest pain"
+        words = self._analyzer.words(text)
+        for at, word in enumerate(words):
+            said, following = word, words[at + 1] if at + 1 < len(words) else None
+            if following == "t":  # "isn't" comes as "isn" and "t": read "isnt"
+                said, following = f"{word}t", words[at + 2] if at + 2 < len(words) else None
+            if detector.ends_denial(said):
                 denying = 0
-            elif word in spec.negations and not self._analyzer.unspaced:
-                denying = spec.window
+            elif not self._analyzer.unspaced and detector.negates(said, following):
+                denying = detector.spec.window
             elif denying:
                 denying -= 1
                 if self.detector.denied_sign(word):

@@ -451,6 +451,21 @@ class WarningDetector:
         # The vocabulary holds whole and folded forms: fold only a whole one.
         return corrected if corrected in self._folded_forms else self._fold(corrected)
 
+    def rewritten(self, text: str) -> str:
+        """The text with `[rewrites]` applied, as the detector reads it ("is not" -> "isnt",
+        "no pain in my chest" -> "no chest pain"), lower case."""
+        return self._rewritten(text.lower())
+
+    def negates(self, word: str, following: str | None) -> bool:
+        """Whether a message's word (as written) is a negation the detector reads as one: its
+        alias counts ("nt" -> "not"), and not before a pseudo-negation ("not sure")."""
+        said = self.spec.aliases.get(word, word)
+        return said in self.spec.negations and following not in self.spec.pseudo_negations
+
+    def ends_denial(self, word: str) -> bool:
+        """Whether a message's word (as written) ends a negation's reach ("but")."""
+        return self.spec.aliases.get(word, word) in self.spec.boundaries
+
     def denied_sign(self, word: str) -> bool:
         """Whether a message's word, right after a negation, is a sign the negation denies
         ("chest" in "no chest pain"); context words ("calf", "pain") are never denied."""

@@ -140,6 +140,14 @@ def test_model_settings_are_checked(tmp_path: Path) -> None:
         _load_blend(tmp_path, {"weight": 0.2})
 
 
+def test_the_model_never_learns_a_message_the_detector_catches(english: Content) -> None:
+    examples = [("my calf is swollen and red", SAFETY), ("pickle juice for cramps", "supplements"),
+                ("does pickle juice work", "supplements")]  # fmt: skip
+    model = _locale(english, Blend(0.3, 0.75), examples).router.model
+    assert model is not None
+    assert model.intents == ("supplements",)  # the warning sign's example never reaches it
+
+
 def test_the_model_adds_no_suggestion_of_its_own(english: Content) -> None:
     examples = [("what is the capital of spain", FALLBACK), ("capital of italy", FALLBACK),
                 ("stretch my calf", "relief"), ("calf stretch", "relief")]  # fmt: skip

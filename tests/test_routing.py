@@ -23,20 +23,20 @@ FLOORS: dict[str, dict[str, float]] = {
     "tune": {
         # The learned model trains on this half: its accuracy here is no measure of
         # generalisation (`python -m bench routing` also gives a 5-fold cross-validated figure).
-        "accuracy": 0.93,
-        "off_topic_kept": 0.92,
+        "accuracy": 0.95,
+        "off_topic_kept": 0.94,
         "warning_emergency_recall": 0.99,
         "warning_today_recall": 0.99,
         "warning_soon_recall": 0.99,
         "negated_not_emergency": 0.99,
     },
     "holdout": {
-        "accuracy": 0.89,
-        "off_topic_kept": 0.93,
-        "warning_emergency_recall": 0.88,
-        "warning_today_recall": 0.95,
-        "warning_soon_recall": 0.86,
-        "negated_not_emergency": 0.95,
+        "accuracy": 0.90,
+        "off_topic_kept": 0.94,
+        "warning_emergency_recall": 0.95,
+        "warning_today_recall": 0.96,
+        "warning_soon_recall": 0.93,
+        "negated_not_emergency": 0.96,
     },
 }
 # The same for each other language's set (tests/data/routing_<lang>_*.tsv), a little under what
@@ -227,6 +227,10 @@ def test_route_cli_stdin_keeps_order() -> None:
         ("no chest pain, no swelling, my calf is cramping right now", {"cramp_now", "flow_bed"}),
         ("not red not hot just a calf cramp in bed", {"flow_bed"}),
         ("no breathing problems, just a cramp in my foot now", {"cramp_now", "flow_bed"}),
+        # The router reads a denial as the detector does: "isn't", and rewrites ("pain in my
+        # chest" is "chest pain", so the "no" before it reaches the chest).
+        ("it isn't red or swollen, my calf is cramping in bed", {"flow_bed"}),
+        ("i have no pain in my chest, just a tight calf in bed", {"flow_bed"}),
     ],
 )
 def test_denied_signs_say_nothing_of_what_is_wanted(

@@ -82,6 +82,13 @@ def tier(detector: WarningDetector, text: str) -> str | None:
         ("stretching doesn't help my cramps at all", "soon"),
         ("the leg below the knee feels cold as stone and won't lift", "emergency"),
         ("forty minutes now and still locked", "today"),
+        # frequency said as counts in a day or an ordinal, a cramp through a whole event
+        ("cramped twice yesterday and twice today", "soon"),
+        ("that's the fourth cramp this week", "soon"),
+        ("cramps every 2 days now", "soon"),
+        ("my calf stayed cramped through the whole match", "today"),
+        ("foot cramp since i got up, still there", "today"),
+        ("a hot lump in my calf", "today"),
     ],
 )
 def test_each_kind_of_red_flag_gets_its_tier(
@@ -114,6 +121,7 @@ def test_typos_in_signs_are_found(detector: WarningDetector, text: str) -> None:
         "not numb at all, only a cramp in bed",
         "no chest pain, calf cramp woke me at 4am",
         "without any swelling or redness",
+        "i have no pain in my chest, just tight calves",  # "pain in my chest" read "chest pain"
     ],
 )
 def test_a_denied_sign_does_not_count(detector: WarningDetector, text: str) -> None:
@@ -146,6 +154,7 @@ def test_a_denied_sign_does_not_hide_another(detector: WarningDetector) -> None:
         "i was out of breath from laughing and then my calf cramped",
         "pins and needles in my arm from sleeping on it",
         "an hour-long hike then a short cramp",
+        "my leg is warm and pink, the cramp has passed",  # the words of a leg that is fine
         "hi",
         "",
         "😀😀",
