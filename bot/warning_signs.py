@@ -350,6 +350,13 @@ class WarningDetector:
             for first, entries in self._phrases.items()
             if entries
         }
+        # The same phrases by first and second word: a phrase can only be in order from word i
+        # if its second word is among the next few words, so only those phrases are tried.
+        self._by_second: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
+        for first, entries in self._phrases.items():
+            for phrase, concept in entries:
+                by_second = self._by_second.setdefault(first, {})
+                by_second.setdefault(phrase[1], []).append((phrase, concept))
         self._word_cache: dict[str, str] = {}
         self._folded_forms = frozenset(self._words) | {w for p in self._phrases for w in p}
         self._folded_forms |= {w for e in self._phrases.values() for p, _ in e for w in p}
@@ -379,6 +386,7 @@ class WarningDetector:
         # Number words as written and folded ("forty" and "forti" alike).
         self._numbers = {**{self._fold(k): v for k, v in spec.numbers.items()}, **spec.numbers}
         self._month_units = self._forms(spec.month_units)
+        self._quantity_starts = frozenset(self._numbers) | self._g["since"] | self._minute_units
         self._all_units = (
             self._minute_units | self._hour_units | self._period_units | self._count_units
         )
@@ -464,7 +472,8 @@ class WarningDetector:
         times: list[int] = []
         for clause in self._clauses(text):
             words = [self._word(w) for w in clause]
-            times += [t for t in map(_clock, clause) if t is not None]
+            # A clock time starts with a digit: only such words are parsed.
+            times += [t for w in clause if w[:1].isdigit() and (t := _clock(w)) is not None]
             on_medicine = not self._medicines.isdisjoint(words)
             # "on the same statin for years": how long the medicine, not how often the cramps.
             present |= self._quantities(words, clause) - (_HOW_OFTEN if on_medicine else set())
@@ -514,7 +523,7 @@ class WarningDetector:
                 # Phrases starting here, only when the next words hold a second word of one.
                 if phrase_here:
                     allowed = 0 if said in self.spec.no_gap_after else gap
-                    found += [c for p, c in self._phrases[word] if _in_order(words, i, p, allowed)]
+                    found += self._phrases_at(words, i, allowed)
                 colour = singles and not self.spec.colour_concepts.isdisjoint(singles)
                 if colour and not self._describes_leg(words, clause, i):
                     found = [c for c in found if c not in self.spec.colour_concepts]
@@ -539,6 +548,16 @@ class WarningDetector:
         if len(times) >= 2 and self.spec.long_minutes < (times[-1] - times[0]) % 1440 <= 720:
             present.add(LONG_DURATION)
         return present
+
+    def _phrases_at(self, words: list[str], i: int, allowed: int) -> list[str]:
+        """The concepts of the phrases that start at word i, in order, with at most `allowed`
+        other words between their words."""
+        by_second = self._by_second[words[i]]
+        found: list[str] = []
+        # The second word of a phrase in order is one of the next `allowed + 1` words.
+        for second in dict.fromkeys(words[i + 1 : i + 2 + allowed]):
+            found += [c for p, c in by_second.get(second, ()) if _in_order(words, i, p, allowed)]
+        return found
 
     def _number(self, words: list[str], i: int) -> tuple[float | None, int, str | None]:
         """The number starting at word i, the index after it, and a unit written onto it
@@ -625,16 +644,10 @@ class WarningDetector:
         a long period ("3 weeks", "a few months") and many times ("4 nights", "5 times")."""
         found: set[str] = set()
         spec = self.spec
-        numbers = self._numbers
-        for i in range(len(words)):
+        # Only a number, a "since" or a minute unit can start a quantity.
+        starts = self._quantity_starts
+        for i in [i for i, word in enumerate(words) if word[:1].isdigit() or word in starts]:
             word = words[i]
-            if not (
-                word[:1].isdigit()
-                or word in numbers
-                or word in self._g["since"]
-                or word in self._minute_units
-            ):
-                continue
             if word in self._minute_units and i + 1 < len(words) and words[i + 1].isdecimal():
                 if float(words[i + 1]) > spec.long_minutes:  # "on minute 25 of this cramp"
                     found.add(LONG_DURATION)
