@@ -368,6 +368,14 @@ class WarningDetector:
             for first, entries in self._phrases.items()
         }
         self._ignored = {first: ps for first, ps in self._ignored.items() if ps}
+        # The same by first and second word, in the same order: a phrase read with no gap is
+        # only tried where its second word follows.
+        self._ignored_by_second: dict[str, dict[str, list[tuple[str, ...]]]] = {}
+        for first, ignored_phrases in self._ignored.items():
+            for phrase in ignored_phrases:
+                self._ignored_by_second.setdefault(first, {}).setdefault(phrase[1], []).append(
+                    phrase
+                )
         for first in self._phrases:
             self._phrases[first] = [(p, c) for p, c in self._phrases[first] if c != IGNORE]
         self._seconds = {
@@ -536,9 +544,9 @@ class WarningDetector:
                     said in self._g["list_joiners"] and negated_from >= 0 and i - negated_from <= 3
                 ):
                     negated_from = i  # "no swelling or redness or heat": the list stays denied
-                ignored = next(
-                    (p for p in self._ignored.get(word, ()) if _in_order(words, i, p, 0)), None
-                )
+                following = words[i + 1] if i + 1 < len(words) else ""
+                looks_like = self._ignored_by_second.get(word, {}).get(following, ())
+                ignored = next((p for p in looks_like if _in_order(words, i, p, 0)), None)
                 if ignored is not None:
                     skip_to = i + len(ignored)
                     continue
