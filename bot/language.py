@@ -152,12 +152,13 @@ class Analyzer:
     ) -> list[str]:
         """A run of Han characters as words of `vocabulary`, longest first from the left
         (forward maximum matching); a character no word covers stands alone. `sizes`: for each
-        first character, the lengths of the words that start with it, longest first."""
+        first two characters, the lengths of the words that start with them, longest first."""
         out: list[str] = []
         i, end = 0, len(run)
         while i < end:
             step = 1
-            for size in sizes.get(run[i], ()):
+            # Keyed by two characters, most positions need one look-up to know no word starts.
+            for size in sizes.get(run[i : i + 2], ()):
                 if size <= end - i and run[i : i + size] in vocabulary:
                     step = size
                     break
@@ -167,11 +168,11 @@ class Analyzer:
 
     @staticmethod
     def segment_sizes(vocabulary: Iterable[str]) -> dict[str, tuple[int, ...]]:
-        """For `segment`: each first character's word lengths, longest first."""
+        """For `segment`: the word lengths of each first two characters, longest first."""
         sizes: dict[str, set[int]] = {}
         for word in vocabulary:
             if len(word) > 1:
-                sizes.setdefault(word[0], set()).add(len(word))
+                sizes.setdefault(word[:2], set()).add(len(word))
         return {first: tuple(sorted(found, reverse=True)) for first, found in sizes.items()}
 
     def is_pair(self, word: str) -> bool:
