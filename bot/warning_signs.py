@@ -458,6 +458,8 @@ class WarningDetector:
 
     def _segment(self, token: str) -> list[str]:
         """A token of Chinese text as the words of this file (others as single characters)."""
+        if _HAN_RUN.fullmatch(token):  # the usual case, without splitting it into parts first
+            return self._analyzer.segment(token, self._segments, self._segment_sizes)
         out: list[str] = []
         for part in self._analyzer.split(token, ngrams=False, runs=True):
             if _HAN_RUN.fullmatch(part):
@@ -503,8 +505,10 @@ class WarningDetector:
         present: set[str] = set()
         gap = self.spec.phrase_gap
         times: list[int] = []
+        cache = self._word_cache
         for clause in self._clauses(text):
-            words = [self._word(w) for w in clause]
+            # Most words were read before: the cache is looked up here, without two calls.
+            words = [cache[w] if w in cache else self._word(w) for w in clause]
             # A clock time starts with a digit: only such words are parsed.
             times += [t for w in clause if w[:1].isdigit() and (t := _clock(w)) is not None]
             on_medicine = not self._medicines.isdisjoint(words)
