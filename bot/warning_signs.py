@@ -391,6 +391,7 @@ class WarningDetector:
                 by_second = self._by_second.setdefault(first, {})
                 by_second.setdefault(phrase[1], []).append((phrase, concept))
         self._word_cache: dict[str, str] = {}
+        self._tail_cache: dict[str, frozenset[str]] = {}
         self._folded_forms = frozenset(self._words) | {w for p in self._phrases for w in p}
         self._folded_forms |= {w for e in self._phrases.values() for p, _ in e for w in p}
         self._starts = frozenset(self._words) | frozenset(self._phrases) | frozenset(self._ignored)
@@ -493,6 +494,11 @@ class WarningDetector:
             return corrected
         # The vocabulary holds whole and folded forms: fold only a whole one.
         return corrected if corrected in self._folded_forms else self._fold(corrected)
+
+    def _tail_concepts(self, word: str) -> frozenset[str]:
+        """The concepts a word past the part read in full stands for (the tail of `detect`)."""
+        found = self._words.get(self._word(word.replace("'", "")), set())
+        return frozenset(found) | self._exact.get(word, set())
 
     def denied_sign(self, word: str) -> bool:
         """Whether a message's word, right after a negation, is a sign the negation denies
@@ -769,8 +775,8 @@ class WarningDetector:
                 tail = {t.strip(_STRIP) for t in rest}
             for word in tail:
                 if word:
-                    present.update(self._words.get(self._word(word.replace("'", "")), ()))
-                    present.update(self._exact.get(word, ()))
+                    concepts = remembered(self._tail_cache, word, self._tail_concepts)
+                    present.update(concepts)
             present.discard(IGNORE)
         if not present:
             return ()
