@@ -36,6 +36,8 @@ CODE_ALIASES = {
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _HAN_RUN = HAN_RUN
+# Splits a token into runs of Han characters and the rest, keeping both.
+_HAN_PARTS = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -56,12 +58,27 @@ def content_language(language_code: str | None, available: Iterable[str]) -> str
     return None
 
 
+class _CombiningMarks(dict[int, int | None]):
+    """A `str.translate` table that deletes combining marks (accents once decomposed) and keeps
+    every other character. Each character is classified once, on first sight, and remembered:
+    translating is then one C-level look-up per character instead of a Python call."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        if len(self) < 100_000:  # bounded: a message of random code points cannot grow it far
+            self[code] = kept
+        return kept
+
+
+_MARKS_OFF = _CombiningMarks()
+
+
 def _strip_accents(text: str) -> str:
     """Accents off ("cómo" -> "como"), but "ñ" is a letter of its own ("año" is not "ano")."""
     if text.isascii():  # most words: nothing to take off (and start-up folds 100,000 of them)
         return text
     decomposed = unicodedata.normalize("NFD", text.replace("ñ", "\0"))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = decomposed.translate(_MARKS_OFF)
     return unicodedata.normalize("NFC", plain).replace("\0", "ñ")
 
 
@@ -119,12 +136,10 @@ class Analyzer:
         if not _HAN.search(token):
             return [token]
         if runs:
-            return [
-                p for p in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)", token) if p
-            ]
+            return [p for p in _HAN_PARTS.split(token) if p]
         use_ngrams = self.cjk == "ngrams" if ngrams is None else ngrams
         out: list[str] = []
-        for part in re.split(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)", token):
+        for part in _HAN_PARTS.split(token):
             if not part:
                 continue
             if not _HAN_RUN.fullmatch(part):
@@ -143,12 +158,13 @@ class Analyzer:
     ) -> list[str]:
         """A run of Han characters as words of `vocabulary`, longest first from the left
         (forward maximum matching); a character no word covers stands alone. `sizes`: for each
-        first character, the lengths of the words that start with it, longest first."""
+        first two characters, the lengths of the words that start with them, longest first."""
         out: list[str] = []
         i, end = 0, len(run)
         while i < end:
             step = 1
-            for size in sizes.get(run[i], ()):
+            # Keyed by two characters, most positions need one look-up to know no word starts.
+            for size in sizes.get(run[i : i + 2], ()):
                 if size <= end - i and run[i : i + size] in vocabulary:
                     step = size
                     break
@@ -158,11 +174,11 @@ class Analyzer:
 
     @staticmethod
     def segment_sizes(vocabulary: Iterable[str]) -> dict[str, tuple[int, ...]]:
-        """For `segment`: each first character's word lengths, longest first."""
+        """For `segment`: the word lengths of each first two characters, longest first."""
         sizes: dict[str, set[int]] = {}
         for word in vocabulary:
             if len(word) > 1:
-                sizes.setdefault(word[0], set()).add(len(word))
+                sizes.setdefault(word[:2], set()).add(len(word))
         return {first: tuple(sorted(found, reverse=True)) for first, found in sizes.items()}
 
     def is_pair(self, word: str) -> bool:

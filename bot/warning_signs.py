@@ -253,6 +253,30 @@ def parse_spec(data: Mapping[str, Any]) -> WarningSpec:
     )
 
 
+def _trie_pattern(keys: Iterable[str]) -> str:
+    """A regular expression matching any of `keys`, the longest one first where several match,
+    as `k1|k2|...` sorted longest first does, but written as a trie ("не (?:могу|может)"): the
+    regex engine tries every alternative of a flat list at every word, and Russian has over a
+    thousand rewrites, so a flat list made reading a message slow."""
+    trie: dict[str, Any] = {}
+    for key in keys:
+        node = trie
+        for char in key:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a key ends here
+
+    def branch(node: dict[str, Any]) -> str:
+        alternatives = [re.escape(c) + branch(child) for c, child in sorted(node.items()) if c]
+        if not alternatives:
+            return ""
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        # Where a key ends, a longer key may go on: greedy, so the longest is tried first and
+        # the regex engine falls back to the shorter one if the rest does not match.
+        return f"(?:{body})?" if "" in node else body
+
+    return branch(trie)
+
+
 def _fires(line: tuple[str, ...], present: set[str]) -> bool:
     return all((c[1:] not in present) if c.startswith("!") else (c in present) for c in line)
 
@@ -315,9 +339,10 @@ class WarningDetector:
         self._rewrites = dict(spec.rewrites)
         if self._analyzer.unspaced:
             self._rewrites |= {k: v for k, v in spec.aliases.items() if k not in spec.rewrites}
-        keys = sorted(self._rewrites, key=len, reverse=True)
         self._rewrite = (
-            re.compile(edge + "(?:" + "|".join(map(re.escape, keys)) + ")" + edge) if keys else None
+            re.compile(edge + "(?:" + _trie_pattern(self._rewrites) + ")" + edge)
+            if self._rewrites
+            else None
         )
         for concept, texts in spec.concepts.items():
             for entry in texts:
@@ -343,6 +368,14 @@ class WarningDetector:
             for first, entries in self._phrases.items()
         }
         self._ignored = {first: ps for first, ps in self._ignored.items() if ps}
+        # The same by first and second word, in the same order: a phrase read with no gap is
+        # only tried where its second word follows.
+        self._ignored_by_second: dict[str, dict[str, list[tuple[str, ...]]]] = {}
+        for first, ignored_phrases in self._ignored.items():
+            for phrase in ignored_phrases:
+                self._ignored_by_second.setdefault(first, {}).setdefault(phrase[1], []).append(
+                    phrase
+                )
         for first in self._phrases:
             self._phrases[first] = [(p, c) for p, c in self._phrases[first] if c != IGNORE]
         self._seconds = {
@@ -350,7 +383,15 @@ class WarningDetector:
             for first, entries in self._phrases.items()
             if entries
         }
+        # The same phrases by first and second word: a phrase can only be in order from word i
+        # if its second word is among the next few words, so only those phrases are tried.
+        self._by_second: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
+        for first, entries in self._phrases.items():
+            for phrase, concept in entries:
+                by_second = self._by_second.setdefault(first, {})
+                by_second.setdefault(phrase[1], []).append((phrase, concept))
         self._word_cache: dict[str, str] = {}
+        self._tail_cache: dict[str, frozenset[str]] = {}
         self._folded_forms = frozenset(self._words) | {w for p in self._phrases for w in p}
         self._folded_forms |= {w for e in self._phrases.values() for p, _ in e for w in p}
         self._starts = frozenset(self._words) | frozenset(self._phrases) | frozenset(self._ignored)
@@ -379,6 +420,7 @@ class WarningDetector:
         # Number words as written and folded ("forty" and "forti" alike).
         self._numbers = {**{self._fold(k): v for k, v in spec.numbers.items()}, **spec.numbers}
         self._month_units = self._forms(spec.month_units)
+        self._quantity_starts = frozenset(self._numbers) | self._g["since"] | self._minute_units
         self._all_units = (
             self._minute_units | self._hour_units | self._period_units | self._count_units
         )
@@ -417,6 +459,8 @@ class WarningDetector:
 
     def _segment(self, token: str) -> list[str]:
         """A token of Chinese text as the words of this file (others as single characters)."""
+        if _HAN_RUN.fullmatch(token):  # the usual case, without splitting it into parts first
+            return self._analyzer.segment(token, self._segments, self._segment_sizes)
         out: list[str] = []
         for part in self._analyzer.split(token, ngrams=False, runs=True):
             if _HAN_RUN.fullmatch(part):
@@ -466,6 +510,11 @@ class WarningDetector:
         """Whether a message's word (as written) ends a negation's reach ("but")."""
         return self.spec.aliases.get(word, word) in self.spec.boundaries
 
+    def _tail_concepts(self, word: str) -> frozenset[str]:
+        """The concepts a word past the part read in full stands for (the tail of `detect`)."""
+        found = self._words.get(self._word(word.replace("'", "")), set())
+        return frozenset(found) | self._exact.get(word, set())
+
     def denied_sign(self, word: str) -> bool:
         """Whether a message's word, right after a negation, is a sign the negation denies
         ("chest" in "no chest pain"); context words ("calf", "pain") are never denied."""
@@ -477,9 +526,12 @@ class WarningDetector:
         present: set[str] = set()
         gap = self.spec.phrase_gap
         times: list[int] = []
+        cache = self._word_cache
         for clause in self._clauses(text):
-            words = [self._word(w) for w in clause]
-            times += [t for t in map(_clock, clause) if t is not None]
+            # Most words were read before: the cache is looked up here, without two calls.
+            words = [cache[w] if w in cache else self._word(w) for w in clause]
+            # A clock time starts with a digit: only such words are parsed.
+            times += [t for w in clause if w[:1].isdigit() and (t := _clock(w)) is not None]
             on_medicine = not self._medicines.isdisjoint(words)
             # "on the same statin for years": how long the medicine, not how often the cramps.
             present |= self._quantities(words, clause) - (_HOW_OFTEN if on_medicine else set())
@@ -517,9 +569,9 @@ class WarningDetector:
                     said in self._g["list_joiners"] and negated_from >= 0 and i - negated_from <= 3
                 ):
                     negated_from = i  # "no swelling or redness or heat": the list stays denied
-                ignored = next(
-                    (p for p in self._ignored.get(word, ()) if _in_order(words, i, p, 0)), None
-                )
+                following = words[i + 1] if i + 1 < len(words) else ""
+                looks_like = self._ignored_by_second.get(word, {}).get(following, ())
+                ignored = next((p for p in looks_like if _in_order(words, i, p, 0)), None)
                 if ignored is not None:
                     skip_to = i + len(ignored)
                     continue
@@ -529,7 +581,7 @@ class WarningDetector:
                 # Phrases starting here, only when the next words hold a second word of one.
                 if phrase_here:
                     allowed = 0 if said in self.spec.no_gap_after else gap
-                    found += [c for p, c in self._phrases[word] if _in_order(words, i, p, allowed)]
+                    found += self._phrases_at(words, i, allowed)
                 colour = singles and not self.spec.colour_concepts.isdisjoint(singles)
                 if colour and not self._describes_leg(words, clause, i):
                     found = [c for c in found if c not in self.spec.colour_concepts]
@@ -554,6 +606,16 @@ class WarningDetector:
         if len(times) >= 2 and self.spec.long_minutes < (times[-1] - times[0]) % 1440 <= 720:
             present.add(LONG_DURATION)
         return present
+
+    def _phrases_at(self, words: list[str], i: int, allowed: int) -> list[str]:
+        """The concepts of the phrases that start at word i, in order, with at most `allowed`
+        other words between their words."""
+        by_second = self._by_second[words[i]]
+        found: list[str] = []
+        # The second word of a phrase in order is one of the next `allowed + 1` words.
+        for second in dict.fromkeys(words[i + 1 : i + 2 + allowed]):
+            found += [c for p, c in by_second.get(second, ()) if _in_order(words, i, p, allowed)]
+        return found
 
     def _number(self, words: list[str], i: int) -> tuple[float | None, int, str | None]:
         """The number starting at word i, the index after it, and a unit written onto it
@@ -640,16 +702,10 @@ class WarningDetector:
         a long period ("3 weeks", "a few months") and many times ("4 nights", "5 times")."""
         found: set[str] = set()
         spec = self.spec
-        numbers = self._numbers
-        for i in range(len(words)):
+        # Only a number, a "since" or a minute unit can start a quantity.
+        starts = self._quantity_starts
+        for i in [i for i, word in enumerate(words) if word[:1].isdigit() or word in starts]:
             word = words[i]
-            if not (
-                word[:1].isdigit()
-                or word in numbers
-                or word in self._g["since"]
-                or word in self._minute_units
-            ):
-                continue
             if word in self._minute_units and i + 1 < len(words) and words[i + 1].isdecimal():
                 if float(words[i + 1]) > spec.long_minutes:  # "on minute 25 of this cramp"
                     found.add(LONG_DURATION)
@@ -734,8 +790,8 @@ class WarningDetector:
                 tail = {t.strip(_STRIP) for t in rest}
             for word in tail:
                 if word:
-                    present.update(self._words.get(self._word(word.replace("'", "")), ()))
-                    present.update(self._exact.get(word, ()))
+                    concepts = remembered(self._tail_cache, word, self._tail_concepts)
+                    present.update(concepts)
             present.discard(IGNORE)
         if not present:
             return ()
