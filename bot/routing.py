@@ -434,7 +434,8 @@ class Router:
             for intent in combined:
                 if intent not in UNANCHORED:
                     combined[intent] -= ANCHOR_PENALTY
-        ranked = sorted(combined.items(), key=lambda item: -item[1])
+        # Ties in intent order: the evidence comes from sets, whose order varies by process.
+        ranked = sorted(combined.items(), key=lambda item: (-item[1], item[0]))
         # Bonuses and penalties can leave 0..100: the order stands, the score is clamped.
         return [(intent, max(0, min(100, round(score)))) for intent, score in ranked]
 
@@ -479,5 +480,5 @@ class Router:
             # a "Did you mean" of its own.
             if intent in blended or intent == FALLBACK:
                 blended[intent] = blended.get(intent, 0.0) + share * p
-        order = sorted(blended.items(), key=lambda item: -item[1])
+        order = sorted(blended.items(), key=lambda item: (-item[1], item[0]))
         return [(intent, min(100, round(100 * score))) for intent, score in order]
