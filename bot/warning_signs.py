@@ -277,6 +277,17 @@ def _trie_pattern(keys: Iterable[str]) -> str:
     return branch(trie)
 
 
+_Phrase = tuple[tuple[str, ...], str]  # a phrase's folded words, and its concept
+
+
+def _by_second_word(entries: Iterable[_Phrase]) -> dict[str, list[_Phrase]]:
+    """Phrases of one first word by their second word, each list in the order given."""
+    index: dict[str, list[_Phrase]] = {}
+    for entry in entries:
+        index.setdefault(entry[0][1], []).append(entry)
+    return index
+
+
 def _fires(line: tuple[str, ...], present: set[str]) -> bool:
     return all((c[1:] not in present) if c.startswith("!") else (c in present) for c in line)
 
@@ -318,7 +329,7 @@ class WarningDetector:
         self._sign_order = {s.id: (TIERS.index(s.tier), i) for i, s in enumerate(spec.signs)}
         # word -> concepts; first word -> [(phrase words, concept)]
         self._words: dict[str, set[str]] = {}
-        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._phrases: dict[str, list[_Phrase]] = {}
         vocabulary: set[str] = set()
         self._exact: dict[str, set[str]] = {}
         # Chinese has no spaces: a message is cut into the words this file uses, longest first.
@@ -362,39 +373,26 @@ class WarningDetector:
                     self._phrases.setdefault(words[0], []).append((words, concept))
         for starting in self._phrases.values():
             starting.sort(key=lambda e: -len(e[0]))
-        # Phrases that only look like a sign, by first word; the second words of the others.
-        self._ignored = {
-            first: [p for p, c in entries if c == IGNORE]
+        # Phrases that only look like a sign, and the others, by first and then second word
+        # (each list in the order above): a phrase can only be in order from word i if its
+        # second word is among the next few words, so only those phrases are tried.
+        self._ignored_by_second = {
+            first: _by_second_word(ignored)
             for first, entries in self._phrases.items()
+            if (ignored := [e for e in entries if e[1] == IGNORE])
         }
-        self._ignored = {first: ps for first, ps in self._ignored.items() if ps}
-        # The same by first and second word, in the same order: a phrase read with no gap is
-        # only tried where its second word follows.
-        self._ignored_by_second: dict[str, dict[str, list[tuple[str, ...]]]] = {}
-        for first, ignored_phrases in self._ignored.items():
-            for phrase in ignored_phrases:
-                self._ignored_by_second.setdefault(first, {}).setdefault(phrase[1], []).append(
-                    phrase
-                )
         for first in self._phrases:
             self._phrases[first] = [(p, c) for p, c in self._phrases[first] if c != IGNORE]
-        self._seconds = {
-            first: frozenset(p[1] for p, _ in entries)
-            for first, entries in self._phrases.items()
-            if entries
+        self._by_second = {
+            first: _by_second_word(entries) for first, entries in self._phrases.items() if entries
         }
-        # The same phrases by first and second word: a phrase can only be in order from word i
-        # if its second word is among the next few words, so only those phrases are tried.
-        self._by_second: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
-        for first, entries in self._phrases.items():
-            for phrase, concept in entries:
-                by_second = self._by_second.setdefault(first, {})
-                by_second.setdefault(phrase[1], []).append((phrase, concept))
         self._word_cache: dict[str, str] = {}
         self._tail_cache: dict[str, frozenset[str]] = {}
         self._folded_forms = frozenset(self._words) | {w for p in self._phrases for w in p}
         self._folded_forms |= {w for e in self._phrases.values() for p, _ in e for w in p}
-        self._starts = frozenset(self._words) | frozenset(self._phrases) | frozenset(self._ignored)
+        self._starts = (
+            frozenset(self._words) | frozenset(self._phrases) | frozenset(self._ignored_by_second)
+        )
         controls = spec.negations | spec.boundaries | self._g["list_joiners"] | spec.post_negations
         self._controls = controls | {k for k, v in spec.aliases.items() if v in controls}
         # Each sign's lines as (concepts needed, concepts that rule it out).
@@ -551,15 +549,15 @@ class WarningDetector:
                 singles = self._words.get(word)
                 if word in self._exact:
                     singles = (singles or set()) | self._exact[word]
-                seconds = self._seconds.get(word)
-                phrase_here = seconds is not None and not seconds.isdisjoint(
+                by_second = self._by_second.get(word)
+                phrase_here = by_second is not None and not by_second.keys().isdisjoint(
                     words[i + 1 : i + 2 + gap]
                 )
                 if (
                     not phrase_here
                     and (singles is None or singles <= present)
                     and clause[i] not in self._controls
-                    and word not in self._ignored
+                    and word not in self._ignored_by_second
                 ):
                     continue  # nothing here that is not known already
                 said = self.spec.aliases.get(clause[i], clause[i])  # as written, not folded
@@ -571,7 +569,7 @@ class WarningDetector:
                     negated_from = i  # "no swelling or redness or heat": the list stays denied
                 following = words[i + 1] if i + 1 < len(words) else ""
                 looks_like = self._ignored_by_second.get(word, {}).get(following, ())
-                ignored = next((p for p in looks_like if _in_order(words, i, p, 0)), None)
+                ignored = next((p for p, _ in looks_like if _in_order(words, i, p, 0)), None)
                 if ignored is not None:
                     skip_to = i + len(ignored)
                     continue
