@@ -13,7 +13,8 @@ FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     CONTENT_DIR=/app/content \
-    DATABASE_PATH=/data/crampbot.sqlite3
+    DATABASE_PATH=/data/crampbot.sqlite3 \
+    CACHE_DIR=/data/cache
 # A font with Chinese glyphs for the diary's chart and PDF (matplotlib's own DejaVu Sans has
 # Latin and Cyrillic only; bot/diary/fonts.py picks the fallback).
 RUN apt-get update \

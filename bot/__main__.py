@@ -129,7 +129,9 @@ async def _serve(settings: Settings) -> str | None:
     from bot.runner import Webhook, serve
     from bot.services import Services, load_locales
 
-    services = Services(settings, load_locales(settings.content_dir, settings.language))
+    services = Services(
+        settings, load_locales(settings.content_dir, settings.language, settings.cache_dir)
+    )
     app = build_application(settings, services=services)
     await _check_bot_api(app.bot, settings)
     webhook = None
@@ -153,7 +155,7 @@ def _route(settings: Settings, texts: Sequence[str], language: str | None, tiers
     from bot.language import LanguageGuesser
     from bot.services import load_locales
 
-    locales = load_locales(settings.content_dir, settings.language)
+    locales = load_locales(settings.content_dir, settings.language, settings.cache_dir)
     lang = language.lower() if language else None
     if lang is not None and lang not in locales:
         raise ConfigError(
@@ -175,7 +177,7 @@ def _remind(settings: Settings, args: argparse.Namespace) -> None:
     from bot.reminders import cli
     from bot.services import load_locales
 
-    locales = load_locales(settings.content_dir, settings.language)
+    locales = load_locales(settings.content_dir, settings.language, settings.cache_dir)
     lang = (args.lang or settings.language).lower()
     content = locales[lang if lang in locales else settings.language].content
     cli.remind(content, args.text, args.tz, args.now, sys.stdout)
@@ -221,7 +223,7 @@ def _check(settings: Settings) -> int:
         print(f"content error: {mismatch}", file=sys.stderr)
     if mismatches:
         return EXIT_CONFIG
-    locales = load_locales(settings.content_dir, settings.language)
+    locales = load_locales(settings.content_dir, settings.language, settings.cache_dir)
     EmergencyNumbers.load(settings.content_dir / "emergency_numbers.toml")
     schema = text_schema.declarations()  # read once, checked against every folder
     failed = False
@@ -280,7 +282,7 @@ def _command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     elif command == "zone":
         from bot.reminders import cli, zones
 
-        zones.warm_up(settings.content_dir / "timezones.toml")
+        zones.warm_up(settings.content_dir / "timezones.toml", cache=settings.cache_dir)
         cli.zone(args.text, sys.stdout)
     elif command == "migrate":
         version = asyncio.run(_migrate(settings))

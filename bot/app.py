@@ -224,7 +224,7 @@ class _Lifecycle:
         aliases = settings.content_dir / "timezones.toml"
         zones.check_aliases(aliases)
         services.zone_index = asyncio.get_running_loop().run_in_executor(
-            None, zones.warm_up, aliases
+            None, zones.warm_up, aliases, settings.cache_dir
         )
         # The zone index is start-up memory too: frozen as well once built.
         services.zone_index.add_done_callback(lambda _: collect_less())
@@ -298,7 +298,9 @@ def build_application(
 ) -> BotApp:
     """Build the bot. Storage and the reminder sweep start in post_init and stop on shutdown."""
     if services is None:
-        services = Services(settings, load_locales(settings.content_dir, settings.language))
+        services = Services(
+            settings, load_locales(settings.content_dir, settings.language, settings.cache_dir)
+        )
     if clock is not None:
         services.clock = clock
     core = CoreHandlers(services)

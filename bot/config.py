@@ -18,6 +18,8 @@ from urllib.parse import quote, urlsplit
 
 from dotenv import dotenv_values
 
+from bot import build_cache
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -81,6 +83,9 @@ class Settings:
     reminder_grace_minutes: int = 60
     reminder_sweep_seconds: float = 20.0
     operator_ids: frozenset[int] = frozenset()
+    # Where built languages and the zone index are kept between starts (bot/build_cache.py);
+    # None: built at every start. `load_settings` gives the user's cache folder.
+    cache_dir: Path | None = None
 
     @property
     def webhook_mode(self) -> bool:
@@ -216,6 +221,7 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
             env, "REMINDER_SWEEP_SECONDS", Settings.reminder_sweep_seconds, 0.05, 3600.0, float
         ),
         operator_ids=_operator_ids(env),
+        cache_dir=build_cache.parse_dir(env.get("CACHE_DIR", ""), dict(env)),
     )
 
 

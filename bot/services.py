@@ -11,6 +11,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import build_cache
 from bot.config import Settings
 from bot.content import Content, ContentError, load_content, parity_problems
 from bot.emergency import EmergencyNumbers
@@ -119,11 +120,19 @@ def language_folders(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "system.toml").exists())
 
 
-def load_locales(root: Path, default: str) -> dict[str, Locale]:
+def load_locales(root: Path, default: str, cache: Path | None = None) -> dict[str, Locale]:
     """Every language folder under `root`; the default one must exist. Each language must have
     every file, key, placeholder, button and flow step of the reference language (English) and
     nothing more: a missing text stops start-up naming the language, file and key, so a shipped
-    language never falls back to English in silence."""
+    language never falls back to English in silence.
+
+    `cache`: a folder where the built languages are kept (bot/build_cache.py): read from there
+    while nothing they are built from has changed (such a copy passed these checks when built)."""
+    key = build_cache.fingerprint([root], default)
+    return build_cache.cached("locales", key, lambda: _build_locales(root, default), cache)
+
+
+def _build_locales(root: Path, default: str) -> dict[str, Locale]:
     languages = language_folders(root)
     if default not in languages:
         raise ContentError(root / default, "-", "the default language has no content")

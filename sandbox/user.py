@@ -23,7 +23,9 @@ __all__ = [
     "render_html_as_text",
 ]
 
-DEFAULT_TIMEOUT = 5.0
+# How long a simulated user waits for the bot's "update handled" signal before it fails: only
+# a hang reaches it, so it is generous (a loaded machine can take seconds for one update).
+DEFAULT_TIMEOUT = 20.0
 DEFAULT_SETTLE = 0.15
 # After a press is answered, how long to wait for the message edit that usually follows.
 ANSWER_GRACE = 1.0

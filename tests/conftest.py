@@ -7,6 +7,8 @@ import asyncio
 import dataclasses
 import functools
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.app import BotApp, build_application
+from bot.build_cache import default_dir
 from bot.config import Settings, load_settings
 from bot.handlers import telegram_io
 from bot.reminders import zones
@@ -33,11 +36,23 @@ os.environ["PTB_TIMEDELTA"] = "true"
 FAKE_TOKEN = "7412589630:" + "AAF3kLmN0pQrStUvWxYz" + "1234567890abcde"
 
 
+# Built languages and the zone index are read from the user's cache folder, as the bot does
+# (bot/build_cache.py); tests of the cache itself use folders of their own.
+CACHE = default_dir()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With workers (`-n`), build the shared objects once, before they start, in a process
+    without the coverage tracer; each worker then reads them from the cache folder."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        subprocess.run([sys.executable, "-m", "tests.warm_cache"], check=True)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def zone_index() -> None:
     """The time-zone index takes a couple of seconds to build: once per test session, up
     front, so that no test's first typed city waits for it."""
-    zones.warm_up()
+    zones.warm_up(cache=CACHE)
 
 
 async def _quick_sleep(seconds: float) -> None:
@@ -157,7 +172,7 @@ AppFactory = Callable[[], BotApp]
 def shared_locales(root: Path, default: str) -> Mapping[str, Locale]:
     """The languages, loaded once per test run (half a second each time otherwise): content,
     routers and flow engines are read-only, their only state being caches."""
-    return load_locales(root, default)
+    return load_locales(root, default, CACHE)
 
 
 @pytest.fixture

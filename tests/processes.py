@@ -34,6 +34,7 @@ import bot.app
 import bot.services
 import sandbox.serve
 from bench import seed
+from bot.build_cache import default_dir
 from bot.config import PROJECT_ROOT
 from bot.diary import chart
 from bot.reminders import zones
@@ -104,10 +105,12 @@ def warm() -> None:
     """What `python -m bot run` loads at start-up, loaded here once per test process so that
     each forked bot starts with it (content is read-only: see `shared_locales`)."""
     shared_locales(PROJECT_ROOT / "content", "en")
-    zones.warm_up(PROJECT_ROOT / "content" / "timezones.toml")
+    zones.warm_up(PROJECT_ROOT / "content" / "timezones.toml", cache=default_dir())
 
 
-def _cached_locales(root: Path, default: str) -> dict[str, bot.services.Locale]:
+def _cached_locales(
+    root: Path, default: str, cache: Path | None = None
+) -> dict[str, bot.services.Locale]:
     return dict(shared_locales(root, default))
 
 

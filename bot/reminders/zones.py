@@ -36,6 +36,7 @@ import tzfpy
 from babel import Locale
 from rapidfuzz import fuzz, process, utils
 
+from bot import build_cache
 from bot.reminders.schedule import MAX_OFFSET, MIN_OFFSET, offset_name, zone_names
 
 __all__ = [
@@ -317,6 +318,8 @@ def _add_zone_names(builder: _Builder, legacy: _Builder) -> dict[str, str]:
 
 
 _aliases_path = ALIASES_PATH
+# Where the built index is kept between processes (bot/build_cache.py); None: built each time.
+_cache: Path | None = None
 # The index is built once, in a thread at start-up (see warm_up); a search that comes first
 # waits for it rather than building a second one.
 _building = threading.Lock()
@@ -329,6 +332,12 @@ def _index() -> _Index:
 
 @lru_cache(maxsize=1)
 def _build_index() -> _Index:
+    # The zone names come from the system's or tzdata's database: part of the key too.
+    key = build_cache.fingerprint([_aliases_path], *sorted(zone_names()))
+    return build_cache.cached("zones", key, _built_index, _cache)
+
+
+def _built_index() -> _Index:
     aliases, fillers = load_aliases(_aliases_path)
     known = zone_names()
     builder, legacy = _Builder(known), _Builder(known)
@@ -347,14 +356,16 @@ def _build_index() -> _Index:
     return _Index(builder.pool(), legacy.pool(), full_names, fillers)
 
 
-def warm_up(aliases_path: Path | None = None) -> None:
+def warm_up(aliases_path: Path | None = None, cache: Path | None = None) -> None:
     """Build the zone index now (about a second) instead of on a person's first search.
 
     `aliases_path`: the timezones.toml to use (the bot passes the one in its CONTENT_DIR).
     Also validates that file, so calling this at start-up turns a bad alias into a start-up
-    error.
+    error. `cache`: a folder to keep the built index in between processes (CACHE_DIR).
     """
-    global _aliases_path  # noqa: PLW0603 - one index per process, built from one file
+    global _aliases_path, _cache  # noqa: PLW0603 - one index per process, built from one file
+    if cache is not None:
+        _cache = cache
     if aliases_path is not None and aliases_path != _aliases_path:
         load_aliases(aliases_path)  # a bad alias raises before the index changes
         with _building:
