@@ -378,6 +378,7 @@ def glyphs_of(family: str) -> set[int]:
     return set(font_manager.get_font(path).get_charmap())
 
 
+@pytest.mark.slow  # matplotlib's font manager reads every installed font
 def test_chinese_text_gets_a_font_that_has_its_glyphs() -> None:
     """matplotlib's DejaVu Sans has no Chinese: an installed CJK font is added after it, and
     every character is in one of the chosen fonts. (`.ci/run` and the Dockerfile install
@@ -400,6 +401,7 @@ def test_cyrillic_needs_no_other_font() -> None:
     assert fonts.choose(texts) == fonts.FontChoice((fonts.BASE_FAMILY,), "")
 
 
+@pytest.mark.slow  # draws two charts and two PDFs with matplotlib
 def test_chinese_chart_and_pdf_are_drawn_in_the_chosen_font() -> None:
     from matplotlib import font_manager
 
