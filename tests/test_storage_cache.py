@@ -92,10 +92,14 @@ async def test_rows_kept_save_round_trips(storage: Storage) -> None:
     for _ in range(3):
         assert await storage.get_user(8) is not None
         assert await storage.get_state(8) is not None
-    assert [s for s in statements if s.startswith("SELECT")] == [
-        s for s in statements if "FROM users" in s
-    ]  # the state was known from its write; the user row is read once
-    assert len(statements) == 1
+    assert statements == []  # both rows came back from their writes (RETURNING)
+    # A step that continues a flow keeps the flow's clock, which the write reads back.
+    await storage.save_state(8, "now", "rub", 1, 130)
+    statements.clear()
+    state = await storage.get_state(8)
+    assert state is not None
+    assert (state.step, state.started_utc, state.updated_utc) == ("rub", 100, 130)
+    assert statements == []
     await storage.clear_state(8)
     statements.clear()
     assert await storage.get_state(8) is None
@@ -150,3 +154,24 @@ def test_the_cache_is_bounded() -> None:
     assert sum(cache.known(u) for u in range(10)) <= 3
     assert cache.known(9)
     assert cache.get(9) == 9
+
+
+async def test_helpful_methods_are_read_once_until_one_is_added(storage: Storage) -> None:
+    statements: list[str] = []
+    await storage._db.set_trace_callback(statements.append)
+    await storage.touch_user(9, 90, "en", 100)
+    await storage.add_feedback(9, "now", "stretch", "helped", 100)
+    statements.clear()
+    for _ in range(3):
+        assert await storage.helpful_methods(9) == ["stretch"]
+    assert len([s for s in statements if "feedback_events" in s]) == 1
+    # An answer that was no help changes nothing the flows read: still known.
+    await storage.add_feedback(9, "now", "massage", "not_helped", 110)
+    statements.clear()
+    assert await storage.helpful_methods(9) == ["stretch"]
+    assert statements == []
+    # One that helped is read again, newest first, as the file says.
+    await storage.add_feedback(9, "now", "massage", "helped", 120)
+    assert await storage.helpful_methods(9) == ["massage", "stretch"]
+    await storage.forget_user(9)
+    assert await storage.helpful_methods(9) == []

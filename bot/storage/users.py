@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import aiosqlite
 
 from bot.storage.database import Database
 from bot.storage.records import User
+
+
+_USER_COLUMNS = (
+    "user_id, chat_id, language, time_zone, first_seen_utc, last_seen_utc, blocked_utc,"
+    " language_chosen"
+)
+
+
+def _user(row: Sequence[Any]) -> User:
+    user_id, chat_id, language, time_zone, first, last, blocked, chosen = row
+    return User(user_id, chat_id, language, time_zone, first, last, blocked, bool(chosen))
 
 
 class UserQueries(Database):
@@ -13,30 +27,29 @@ class UserQueries(Database):
         """Record that a user wrote: first time creates them (with their Telegram language),
         later times move last_seen; `set_language` records a language they chose."""
 
-        with self._users.writing(user_id):
-            await self._write(
+        with self._users.writing(user_id) as keep:
+            rows = await self._write_returning(
                 "INSERT INTO users (user_id, chat_id, language, first_seen_utc, last_seen_utc)"
                 " VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id,"
-                " last_seen_utc = excluded.last_seen_utc",
+                f" last_seen_utc = excluded.last_seen_utc RETURNING {_USER_COLUMNS}",
                 (user_id, chat_id, language, now, now),
             )
+            # The row as it now is: the handlers' next read of it costs no round trip.
+            keep(_user(rows[0]))
 
     async def get_user(self, user_id: int) -> User | None:
         if self._users.known(user_id):
             return self._users.get(user_id)
         with self._users.reading(user_id) as keep:
             rows = await self._fetch(
-                "SELECT user_id, chat_id, language, time_zone, first_seen_utc, last_seen_utc,"
-                " blocked_utc, language_chosen FROM users WHERE user_id = ?",
-                (user_id,),
+                f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,)
             )
             if not rows:
                 # Not kept: another program may add the row (a user is added by the bot
                 # itself at its first update, so this is rare).
                 return None
-            user_id_, chat_id, language, time_zone, first, last, blocked, chosen = rows[0]
-            user = User(user_id_, chat_id, language, time_zone, first, last, blocked, bool(chosen))
+            user = _user(rows[0])
             keep(user)
         return user
 
@@ -60,8 +73,12 @@ class UserQueries(Database):
         checkpoint moves the change into the main file and empties the -wal file, which
         still held the old pages."""
 
-        # The conversation state goes with the user row (ON DELETE CASCADE).
-        with self._users.writing(user_id), self._states.writing(user_id):
+        # The conversation state and feedback go with the user row (ON DELETE CASCADE).
+        with (
+            self._users.writing(user_id),
+            self._states.writing(user_id),
+            self._helpful.writing(user_id),
+        ):
             await self._write("DELETE FROM users WHERE user_id = ?", (user_id,))
         await self.checkpoint()
 
