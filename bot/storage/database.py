@@ -141,9 +141,7 @@ class Database:
                 raise StorageError(_describe(exc, self.path)) from exc
             return cursor.rowcount, int(cursor.lastrowid or 0)
 
-    async def _write_returning(
-        self, sql: str, params: Sequence[Any] = ()
-    ) -> list[aiosqlite.Row]:
+    async def _write_returning(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         """One statement with a RETURNING clause, committed on its own: the row as written
         comes back in the same thread hop (no read after the write)."""
         async with self._lock:

@@ -10,7 +10,6 @@ import aiosqlite
 from bot.storage.database import Database
 from bot.storage.records import User
 
-
 _USER_COLUMNS = (
     "user_id, chat_id, language, time_zone, first_seen_utc, last_seen_utc, blocked_utc,"
     " language_chosen"
