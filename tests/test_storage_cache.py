@@ -175,3 +175,52 @@ async def test_helpful_methods_are_read_once_until_one_is_added(storage: Storage
     assert await storage.helpful_methods(9) == ["massage", "stretch"]
     await storage.forget_user(9)
     assert await storage.helpful_methods(9) == []
+
+
+async def test_the_diary_choice_is_kept_as_the_file_holds_it(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(path)
+
+    def in_file() -> Any:
+        with sqlite3.connect(path) as db:
+            return db.execute(
+                "SELECT status, since_utc, medicines, weekly_next_utc FROM diary_settings"
+                " WHERE user_id = 5"
+            ).fetchone()
+
+    async def as_storage_says() -> Any:
+        settings = await storage.diary_settings(5)
+        if settings is None:
+            return None
+        return (settings.status, settings.since_utc, settings.medicines, settings.weekly_next_utc)
+
+    try:
+        await storage.touch_user(5, 50, "en", 100)
+        steps: list[Callable[[], Awaitable[object]]] = [
+            lambda: storage.set_diary_medicines(5, "statin"),  # no row yet: still none
+            lambda: storage.set_diary_status(5, "asked", 110),
+            lambda: storage.set_diary_weekly(5, 999),  # not on: nothing moves
+            lambda: storage.set_diary_status(5, "on", 120),
+            lambda: storage.set_diary_weekly(5, 1_000),
+            lambda: storage.set_diary_medicines(5, "statin"),
+            lambda: storage.claim_weekly([(5, 1_000, 2_000)], set()),
+            lambda: storage.set_diary_status(5, "on", 130),  # on again: since stays
+            lambda: storage.delete_diary(5),
+            lambda: storage.set_diary_status(5, "no", 140),
+            lambda: storage.forget_user(5),
+        ]
+        for step in steps:
+            await step()
+            assert await as_storage_says() == in_file()
+            assert await as_storage_says() == in_file()
+        statements: list[str] = []
+        await storage.touch_user(5, 50, "en", 150)
+        await storage.set_diary_status(5, "asked", 150)
+        await storage._db.set_trace_callback(statements.append)
+        for _ in range(3):
+            settings = await storage.diary_settings(5)
+            assert settings is not None
+            assert settings.status == "asked"
+        assert statements == []  # known from its write
+    finally:
+        await storage.close()

@@ -20,7 +20,7 @@ import aiosqlite
 
 from bot.storage.cache import RowCache
 from bot.storage.migrations import LATEST_VERSION, migrate, schema_version
-from bot.storage.records import User
+from bot.storage.records import DiarySettings, User
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -64,6 +64,8 @@ class Database:
         self._states: RowCache[StateRow] = RowCache()
         # The methods each person said helped (flows ask at every start).
         self._helpful: RowCache[tuple[str, ...]] = RowCache()
+        # The diary choice (every relief flow's end reads it).
+        self._diary: RowCache[DiarySettings] = RowCache()
 
     # --- life cycle ---------------------------------------------------------------------
 

@@ -72,11 +72,12 @@ class UserQueries(Database):
         checkpoint moves the change into the main file and empties the -wal file, which
         still held the old pages."""
 
-        # The conversation state and feedback go with the user row (ON DELETE CASCADE).
+        # The conversation state, feedback and diary go with the user row (ON DELETE CASCADE).
         with (
             self._users.writing(user_id),
             self._states.writing(user_id),
             self._helpful.writing(user_id),
+            self._diary.writing(user_id),
         ):
             await self._write("DELETE FROM users WHERE user_id = ?", (user_id,))
         await self.checkpoint()
