@@ -224,3 +224,30 @@ async def test_the_diary_choice_is_kept_as_the_file_holds_it(tmp_path: Path) -> 
         assert statements == []  # known from its write
     finally:
         await storage.close()
+
+
+async def test_a_touch_brings_back_what_the_update_reads_next(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(path)
+    await storage.touch_user(6, 60, "en", 100)
+    await storage.save_state(6, "bed", "stretch", 4, 110, {"tried": ["stretch"], "é": "ü"})
+    await storage.add_feedback(6, "bed", "stretch", "helped", 120)
+    await storage.touch_user(3, 30, "en", 100)
+    await storage.close()
+    storage = await Storage.open(path)  # nothing kept from before
+    try:
+        statements: list[str] = []
+        await storage._db.set_trace_callback(statements.append)
+        await storage.touch_user(6, 61, "en", 200)
+        await storage.touch_user(3, 31, "en", 200)
+        assert len(statements) == 2
+        statements.clear()
+        assert await _as_storage_says(storage, 6) == _in_file(path, 6)
+        assert await _as_storage_says(storage, 3) == _in_file(path, 3)
+        assert await storage.helpful_methods(3) == []  # none ever helped: known
+        assert statements == []
+        # Someone some method helped: that list is read when a flow asks for it.
+        assert await storage.helpful_methods(6) == ["stretch"]
+        assert len(statements) == 1
+    finally:
+        await storage.close()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
 
+from bot.storage.conversations import HELPED
 from bot.storage.database import Database
 from bot.storage.records import User
 
@@ -26,16 +28,30 @@ class UserQueries(Database):
         """Record that a user wrote: first time creates them (with their Telegram language),
         later times move last_seen; `set_language` records a language they chose."""
 
-        with self._users.writing(user_id) as keep:
+        # The same hop brings back what the person's update will read next: the user row as
+        # it now is, the conversation state, and whether any method ever helped them (the
+        # flows ask at every start). Each is kept only if no write to it overlapped.
+        with (
+            self._users.writing(user_id) as keep_user,
+            self._states.reading(user_id) as keep_state,
+            self._helpful.reading(user_id) as keep_helpful,
+        ):
             rows = await self._write_returning(
                 "INSERT INTO users (user_id, chat_id, language, first_seen_utc, last_seen_utc)"
                 " VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id,"
-                f" last_seen_utc = excluded.last_seen_utc RETURNING {_USER_COLUMNS}",
-                (user_id, chat_id, language, now, now),
+                f" last_seen_utc = excluded.last_seen_utc RETURNING {_USER_COLUMNS},"
+                " (SELECT json_array(flow, step, message_id, started_utc, updated_utc, data)"
+                "  FROM conversation_state WHERE user_id = ?),"
+                " EXISTS (SELECT 1 FROM feedback_events WHERE user_id = ? AND outcome = ?)",
+                (user_id, chat_id, language, now, now, user_id, user_id, HELPED),
             )
-            # The row as it now is: the handlers' next read of it costs no round trip.
-            keep(_user(rows[0]))
+            row = rows[0]
+            keep_user(_user(row[:8]))
+            state = row[8]
+            keep_state(None if state is None else (user_id, *json.loads(state)))
+            if not row[9]:
+                keep_helpful(())  # none yet (else read when a flow asks)
 
     async def get_user(self, user_id: int) -> User | None:
         if self._users.known(user_id):
