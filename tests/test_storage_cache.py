@@ -232,6 +232,8 @@ async def test_a_touch_brings_back_what_the_update_reads_next(tmp_path: Path) ->
     await storage.touch_user(6, 60, "en", 100)
     await storage.save_state(6, "bed", "stretch", 4, 110, {"tried": ["stretch"], "é": "ü"})
     await storage.add_feedback(6, "bed", "stretch", "helped", 120)
+    await storage.set_diary_status(6, "on", 130)
+    await storage.set_diary_medicines(6, "statin")
     await storage.touch_user(3, 30, "en", 100)
     await storage.close()
     storage = await Storage.open(path)  # nothing kept from before
@@ -245,6 +247,10 @@ async def test_a_touch_brings_back_what_the_update_reads_next(tmp_path: Path) ->
         assert await _as_storage_says(storage, 6) == _in_file(path, 6)
         assert await _as_storage_says(storage, 3) == _in_file(path, 3)
         assert await storage.helpful_methods(3) == []  # none ever helped: known
+        diary = await storage.diary_settings(6)
+        assert diary is not None
+        assert (diary.status, diary.since_utc, diary.medicines) == ("on", 130, "statin")
+        assert await storage.diary_settings(3) is None
         assert statements == []
         # Someone some method helped: that list is read when a flow asks for it.
         assert await storage.helpful_methods(6) == ["stretch"]
