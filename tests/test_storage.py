@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import LATEST_VERSION, MIGRATIONS, Storage, StorageError
+from bot.storage.database import _describe
 from tests import peek
 
 
@@ -35,8 +36,18 @@ async def test_upgrade_from_every_earlier_version_keeps_data(
     path = tmp_path / "old.sqlite3"
     old = await Storage.open(path, target_version=start_version)
     assert await old.schema_version() == start_version
-    await old.touch_user(42, 42, "en", now=1000)
     await old.close()
+    # A user row as that version's schema holds it (the first migration's columns; the
+    # bot's own queries are written for the latest schema).
+    db = sqlite3.connect(path)
+    try:
+        with db:
+            db.execute(
+                "INSERT INTO users (user_id, chat_id, language, first_seen_utc, last_seen_utc)"
+                " VALUES (42, 42, 'en', 1000, 1000)"
+            )
+    finally:
+        db.close()
 
     upgraded = await Storage.open(path)
     fresh = await Storage.open(tmp_path / "fresh.sqlite3")
@@ -49,6 +60,16 @@ async def test_upgrade_from_every_earlier_version_keeps_data(
     finally:
         await upgraded.close()
         await fresh.close()
+
+
+def test_errors_are_described_by_what_they_are() -> None:
+    path = Path("bot.sqlite3")
+    locked = _describe(sqlite3.OperationalError("database is locked"), path)
+    assert "locked by another process" in locked
+    # A message that merely contains "locked" is not a lock.
+    missing = _describe(sqlite3.OperationalError("no such column: blocked_utc"), path)
+    assert "locked" not in missing.replace("blocked_utc", "")
+    assert "no such column: blocked_utc" in missing
 
 
 async def test_migrations_are_recorded_once(tmp_path: Path) -> None:

@@ -92,10 +92,14 @@ async def test_rows_kept_save_round_trips(storage: Storage) -> None:
     for _ in range(3):
         assert await storage.get_user(8) is not None
         assert await storage.get_state(8) is not None
-    assert [s for s in statements if s.startswith("SELECT")] == [
-        s for s in statements if "FROM users" in s
-    ]  # the state was known from its write; the user row is read once
-    assert len(statements) == 1
+    assert statements == []  # both rows came back from their writes (RETURNING)
+    # A step that continues a flow keeps the flow's clock, which the write reads back.
+    await storage.save_state(8, "now", "rub", 1, 130)
+    statements.clear()
+    state = await storage.get_state(8)
+    assert state is not None
+    assert (state.step, state.started_utc, state.updated_utc) == ("rub", 100, 130)
+    assert statements == []
     await storage.clear_state(8)
     statements.clear()
     assert await storage.get_state(8) is None
@@ -150,3 +154,106 @@ def test_the_cache_is_bounded() -> None:
     assert sum(cache.known(u) for u in range(10)) <= 3
     assert cache.known(9)
     assert cache.get(9) == 9
+
+
+async def test_helpful_methods_are_read_once_until_one_is_added(storage: Storage) -> None:
+    statements: list[str] = []
+    await storage._db.set_trace_callback(statements.append)
+    await storage.touch_user(9, 90, "en", 100)
+    await storage.add_feedback(9, "now", "stretch", "helped", 100)
+    statements.clear()
+    for _ in range(3):
+        assert await storage.helpful_methods(9) == ["stretch"]
+    assert len([s for s in statements if "feedback_events" in s]) == 1
+    # An answer that was no help changes nothing the flows read: still known.
+    await storage.add_feedback(9, "now", "massage", "not_helped", 110)
+    statements.clear()
+    assert await storage.helpful_methods(9) == ["stretch"]
+    assert statements == []
+    # One that helped is read again, newest first, as the file says.
+    await storage.add_feedback(9, "now", "massage", "helped", 120)
+    assert await storage.helpful_methods(9) == ["massage", "stretch"]
+    await storage.forget_user(9)
+    assert await storage.helpful_methods(9) == []
+
+
+async def test_the_diary_choice_is_kept_as_the_file_holds_it(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(path)
+
+    def in_file() -> Any:
+        with sqlite3.connect(path) as db:
+            return db.execute(
+                "SELECT status, since_utc, medicines, weekly_next_utc FROM diary_settings"
+                " WHERE user_id = 5"
+            ).fetchone()
+
+    async def as_storage_says() -> Any:
+        settings = await storage.diary_settings(5)
+        if settings is None:
+            return None
+        return (settings.status, settings.since_utc, settings.medicines, settings.weekly_next_utc)
+
+    try:
+        await storage.touch_user(5, 50, "en", 100)
+        steps: list[Callable[[], Awaitable[object]]] = [
+            lambda: storage.set_diary_medicines(5, "statin"),  # no row yet: still none
+            lambda: storage.set_diary_status(5, "asked", 110),
+            lambda: storage.set_diary_weekly(5, 999),  # not on: nothing moves
+            lambda: storage.set_diary_status(5, "on", 120),
+            lambda: storage.set_diary_weekly(5, 1_000),
+            lambda: storage.set_diary_medicines(5, "statin"),
+            lambda: storage.claim_weekly([(5, 1_000, 2_000)], set()),
+            lambda: storage.set_diary_status(5, "on", 130),  # on again: since stays
+            lambda: storage.delete_diary(5),
+            lambda: storage.set_diary_status(5, "no", 140),
+            lambda: storage.forget_user(5),
+        ]
+        for step in steps:
+            await step()
+            assert await as_storage_says() == in_file()
+            assert await as_storage_says() == in_file()
+        statements: list[str] = []
+        await storage.touch_user(5, 50, "en", 150)
+        await storage.set_diary_status(5, "asked", 150)
+        await storage._db.set_trace_callback(statements.append)
+        for _ in range(3):
+            settings = await storage.diary_settings(5)
+            assert settings is not None
+            assert settings.status == "asked"
+        assert statements == []  # known from its write
+    finally:
+        await storage.close()
+
+
+async def test_a_touch_brings_back_what_the_update_reads_next(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    storage = await Storage.open(path)
+    await storage.touch_user(6, 60, "en", 100)
+    await storage.save_state(6, "bed", "stretch", 4, 110, {"tried": ["stretch"], "é": "ü"})
+    await storage.add_feedback(6, "bed", "stretch", "helped", 120)
+    await storage.set_diary_status(6, "on", 130)
+    await storage.set_diary_medicines(6, "statin")
+    await storage.touch_user(3, 30, "en", 100)
+    await storage.close()
+    storage = await Storage.open(path)  # nothing kept from before
+    try:
+        statements: list[str] = []
+        await storage._db.set_trace_callback(statements.append)
+        await storage.touch_user(6, 61, "en", 200)
+        await storage.touch_user(3, 31, "en", 200)
+        assert len(statements) == 2
+        statements.clear()
+        assert await _as_storage_says(storage, 6) == _in_file(path, 6)
+        assert await _as_storage_says(storage, 3) == _in_file(path, 3)
+        assert await storage.helpful_methods(3) == []  # none ever helped: known
+        diary = await storage.diary_settings(6)
+        assert diary is not None
+        assert (diary.status, diary.since_utc, diary.medicines) == ("on", 130, "statin")
+        assert await storage.diary_settings(3) is None
+        assert statements == []
+        # Someone some method helped: that list is read when a flow asks for it.
+        assert await storage.helpful_methods(6) == ["stretch"]
+        assert len(statements) == 1
+    finally:
+        await storage.close()

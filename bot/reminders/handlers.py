@@ -78,8 +78,12 @@ class ReminderHandlers(HandlerBase):
         yesterday are deleted; newer ones stay hidden a while, for their Snooze)."""
         storage = self.services.storage
         yesterday = datetime.fromtimestamp(self.services.now() - DAY_SECONDS, UTC).date()
-        await storage.purge_finished(user_id, yesterday.isoformat())
-        return [r for r in await storage.reminders_of(user_id) if not r.finished]
+        reminders = await storage.reminders_of(user_id)
+        before = yesterday.isoformat()
+        if any(r.finished and r.once_date is not None and r.once_date < before for r in reminders):
+            # Most lists have none: the delete (a write) runs only when there is one to make.
+            await storage.purge_finished(user_id, before)
+        return [r for r in reminders if not r.finished]
 
     # --- the list -----------------------------------------------------------------------
 

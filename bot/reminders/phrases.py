@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from bot.content import Content
 from bot.reminders.kinds import Family
@@ -164,10 +165,24 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1024)
+def _longest_first(phrases: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted(phrases, key=len, reverse=True))
+
+
 def _find(tokens: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> list[tuple[int, int]]:
     """(start, end) of every occurrence of any phrase, longest phrases first."""
     spans: list[tuple[int, int]] = []
-    for phrase in sorted(phrases, key=len, reverse=True):
+    if isinstance(phrases, tuple):
+        ordered = _longest_first(phrases)  # an idea's words: sorted once
+    else:
+        ordered = tuple(sorted(phrases, key=len, reverse=True))
+    # Every typed message is read for a reminder request, and most hold none of an idea's
+    # words: a phrase whose first word is not in the message is not looked for.
+    present = set(tokens)
+    for phrase in ordered:
+        if phrase and phrase[0] not in present:
+            continue
         size = len(phrase)
         for i in range(len(tokens) - size + 1):
             if tuple(tokens[i : i + size]) == phrase and not _overlaps(spans, i, i + size):

@@ -20,7 +20,7 @@ import aiosqlite
 
 from bot.storage.cache import RowCache
 from bot.storage.migrations import LATEST_VERSION, migrate, schema_version
-from bot.storage.records import User
+from bot.storage.records import DiarySettings, User
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -35,7 +35,8 @@ class StorageError(Exception):
 
 def _describe(exc: sqlite3.Error, path: Path) -> str:
     text = str(exc).lower()
-    if "locked" in text or "busy" in text:
+    # "database is locked" (not any message with "locked" in it: "no such column: blocked_utc")
+    if "is locked" in text or "busy" in text:
         return f"the database {path} is locked by another process; try again in a moment"
     if "readonly" in text or "read-only" in text:
         return f"the database {path} is read-only; make the file and its folder writable"
@@ -61,6 +62,10 @@ class Database:
         # cache.py): most updates read both, some several times.
         self._users: RowCache[User] = RowCache()
         self._states: RowCache[StateRow] = RowCache()
+        # The methods each person said helped (flows ask at every start).
+        self._helpful: RowCache[tuple[str, ...]] = RowCache()
+        # The diary choice (every relief flow's end reads it).
+        self._diary: RowCache[DiarySettings] = RowCache()
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -137,6 +142,15 @@ class Database:
             except sqlite3.Error as exc:
                 raise StorageError(_describe(exc, self.path)) from exc
             return cursor.rowcount, int(cursor.lastrowid or 0)
+
+    async def _write_returning(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """One statement with a RETURNING clause, committed on its own: the row as written
+        comes back in the same thread hop (no read after the write)."""
+        async with self._lock:
+            try:
+                return list(await self._db.execute_fetchall(sql, params))
+            except sqlite3.Error as exc:
+                raise StorageError(_describe(exc, self.path)) from exc
 
     async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import date
 from typing import Any
 
@@ -12,6 +13,7 @@ from bot.diary.entries import Entry
 from bot.storage.database import Database
 from bot.storage.records import DiarySettings, NewEntry, WeeklyDue
 
+_SETTINGS_COLUMNS = "status, since_utc, medicines, weekly_next_utc"
 _ENTRY_COLUMNS = (
     "id, occurred_utc, zone, place, tried, helped, minutes_to_ease, severe, source, side, muscle"
 )
@@ -27,36 +29,51 @@ def _entry(row: Sequence[Any]) -> Entry:
 
 class DiaryQueries(Database):
     async def diary_settings(self, user_id: int) -> DiarySettings | None:
-        rows = await self._fetch(
-            "SELECT status, since_utc, medicines, weekly_next_utc FROM diary_settings"
-            " WHERE user_id = ?",
-            (user_id,),
-        )
-        return DiarySettings(*rows[0]) if rows else None
+        """Kept once read or written (every relief flow's end asks; see cache.py)."""
+        if self._diary.known(user_id):
+            return self._diary.get(user_id)
+        with self._diary.reading(user_id) as keep:
+            rows = await self._fetch(
+                f"SELECT {_SETTINGS_COLUMNS} FROM diary_settings WHERE user_id = ?", (user_id,)
+            )
+            settings = DiarySettings(*rows[0]) if rows else None
+            keep(settings)
+        return settings
 
     async def set_diary_status(self, user_id: int, status: str, now: int) -> None:
         """Record the diary choice. Turning it on (again) keeps the entries and restarts
         `since` only when it was not on."""
-        await self._write(
-            "INSERT INTO diary_settings (user_id, status, since_utc, updated_utc)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
-            " since_utc = CASE WHEN excluded.status = 'on' AND status != 'on'"
-            " THEN excluded.since_utc ELSE since_utc END,"
-            " weekly_next_utc = CASE WHEN excluded.status = 'on' THEN weekly_next_utc END,"
-            " status = excluded.status, updated_utc = excluded.updated_utc",
-            (user_id, status, now, now),
-        )
+        with self._diary.writing(user_id) as keep:
+            rows = await self._write_returning(
+                "INSERT INTO diary_settings (user_id, status, since_utc, updated_utc)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+                " since_utc = CASE WHEN excluded.status = 'on' AND status != 'on'"
+                " THEN excluded.since_utc ELSE since_utc END,"
+                " weekly_next_utc = CASE WHEN excluded.status = 'on' THEN weekly_next_utc END,"
+                " status = excluded.status, updated_utc = excluded.updated_utc"
+                f" RETURNING {_SETTINGS_COLUMNS}",
+                (user_id, status, now, now),
+            )
+            keep(DiarySettings(*rows[0]))
 
     async def set_diary_medicines(self, user_id: int, medicines: str) -> None:
-        await self._write(
-            "UPDATE diary_settings SET medicines = ? WHERE user_id = ?", (medicines, user_id)
-        )
+        with self._diary.writing(user_id) as keep:
+            rows = await self._write_returning(
+                "UPDATE diary_settings SET medicines = ? WHERE user_id = ?"
+                f" RETURNING {_SETTINGS_COLUMNS}",
+                (medicines, user_id),
+            )
+            keep(DiarySettings(*rows[0]) if rows else None)  # no row: there is none
 
     async def set_diary_weekly(self, user_id: int, next_utc: int | None) -> None:
-        await self._write(
-            "UPDATE diary_settings SET weekly_next_utc = ? WHERE user_id = ? AND status = 'on'",
-            (next_utc, user_id),
-        )
+        with self._diary.writing(user_id) as keep:
+            rows = await self._write_returning(
+                "UPDATE diary_settings SET weekly_next_utc = ? WHERE user_id = ?"
+                f" AND status = 'on' RETURNING {_SETTINGS_COLUMNS}",
+                (next_utc, user_id),
+            )
+            if rows:  # else the row (if any) is not on, and was not read: unknown
+                keep(DiarySettings(*rows[0]))
 
     async def add_diary_entry(
         self, user_id: int, entry: NewEntry, now: int, *, merge_after: int | None = None
@@ -151,7 +168,8 @@ class DiaryQueries(Database):
             )
             return int(cursor.rowcount)
 
-        deleted = int(await self._run(work))
+        with self._diary.writing(user_id):
+            deleted = int(await self._run(work))
         await self.checkpoint()
         return deleted
 
@@ -220,7 +238,11 @@ class DiaryQueries(Database):
             )
             return [WeeklyDue(*r) for r in rows]
 
-        return list(await self._run(work))
+        # Each planned person's weekly_next_utc may move: their kept settings go.
+        with ExitStack() as stack:
+            for user_id in {user_id for user_id, _, _ in plans}:
+                stack.enter_context(self._diary.writing(user_id))
+            return list(await self._run(work))
 
     async def finish_weekly(self, note_id: int, status: str, error: str | None, now: int) -> None:
         await self._write(
