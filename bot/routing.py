@@ -475,10 +475,18 @@ class Router:
         assert self.model is not None
         share = self._blend_with.share
         blended = {intent: score / 100 for intent, score in ranked}
-        for intent, p in self.model.posterior(words).items():
+        posterior = self.model.posterior(words)
+        for intent, p in posterior.items():
             # Only intents the keywords found at all: the model reorders them and never adds
             # a "Did you mean" of its own.
             if intent in blended or intent == FALLBACK:
                 blended[intent] = blended.get(intent, 0.0) + share * p
+        flow = self._place(words) if ranked and ranked[0][0] == CRAMP_NOW else None
+        if flow is not None:
+            # A cramp now in a place ("in bed", "in the pool") opens that place's flow
+            # (route()): when the keywords say "a cramp now" first, the model's say for that
+            # flow counts for it too, so examples split between "cramp now" and the flow do not
+            # leave it under the accept score.
+            blended[CRAMP_NOW] += share * posterior.get(flow, 0.0)
         order = sorted(blended.items(), key=lambda item: (-item[1], item[0]))
         return [(intent, min(100, round(100 * score))) for intent, score in order]

@@ -757,7 +757,8 @@ class WarningDetector:
                 still = not stills.isdisjoint(raw[max(0, i - 4) : i]) or not stills.isdisjoint(
                     raw[j + 1 : j + 6]
                 )
-                if minutes > spec.long_minutes and (
+                # "still cramping after 10 minutes": ten and counting is over ten.
+                if (minutes > spec.long_minutes or (still and minutes >= spec.long_minutes)) and (
                     still or not (of_activity or self._activity_before(raw, i))
                 ):
                     found.add(LONG_DURATION)

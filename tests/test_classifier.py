@@ -156,3 +156,19 @@ def test_the_model_adds_no_suggestion_of_its_own(english: Content) -> None:
     assert route.intent == FALLBACK
     assert route.alternatives == ()  # no "Did you mean" for a message about something else
     assert all(i != FALLBACK for i, _ in router.route("calf stretch").alternatives)
+
+
+def test_a_cramp_now_in_a_named_place_counts_the_model_say_for_its_flow(english: Content) -> None:
+    # The examples split the same messages between cramp_now and flow_bed: the model gives each
+    # half. Keywords alone say "a cramp now" (72) and the sofa is a bed / land place.
+    examples = [(text, intent) for text in ("calf locked up on the sofa",
+                                            "my calf locked up on the sofa")
+                for intent in ("cramp_now", "flow_bed")]  # fmt: skip
+    examples += [("what is the weather", FALLBACK), ("weather tomorrow", FALLBACK)]
+    router = _locale(english, Blend(0.4, 0.95), examples).router
+    text = "my calf just locked up on the sofa"
+    words = router._query_words(text)
+    assert router._scores(words)[0][0] == "cramp_now"
+    assert router.model is not None
+    assert router.model.posterior(words)["cramp_now"] < 0.6  # half of it: not enough alone
+    assert router.route(text).intent == "flow_bed"
