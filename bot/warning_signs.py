@@ -92,6 +92,7 @@ GRAMMAR_WORDS = {
     "then": "'then' after a duration: '2 hours then it stopped'",
     "of": "'of' after a duration: '2 hours of football'",
     "long": "'long' after a unit: 'an hour long walk'",
+    "hour_marks": "after a bare number, make it a clock hour (minutes may follow): '3点20'",
 }
 
 
@@ -529,7 +530,7 @@ class WarningDetector:
             # Most words were read before: the cache is looked up here, without two calls.
             words = [cache[w] if w in cache else self._word(w) for w in clause]
             # A clock time starts with a digit: only such words are parsed.
-            times += [t for w in clause if w[:1].isdigit() and (t := _clock(w)) is not None]
+            times += self._clock_times(clause)
             on_medicine = not self._medicines.isdisjoint(words)
             # "on the same statin for years": how long the medicine, not how often the cramps.
             present |= self._quantities(words, clause) - (_HOW_OFTEN if on_medicine else set())
@@ -642,6 +643,24 @@ class WarningDetector:
                 break
             j += 1
         return value, j, None
+
+    def _clock_times(self, clause: list[str]) -> list[int]:
+        """Minutes after midnight of each clock time in the clause: "2am", "6:40", and a bare
+        hour before one of the language's hour marks ("11点", "11点25": 11:25)."""
+        times = []
+        marks = self._g["hour_marks"]
+        for i, word in enumerate(clause):
+            if not word[:1].isdigit():  # a clock time starts with a digit
+                continue
+            time = _clock(word)
+            marked = i + 1 < len(clause) and clause[i + 1] in marks
+            if time is None and marked and word.isdigit() and int(word) <= 23:
+                after = clause[i + 2] if i + 2 < len(clause) else ""
+                minute = int(after) if after.isdigit() and int(after) <= 59 else 0
+                time = int(word) * 60 + minute
+            if time is not None:
+                times.append(time)
+        return times
 
     def _since_time(self, raw: str, folded: str) -> bool:
         """A time after "since": a clock time or a time of day ("4am", "lunch")."""

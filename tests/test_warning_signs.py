@@ -196,6 +196,22 @@ def test_numbers_with_units(detector: WarningDetector, text: str, found: bool) -
     assert bool(detector.detect(text)) is found, text
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("11点开始抽 现在11点25了", True),  # an hour and its minutes after 点
+        ("从3点抽到3点20 还没停", True),
+        ("3点抽筋了 3点05就好了", False),  # five minutes
+        ("3点抽筋了", False),  # one clock time says nothing of how long
+    ],
+)
+def test_clock_hours_in_chinese(text: str, found: bool) -> None:
+    """Chinese writes a clock time as an hour before 点 ("11点", "11点25"): two of them far
+    enough apart make a long cramp, as "2am ... 2:35" does in English."""
+    zh = shared_locales(PROJECT_ROOT / "content", "en")["zh"].router.detector
+    assert any(w.sign == "long_cramp" for w in zh.detect(text)) is found, text
+
+
 def test_a_late_sign_in_a_long_message_is_found(detector: WarningDetector) -> None:
     text = "I had a long day at work and then went home. " * 90 + "Now my calf is swollen."
     assert len(text) > 4000
