@@ -27,6 +27,7 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
@@ -70,18 +71,34 @@ def _library_versions() -> list[str]:
 def fingerprint(paths: Iterable[Path], *extra: str) -> str:
     """A hash of the files under `paths` (names and bytes, folders walked in order), of the
     `bot` package's source, of Python's and the libraries' versions, and of `extra`."""
-    digest = hashlib.sha256()
-    for part in (sys.version, str(pickle.HIGHEST_PROTOCOL), *_library_versions(), *extra):
+    digest = hashlib.sha256(_code_digest())
+    for part in extra:
         digest.update(part.encode() + b"\0")
-    for root in [*paths, PACKAGE]:
-        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
-        for path in files:
-            if "__pycache__" in path.parts or (root == PACKAGE and path.suffix != ".py"):
-                continue
-            digest.update(str(path.relative_to(root.parent)).encode() + b"\0")
-            digest.update(path.read_bytes() if path.exists() else b"(missing)")
-            digest.update(b"\0")
+    for root in paths:
+        _add_files(digest, root, sorted(root.rglob("*")) if root.is_dir() else [root])
     return digest.hexdigest()[:32]
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> bytes:
+    """What every fingerprint shares: Python's and the libraries' versions and the `bot`
+    package's source (read once per process, though the languages and the zones both ask)."""
+    digest = hashlib.sha256()
+    for part in (sys.version, str(pickle.HIGHEST_PROTOCOL), *_library_versions()):
+        digest.update(part.encode() + b"\0")
+    sources = [p for p in sorted(PACKAGE.rglob("*.py")) if "__pycache__" not in p.parts]
+    _add_files(digest, PACKAGE, sources)
+    return digest.digest()
+
+
+def _add_files(digest: Any, root: Path, paths: Iterable[Path]) -> None:
+    """Each file's name (below `root`'s folder) and bytes; a missing `root` counts as such."""
+    for path in paths:
+        if path.is_dir() or "__pycache__" in path.parts:
+            continue
+        digest.update(str(path.relative_to(root.parent)).encode() + b"\0")
+        digest.update(path.read_bytes() if path.exists() else b"(missing)")
+        digest.update(b"\0")
 
 
 def _proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:

@@ -529,7 +529,6 @@ class WarningDetector:
         for clause in self._clauses(text):
             # Most words were read before: the cache is looked up here, without two calls.
             words = [cache[w] if w in cache else self._word(w) for w in clause]
-            # A clock time starts with a digit: only such words are parsed.
             times += self._clock_times(clause)
             on_medicine = not self._medicines.isdisjoint(words)
             # "on the same statin for years": how long the medicine, not how often the cramps.

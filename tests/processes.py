@@ -34,14 +34,13 @@ import bot.app
 import bot.services
 import sandbox.serve
 from bench import seed
-from bot.build_cache import default_dir
 from bot.config import PROJECT_ROOT
 from bot.diary import chart
 from bot.reminders import zones
 from bot.storage import Storage
 from sandbox.serve import bot_environment
 from tests import peek
-from tests.conftest import shared_locales
+from tests.conftest import CACHE, shared_locales
 
 # Python's own warning filters (pytest turns warnings into errors in the test process).
 _DEFAULT_WARNINGS: list[tuple[str, type[Warning], str]] = [
@@ -105,7 +104,7 @@ def warm() -> None:
     """What `python -m bot run` loads at start-up, loaded here once per test process so that
     each forked bot starts with it (content is read-only: see `shared_locales`)."""
     shared_locales(PROJECT_ROOT / "content", "en")
-    zones.warm_up(PROJECT_ROOT / "content" / "timezones.toml", cache=default_dir())
+    zones.warm_up(PROJECT_ROOT / "content" / "timezones.toml", cache=CACHE)
 
 
 def _cached_locales(
