@@ -1,4 +1,6 @@
-"""Benchmarks: `python -m bench routing | misses | reminders | zones | throughput | stop | diary`.
+"""Benchmarks: `python -m bench routing | misses | reminders | zones | throughput | stop | diary`
+(and `same_routes OUT`, which writes every evaluation message's route, to show a change to
+the router changes none).
 Last line: one JSON object."""
 
 from __future__ import annotations
@@ -42,7 +44,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     diary.add_argument("--entries", type=int, default=1000)
     diary.add_argument("--renders", type=int, default=100)
     diary.add_argument("--rounds", type=int, default=50)
+    same = sub.add_parser("same_routes", help="write every evaluation message's route to OUT")
+    same.add_argument("out")
     args = parser.parse_args(argv)
+    if args.name == "same_routes":
+        from pathlib import Path
+
+        from bench.same_routes import run as run_same
+
+        print(f"{run_same(Path(args.out))} routes written to {args.out}")
+        return 0
     if args.name == "cjk":
         from bench.cjk import run as run_cjk
 
