@@ -805,11 +805,15 @@ class WarningDetector:
             if self._analyzer.unspaced:
                 tail = {w for t in set(rest) for w in self._segment(t.strip(_STRIP))}
             else:
-                tail = {t.strip(_STRIP) for t in rest}
+                tail = {t.strip(_STRIP) for t in set(rest)}  # each word once
+            cache = self._tail_cache
             for word in tail:
                 if word:
-                    concepts = remembered(self._tail_cache, word, self._tail_concepts)
-                    present.update(concepts)
+                    concepts = cache.get(word)  # most words were read before: one look-up
+                    if concepts is None:
+                        concepts = remembered(cache, word, self._tail_concepts)
+                    if concepts:
+                        present |= concepts
             present.discard(IGNORE)
         if not present:
             return ()
