@@ -1,4 +1,6 @@
-"""Benchmarks: `python -m bench routing | misses | reminders | zones | throughput | stop | diary`.
+"""Benchmarks: `python -m bench routing | misses | reminders | zones | throughput | stop | diary`
+(and `same_routes OUT`, which writes every evaluation message's route, to show a change to
+the router changes none).
 Last line: one JSON object."""
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     miss = sub.add_parser("misses", help="the tuning half's misses of a language, by kind")
     miss.add_argument("lang")
     miss.add_argument("--examples", type=int, default=3)
-    sub.add_parser("cjk", help="Chinese routing: characters, pairs or jieba (tuning half)")
+    cjk = sub.add_parser("cjk", help="Chinese routing: characters, pairs or jieba (tuning half)")
+    cjk.set_defaults(run=lambda _: _cjk())
     splitter = sub.add_parser("split", help="split a language's labelled messages into halves")
     splitter.add_argument("source")
     splitter.add_argument("lang")
@@ -42,12 +45,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     diary.add_argument("--entries", type=int, default=1000)
     diary.add_argument("--renders", type=int, default=100)
     diary.add_argument("--rounds", type=int, default=50)
+    same = sub.add_parser("same_routes", help="write every evaluation message's route to OUT")
+    same.add_argument("out")
+    same.set_defaults(run=lambda a: _same_routes(a.out))
     args = parser.parse_args(argv)
-    if args.name == "cjk":
-        from bench.cjk import run as run_cjk
-
-        run_cjk()
-        return 0
+    if getattr(args, "run", None) is not None:  # the commands with a function of their own
+        code: int = args.run(args)
+        return code
     if args.name == "misses":
         from bench.misses import run as run_misses
 
@@ -92,6 +96,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_throughput.run_one(args.only, args.users, args.seconds, args.rate)
         else:
             bench_throughput.run(args.users, args.seconds, args.rate)
+    return 0
+
+
+def _cjk() -> int:
+    from bench.cjk import run as run_cjk
+
+    run_cjk()
+    return 0
+
+
+def _same_routes(out: str) -> int:
+    from pathlib import Path
+
+    from bench.same_routes import run as run_same
+
+    print(f"{run_same(Path(out))} routes written to {out}")
     return 0
 
 

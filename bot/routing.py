@@ -9,9 +9,9 @@ to `fallback`, never to the nearest medical topic.
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -158,6 +158,7 @@ class Router:
         self._sorted_by_intent: dict[str, list[str]] = {}
         for sorted_phrase, intent in zip(self._sorted_phrases, self._phrase_intent, strict=True):
             self._sorted_by_intent.setdefault(intent, []).append(sorted_phrase)
+        self._lengths, self._phrase_words = self._index_phrases()
         # Which phrases hold each word, so token_set_ratio (the costly scorer) only runs on
         # phrases that share a word with the message; for the rest it equals token_sort_ratio.
         # A word found in a large share of phrases ("cramp") says little about which phrase
@@ -168,8 +169,11 @@ class Router:
                 phrases_with.setdefault(word, []).append(index)
         common = len(self._phrases) * COMMON_WORD_SHARE
         skip = {k for w in stop_words for k in self._keys(w)}
+        # With the weight a shared word gives each of them (1 / how many phrases hold it).
         self._phrases_with = {
-            w: ix for w, ix in phrases_with.items() if len(ix) <= common and w not in skip
+            w: (ix, 1.0 / len(ix))
+            for w, ix in phrases_with.items()
+            if len(ix) <= common and w not in skip
         }
 
         vocabulary = {w for p in self._phrases for w in p.split()}
@@ -226,6 +230,16 @@ class Router:
         self._blend_with = blend or Blend()
         self.model: NaiveBayes | None = None
         self.learn(examples)
+
+    def _index_phrases(self) -> tuple[dict[str, list[int]], list[frozenset[str]]]:
+        """Each intent's sorted phrases by length, shortest first, and their lengths (a phrase
+        far shorter or longer than the message cannot reach MIN_SCORE, so only a slice of them
+        is scored); and each phrase's words (a phrase whose words are all in the message, or
+        the message's all in it, has a token_set_ratio of 100, known without computing it)."""
+        for by_intent in self._sorted_by_intent.values():
+            by_intent.sort(key=len)
+        lengths = {i: [len(p) for p in ps] for i, ps in self._sorted_by_intent.items()}
+        return lengths, [frozenset(p.split()) for p in self._phrases]
 
     def learn(self, examples: Iterable[tuple[str, str]]) -> None:
         """Train the learned model on (text, intent) examples, in place of the one it had;
@@ -340,10 +354,14 @@ class Router:
         evidence: dict[str, float] = {}
         topical: set[str] = set()
         for word in content:
-            for intent in self._intents_with.get(word, ()):
-                evidence[intent] = evidence.get(intent, 0.0) + self._weight[word]
-                if word not in self._generic:
-                    topical.add(intent)
+            intents = self._intents_with.get(word)
+            if intents is None:
+                continue
+            weight = self._weight[word]
+            for intent in intents:
+                evidence[intent] = evidence.get(intent, 0.0) + weight
+            if word not in self._generic:
+                topical.update(intents)
         only_generic = all(w in self._generic for w in content if w in self._weight)
         shares = {
             i: e / total
@@ -351,14 +369,14 @@ class Router:
             if i in topical or (only_generic and i in UNANCHORED)
         }
         if len(shares) > MAX_INTENTS:  # the rest explain too little of the message to win
-            floor = heapq.nlargest(MAX_INTENTS, shares.values())[-1]
+            floor = sorted(shares.values(), reverse=True)[MAX_INTENTS - 1]
             shares = {i: share for i, share in shares.items() if share >= floor}
         return shares
 
-    def _apply_cues(self, words: list[str], combined: dict[str, float]) -> None:
+    def _apply_cues(self, words: list[str], query: str, combined: dict[str, float]) -> None:
         """A question word ("why", "prevent") lifts its family of intents; in a message about
-        cramps, the family's general intent is a candidate even with no keyword of its own."""
-        query = self._query(words)
+        cramps, the family's general intent is a candidate even with no keyword of its own.
+        `query`: the words spaced (`_query`)."""
         about_cramps = self._anchors.found(words, query)
         for cue_words, cue_phrases, family, general in self._cues:
             if not (cue_words.found(words, query) or any(p in query for p in cue_phrases)):
@@ -368,19 +386,18 @@ class Router:
             for intent in family & combined.keys():
                 combined[intent] += CUE_BONUS
 
-    def _happening_now(self, words: list[str]) -> bool:
+    def _happening_now(self, words: list[str], query: str) -> bool:
         """A cramp now: a word or phrase of the moment ("rn", "what do i do"), no general
         question word ("when", "usually", "prevent")."""
-        query = self._query(words)
         if self._not_now.found(words, query):
             return False
         if self._now.found(words, query):
             return True
         return any(p in query for p in self._now_phrases)
 
-    def _off_field(self, words: list[str]) -> bool:
+    def _off_field(self, words: list[str], query: str) -> bool:
         """No anchor word, and some words no keyword uses: likely about something else."""
-        if self._anchors.found(words, self._query(words)):
+        if self._anchors.found(words, query):
             return False
         return any(
             w not in self._weight and w not in self._stop and w not in self._neutral for w in words
@@ -399,38 +416,38 @@ class Router:
         # phrase that covers the whole message; the mean of the two favours the phrase that
         # explains most of what was said, and word order and typos cost little in either.
         sorted_query = " ".join(sorted(words))
-        # Only intents the message's words point to can win: score their phrases alone.
-        best: dict[str, float] = {}
-        for intent in evidence:
-            hit = process.extractOne(
-                sorted_query, self._sorted_by_intent[intent], scorer=fuzz.ratio,
-                score_cutoff=MIN_SCORE,
-            )  # fmt: skip
-            if hit is not None:
-                best[intent] = hit[1]
+        best = self._best_phrases(sorted_query, evidence)
         # Candidates, weighted by how rare the shared words are (a word in few phrases says more).
         shared: dict[int, float] = {}
+        phrases_with = self._phrases_with
         for word in dict.fromkeys(words):  # each word once, in order: results never vary
-            holders = self._phrases_with.get(word, ())
-            for i in holders:
-                shared[i] = shared.get(i, 0.0) + 1.0 / len(holders)
+            if word in phrases_with:
+                holders, weight = phrases_with[word]
+                for i in holders:
+                    shared[i] = shared.get(i, 0.0) + weight
         candidates = sorted(shared, key=shared.__getitem__, reverse=True)[:MAX_CANDIDATES]
+        query_words = frozenset(query.split())
         for index in candidates:
             intent = self._phrase_intent[index]
             if intent not in evidence:
                 continue
             sort_score = fuzz.ratio(sorted_query, self._sorted_phrases[index])
-            set_score = fuzz.token_set_ratio(query, self._phrases[index])
+            phrase_words = self._phrase_words[index]
+            if phrase_words and (phrase_words <= query_words or query_words <= phrase_words):
+                set_score = 100.0  # what token_set_ratio gives when one holds the other
+            else:
+                set_score = fuzz.token_set_ratio(query, self._phrases[index])
             best[intent] = max(best.get(intent, 0.0), (set_score + sort_score) / 2)
+        spaced = self._query(words)
         combined = {
             intent: PHRASE_SHARE * best.get(intent, 0.0) + (1 - PHRASE_SHARE) * 100 * share
             for intent, share in evidence.items()
-            if intent not in self._needs or self._needs[intent].found(words, self._query(words))
+            if intent not in self._needs or self._needs[intent].found(words, spaced)
         }
-        if CRAMP_NOW in combined and self._happening_now(words):
+        if CRAMP_NOW in combined and self._happening_now(words, spaced):
             combined[CRAMP_NOW] += NOW_BONUS
-        self._apply_cues(words, combined)
-        if self._off_field(words):
+        self._apply_cues(words, spaced, combined)
+        if self._off_field(words, spaced):
             for intent in combined:
                 if intent not in UNANCHORED:
                     combined[intent] -= ANCHOR_PENALTY
@@ -438,6 +455,28 @@ class Router:
         ranked = sorted(combined.items(), key=lambda item: (-item[1], item[0]))
         # Bonuses and penalties can leave 0..100: the order stands, the score is clamped.
         return [(intent, max(0, min(100, round(score)))) for intent, score in ranked]
+
+    def _best_phrases(self, sorted_query: str, evidence: Mapping[str, float]) -> dict[str, float]:
+        """Per intent the message's words point to, its best phrase's fuzz.ratio with the
+        message (sorted words), if at least MIN_SCORE. ratio is at most 200 * shorter / (sum
+        of both lengths), so only phrases of a length within four times the message's (a
+        character of slack either way) can reach it: the others are not scored."""
+        size = len(sorted_query)
+        shortest, longest = (size - 1) / 4, 4 * size + 1
+        best: dict[str, float] = {}
+        for intent in evidence:
+            lengths = self._lengths[intent]
+            phrases = self._sorted_by_intent[intent][
+                bisect_left(lengths, shortest) : bisect_right(lengths, longest)
+            ]
+            if not phrases:
+                continue
+            hit = process.extractOne(
+                sorted_query, phrases, scorer=fuzz.ratio, score_cutoff=MIN_SCORE
+            )
+            if hit is not None:
+                best[intent] = hit[1]
+        return best
 
     def _place(self, words: list[str]) -> str | None:
         """The flow a place word in the message points to (the first one listed wins)."""

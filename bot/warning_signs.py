@@ -553,11 +553,13 @@ class WarningDetector:
                 phrase_here = by_second is not None and not by_second.keys().isdisjoint(
                     words[i + 1 : i + 2 + gap]
                 )
+                following = words[i + 1] if i + 1 < len(words) else ""
                 if (
                     not phrase_here
                     and (singles is None or singles <= present)
                     and clause[i] not in self._controls
-                    and word not in self._ignored_by_second
+                    # a phrase that only looks like a sign starts with these two words
+                    and following not in self._ignored_by_second.get(word, ())
                 ):
                     continue  # nothing here that is not known already
                 said = self.spec.aliases.get(clause[i], clause[i])  # as written, not folded
@@ -567,7 +569,6 @@ class WarningDetector:
                     said in self._g["list_joiners"] and negated_from >= 0 and i - negated_from <= 3
                 ):
                     negated_from = i  # "no swelling or redness or heat": the list stays denied
-                following = words[i + 1] if i + 1 < len(words) else ""
                 looks_like = self._ignored_by_second.get(word, {}).get(following, ())
                 ignored = next((p for p, _ in looks_like if _in_order(words, i, p, 0)), None)
                 if ignored is not None:
@@ -804,11 +805,15 @@ class WarningDetector:
             if self._analyzer.unspaced:
                 tail = {w for t in set(rest) for w in self._segment(t.strip(_STRIP))}
             else:
-                tail = {t.strip(_STRIP) for t in rest}
+                tail = {t.strip(_STRIP) for t in set(rest)}  # each word once
+            cache = self._tail_cache
             for word in tail:
                 if word:
-                    concepts = remembered(self._tail_cache, word, self._tail_concepts)
-                    present.update(concepts)
+                    concepts = cache.get(word)  # most words were read before: one look-up
+                    if concepts is None:
+                        concepts = remembered(cache, word, self._tail_concepts)
+                    if concepts:
+                        present |= concepts
             present.discard(IGNORE)
         if not present:
             return ()
