@@ -853,9 +853,12 @@ class WarningDetector:
                 weeks = value * (4.3 if unit in self._month_units else 1)
                 if unit in self._week_units | self._month_units and weeks <= RECENT_WEEKS:
                     found.add(RECENT_SPAN)  # "on Lipitor 3 weeks": a medicine started lately
-            elif unit in self._count_units and value >= spec.many_times:
-                if not self._medicine_owns(words, i):  # "3 pills a day"
-                    found.add(MANY_TIMES)
+            elif (
+                unit in self._count_units
+                and value >= spec.many_times
+                and not self._medicine_owns(words, i)  # "3 pills a day"
+            ):
+                found.add(MANY_TIMES)
         return found
 
     def detect(self, text: str) -> tuple[Warning, ...]:
