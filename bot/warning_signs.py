@@ -27,6 +27,7 @@ LONG_PERIOD = "long_period"
 MANY_TIMES = "many_times"
 RECENT_SPAN = "recent_span"  # weeks, not years: "been on it 3 weeks"
 RECENT_WEEKS = 12
+_GESTATION = "_gestation"  # weeks that may be a pregnancy's: a long period unless pregnant
 # Concepts an activity before them takes over ("danced all night", "I run every day").
 HOW_LONG_OR_OFTEN = frozenset({LONG_DURATION, "lasting", "frequent", LONG_PERIOD, MANY_TIMES})
 # A clock time after "since": "since 4am", "since 6:40".
@@ -92,6 +93,8 @@ GRAMMAR_WORDS = {
     "of": "'of' after a duration: '2 hours of football'",
     "long": "'long' after a unit: 'an hour long walk'",
     "hour_marks": "after a bare number, make it a clock hour (minutes may follow): '3点20'",
+    "ages": "one or two words before a number that make it an age: 'mi hijo de 8 años'",
+    "span_leads": "before a number of weeks, keep it the cramps' beside a pregnancy: 'for'",
     "hour_leads": "one or two words before a bare hour that make it a clock time: 'a las 3'",
     "clock_after": "if listed, a led hour is a clock time only before one of these: 'в 3 ночи'",
     "minutes_past": "between a clock hour and its minutes: 'las 3 y 20', 'las 3 y media'",
@@ -603,6 +606,11 @@ class WarningDetector:
                 window = self.spec.window
                 if concept in self.spec.context or not any(0 < d - j <= window for d in denied_at):
                     present.add(concept)
+        # Weeks beside "pregnant" are the pregnancy's ("30 weeks pregnant, cramps at night").
+        if _GESTATION in present:
+            present.discard(_GESTATION)
+            if "pregnancy" not in present:
+                present.add(LONG_PERIOD)
         # Two clock times: "it cramped at 2am and it's 2:35".
         if len(times) >= 2 and self._far_apart(times[0], times[-1]):
             present.add(LONG_DURATION)
@@ -724,6 +732,28 @@ class WarningDetector:
         """A time after "since": a clock time or a time of day ("4am", "lunch")."""
         times = self._g["since_times"]
         return bool(_SINCE_CLOCK.match(raw)) or raw in times or folded in times
+
+    def _led_by(self, raw: list[str], i: int, name: str) -> bool:
+        """Whether one or two words of the grammar list `name` stand right before word i."""
+        leads = self._g[name]
+        if i == 0 or not leads:
+            return False
+        return raw[i - 1] in leads or (i >= 2 and f"{raw[i - 2]} {raw[i - 1]}" in leads)
+
+    def _gestation(self, raw: list[str], i: int, value: float, unit: str) -> bool:
+        """Whether a number of weeks (4 to 42) or months (up to 9) at word i may be how far
+        a pregnancy has gone ("30 weeks", "de 20 semanas"): not after a word that makes it
+        the cramps' ("for 5 weeks")."""
+        if unit in self._week_units:
+            weeks = value
+        elif unit in self._month_units:
+            weeks = value * 4.3
+        else:
+            return False
+        if not 4 <= weeks <= 42:
+            return False
+        spans = self._g["span_leads"]
+        return spans.isdisjoint(raw[max(0, i - 2) : i])
 
     def _medicine_owns(self, words: list[str], i: int) -> bool:
         """Whether the period at word i is how long a medicine has been taken: a medicine
@@ -848,7 +878,13 @@ class WarningDetector:
                 ):
                     found.add(LONG_DURATION)
             elif unit in self._period_units and value >= 1 and after not in self._g["not_a_span"]:
-                if not self._medicine_owns(words, i):  # "on the same statin for years"
+                if self._led_by(raw, i, "ages"):  # "mi hijo de 8 años": how old, not how long
+                    continue
+                if self._medicine_owns(words, i):  # "on the same statin for years"
+                    pass
+                elif self._gestation(raw, i, value, unit):
+                    found.add(_GESTATION)  # a period, unless the message says "pregnant"
+                else:
                     found.add(LONG_PERIOD)
                 weeks = value * (4.3 if unit in self._month_units else 1)
                 if unit in self._week_units | self._month_units and weeks <= RECENT_WEEKS:

@@ -54,3 +54,28 @@ def test_two_clock_hours_far_apart_are_a_long_cramp(lang: str, text: str, long: 
 )
 def test_a_medicine_takes_only_its_own_years(lang: str, text: str, frequent: bool) -> None:
     assert ("frequent" in signs(lang, text)) is frequent, text
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "frequent"),
+    [
+        # How old someone is, or how far a pregnancy has gone, is not how long cramps last.
+        ("es", "mi hijo de 8 años tiene calambres, es normal?", False),
+        ("es", "tengo 70 años y a veces calambres", False),
+        ("es", "embarazada de 20 semanas y me dio un calambre", False),
+        ("es", "calambres durante 5 semanas", True),
+        ("ru", "у дочки 9 лет сводит ножки иногда", False),
+        ("ru", "судороги 3 недели", True),
+        ("en", "30 weeks pregnant and a calf cramp last night", False),
+        ("en", "pregnant 20 weeks, is it safe to stretch when I get a leg cramp", False),
+        ("en", "pregnant, cramps for 5 weeks", True),  # the cramps' weeks
+        ("zh", "怀孕30周 晚上小腿抽筋", False),
+    ],
+)
+def test_ages_and_pregnancy_weeks_are_not_periods(lang: str, text: str, frequent: bool) -> None:
+    assert ("frequent" in signs(lang, text)) is frequent, text
+
+
+def test_pregnancy_and_a_sign_stays_a_sign() -> None:
+    assert "clot_leg" in signs("es", "embarazada de 20 semanas, la pantorrilla hinchada y roja")
+    assert "clot_leg" in signs("en", "30 weeks pregnant and my calf is swollen and red")
