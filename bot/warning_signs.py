@@ -27,6 +27,7 @@ LONG_PERIOD = "long_period"
 MANY_TIMES = "many_times"
 RECENT_SPAN = "recent_span"  # weeks, not years: "been on it 3 weeks"
 RECENT_WEEKS = 12
+_GESTATION = "_gestation"  # weeks that may be a pregnancy's: a long period unless pregnant
 # Concepts an activity before them takes over ("danced all night", "I run every day").
 HOW_LONG_OR_OFTEN = frozenset({LONG_DURATION, "lasting", "frequent", LONG_PERIOD, MANY_TIMES})
 # A clock time after "since": "since 4am", "since 6:40".
@@ -36,7 +37,6 @@ FULL_CHARS = 1000
 _STRIP = ".,;:!?()[]\"“”‘’'*-–—…/\\<>😀😭😫😣🙏，。！？；：、"
 _CRAMPISH = frozenset({"cramp", "pain"})
 _LOOK_BACK = 3  # words an activity may stand before its duration ("sat cross legged for")
-_HOW_OFTEN = frozenset({"frequent", "long_period", "many_times"})
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(am|pm)?$")
 
 
@@ -93,6 +93,14 @@ GRAMMAR_WORDS = {
     "of": "'of' after a duration: '2 hours of football'",
     "long": "'long' after a unit: 'an hour long walk'",
     "hour_marks": "after a bare number, make it a clock hour (minutes may follow): '3点20'",
+    "ages": "one or two words before a number that make it an age: 'mi hijo de 8 años'",
+    "span_leads": "before a number of weeks, keep it the cramps' beside a pregnancy: 'for'",
+    "hour_leads": "one or two words before a bare hour that make it a clock time: 'a las 3'",
+    "clock_after": "if listed, a led hour is a clock time only before one of these: 'в 3 ночи'",
+    "minutes_past": "between a clock hour and its minutes: 'las 3 y 20', 'las 3 y media'",
+    "minutes_to": "between a clock hour and the minutes before it: 'las 4 menos cuarto'",
+    "half": "half an hour after 'minutes_past' or 'minutes_to': 'las 3 y media'",
+    "quarter": "a quarter of an hour after 'minutes_past' or 'minutes_to': 'las 3 y cuarto'",
 }
 
 
@@ -524,15 +532,13 @@ class WarningDetector:
         """The concepts the message mentions and does not deny."""
         present: set[str] = set()
         gap = self.spec.phrase_gap
-        times: list[int] = []
+        times: list[tuple[int, bool]] = []
         cache = self._word_cache
         for clause in self._clauses(text):
             # Most words were read before: the cache is looked up here, without two calls.
             words = [cache[w] if w in cache else self._word(w) for w in clause]
             times += self._clock_times(clause)
-            on_medicine = not self._medicines.isdisjoint(words)
-            # "on the same statin for years": how long the medicine, not how often the cramps.
-            present |= self._quantities(words, clause) - (_HOW_OFTEN if on_medicine else set())
+            present |= self._quantities(words, clause)
             negated_from = -1  # words from this index on are under a negation
             clause_found: list[tuple[int, str]] = []
             denied_at: list[int] = []
@@ -601,10 +607,32 @@ class WarningDetector:
                 window = self.spec.window
                 if concept in self.spec.context or not any(0 < d - j <= window for d in denied_at):
                     present.add(concept)
+        # Weeks beside "pregnant" are the pregnancy's ("30 weeks pregnant, cramps at night").
+        if _GESTATION in present:
+            present.discard(_GESTATION)
+            if "pregnancy" not in present:
+                present.add(LONG_PERIOD)
         # Two clock times: "it cramped at 2am and it's 2:35".
-        if len(times) >= 2 and self.spec.long_minutes < (times[-1] - times[0]) % 1440 <= 720:
+        if len(times) >= 2 and self._far_apart(times[0], times[-1]):
             present.add(LONG_DURATION)
         return present
+
+    def _led_clock_span(self, folded: str) -> bool:
+        """Two clock times far apart in the text as written, before `[rewrites]` (which may
+        read "в 3 ночи" as "посреди ночи"): only in languages with hour leads."""
+        if not self._g["hour_leads"]:
+            return False
+        times = [t for clause in self._clauses(folded) for t in self._clock_times(clause)]
+        return len(times) >= 2 and self._far_apart(times[0], times[-1])
+
+    def _far_apart(self, first: tuple[int, bool], last: tuple[int, bool]) -> bool:
+        """Whether two clock times are more than the duration limit apart: the later one up
+        to 12 hours after the first; where either may be in the other half of the day ("a las
+        11 ... son las 2", "at 3 ... 3:40"), the nearer way round a 12-hour dial."""
+        if first[1] or last[1]:
+            gap = (last[0] - first[0]) % 720
+            return self.spec.long_minutes < min(gap, 720 - gap)
+        return self.spec.long_minutes < (last[0] - first[0]) % 1440 <= 720
 
     def _phrases_at(self, words: list[str], i: int, allowed: int) -> list[str]:
         """The concepts of the phrases that start at word i, in order, with at most `allowed`
@@ -644,13 +672,20 @@ class WarningDetector:
             j += 1
         return value, j, None
 
-    def _clock_times(self, clause: list[str]) -> list[int]:
-        """Minutes after midnight of each clock time in the clause: "2am", "6:40", and a bare
-        hour before one of the language's hour marks ("11点", "11点25": 11:25)."""
+    def _clock_times(self, clause: list[str]) -> list[tuple[int, bool]]:
+        """Each clock time in the clause, as minutes after midnight and whether it may be
+        either half of the day (no am/pm, an hour up to 12): "2am", "6:40", a bare hour before
+        one of the language's hour marks ("11点", "11点25": 11:25), and a bare hour (digits or
+        a number word) after one of its hour leads ("a las 3", "son las 3 y media", "в 3 ночи",
+        "сейчас 4")."""
         times = []
         marks = self._g["hour_marks"]
         for i, word in enumerate(clause):
-            if not word[:1].isdigit():  # a clock time starts with a digit
+            led = self._led_hour(clause, i)
+            if led is not None:
+                times.append(led)
+                continue
+            if not word[:1].isdigit():  # any other clock time starts with a digit
                 continue
             time = _clock(word)
             marked = i + 1 < len(clause) and clause[i + 1] in marks
@@ -659,17 +694,79 @@ class WarningDetector:
                 minute = int(after) if after.isdigit() and int(after) <= 59 else 0
                 time = int(word) * 60 + minute
             if time is not None:
-                times.append(time)
+                pm_or_am = word[-2:] in ("am", "pm")
+                times.append((time, not pm_or_am and time < 13 * 60))
         return times
+
+    def _led_hour(self, clause: list[str], i: int) -> tuple[int, bool] | None:
+        """The clock time of a bare hour at word i that one of the language's hour leads
+        stands before ("a las 3", "son las tres y cuarto", "в 3 ночи"), else None."""
+        leads = self._g["hour_leads"]
+        if not leads or i == 0:
+            return None
+        before = clause[i - 1]
+        if before not in leads and (i < 2 or f"{clause[i - 2]} {before}" not in leads):
+            return None
+        word = clause[i]
+        hour = float(word) if word.isdecimal() else self._numbers.get(word)
+        if hour is None or hour != int(hour) or not 0 <= hour <= 23:
+            return None
+        after = clause[i + 1] if i + 1 < len(clause) else ""
+        if self._g["clock_after"] and after and after not in self._g["clock_after"]:
+            return None  # "в 3 раза", "в 2 местах": not an hour
+        minutes = 0.0
+        if after in self._g["minutes_past"] | self._g["minutes_to"] and i + 2 < len(clause):
+            said = clause[i + 2]
+            if said in self._g["half"]:
+                minutes = 30
+            elif said in self._g["quarter"]:
+                minutes = 15
+            elif said.isdecimal() or said in self._numbers:
+                value = float(said) if said.isdecimal() else self._numbers[said]
+                minutes = value if 1 <= value <= 59 else 0
+            if after in self._g["minutes_to"]:
+                minutes = -minutes
+        time = (int(hour) * 60 + int(minutes)) % 1440
+        return time, hour <= 12
 
     def _since_time(self, raw: str, folded: str) -> bool:
         """A time after "since": a clock time or a time of day ("4am", "lunch")."""
         times = self._g["since_times"]
         return bool(_SINCE_CLOCK.match(raw)) or raw in times or folded in times
 
-    @staticmethod
-    def _mentions_medicine(present: set[str]) -> bool:
-        return "medicine" in present or "statin" in present
+    def _led_by(self, raw: list[str], i: int, name: str) -> bool:
+        """Whether one or two words of the grammar list `name` stand right before word i."""
+        leads = self._g[name]
+        if i == 0 or not leads:
+            return False
+        return raw[i - 1] in leads or (i >= 2 and f"{raw[i - 2]} {raw[i - 1]}" in leads)
+
+    def _gestation(self, raw: list[str], i: int, value: float, unit: str) -> bool:
+        """Whether a number of weeks (4 to 42) or months (up to 9) at word i may be how far
+        a pregnancy has gone ("30 weeks", "de 20 semanas"): not after a word that makes it
+        the cramps' ("for 5 weeks")."""
+        if unit in self._week_units:
+            weeks = value
+        elif unit in self._month_units:
+            weeks = value * 4.3
+        else:
+            return False
+        if not 4 <= weeks <= 42:
+            return False
+        spans = self._g["span_leads"]
+        return spans.isdisjoint(raw[max(0, i - 2) : i])
+
+    def _medicine_owns(self, words: list[str], i: int) -> bool:
+        """Whether the period at word i is how long a medicine has been taken: a medicine
+        word stands before it in the clause with no cramp word between ("on the same statin
+        for 10 years", "tomo pastillas para la tensión desde hace 5 años"); a period after the
+        cramps ("cramps for 3 months, I take statins") stays the cramps'."""
+        for word in reversed(words[:i]):
+            if word in self._medicines:
+                return True
+            if not _CRAMPISH.isdisjoint(self._words.get(word, ())):
+                return False
+        return False
 
     def _describes_leg(self, words: list[str], raw: list[str], i: int) -> bool:
         """A colour word about the leg: after "is", "gone", "turned"..., before a body part, or
@@ -782,11 +879,22 @@ class WarningDetector:
                 ):
                     found.add(LONG_DURATION)
             elif unit in self._period_units and value >= 1 and after not in self._g["not_a_span"]:
-                found.add(LONG_PERIOD)
+                if self._led_by(raw, i, "ages"):  # "mi hijo de 8 años": how old, not how long
+                    continue
+                if self._medicine_owns(words, i):  # "on the same statin for years"
+                    pass
+                elif self._gestation(raw, i, value, unit):
+                    found.add(_GESTATION)  # a period, unless the message says "pregnant"
+                else:
+                    found.add(LONG_PERIOD)
                 weeks = value * (4.3 if unit in self._month_units else 1)
                 if unit in self._week_units | self._month_units and weeks <= RECENT_WEEKS:
                     found.add(RECENT_SPAN)  # "on Lipitor 3 weeks": a medicine started lately
-            elif unit in self._count_units and value >= spec.many_times:
+            elif (
+                unit in self._count_units
+                and value >= spec.many_times
+                and not self._medicine_owns(words, i)  # "3 pills a day"
+            ):
                 found.add(MANY_TIMES)
         return found
 
@@ -795,11 +903,11 @@ class WarningDetector:
         FULL_CHARS characters are read in full; in the rest of a long message each word still
         counts, without phrases or negation (over-warning is the safe side)."""
         full = FULL_CHARS // 3 if self._analyzer.unspaced else FULL_CHARS  # a character ~ a word
-        lowered = self._analyzer.fold(text[:full])
-        lowered = self._rewritten(lowered)  # "can not" -> "cannot", whole words only
+        folded = self._analyzer.fold(text[:full])
+        lowered = self._rewritten(folded)  # "can not" -> "cannot", whole words only
         present = self.concepts(lowered)
-        if self._mentions_medicine(present):  # "I take it many years": the medicine's years
-            present.discard(LONG_PERIOD)
+        if LONG_DURATION not in present and self._led_clock_span(folded):
+            present.add(LONG_DURATION)
         if len(text) > full:
             rest = self._analyzer.fold(text[full:]).split()
             if self._analyzer.unspaced:
