@@ -181,6 +181,7 @@ def literal_keys(tree: ast.AST) -> set[str]:
     return keys
 
 
+@pytest.mark.slow  # parses every module of the bot package
 def test_every_key_the_code_names_is_declared_by_that_module() -> None:
     schema = text_schema.declarations()
     declared_by: dict[str, set[str]] = {}
