@@ -31,7 +31,7 @@ test: $(STAMP)
 test-nocov: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist worksteal
 
-# The inner loop: unit and integration tests, no Bot API server, no bot process (about 30 s).
+# The inner loop: unit and integration tests, no Bot API server, no bot process (about 20 s).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not e2e and not slow" -p no:xdist
 

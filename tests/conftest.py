@@ -49,6 +49,22 @@ def pytest_configure(config: pytest.Config) -> None:
         subprocess.run([sys.executable, "-m", "tests.warm_cache"], capture_output=True, check=False)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """pytest-cov 7.1 in an xdist worker: the worker's command line has `-n`, so at start-up
+    the plugin starts a master's Coverage there too, which its worker Coverage then stacks on
+    at this hook. Each `no_cover` pause of the worker's resumes that first one, so a
+    `no_cover` test still ran traced (routing the English examples: 10 s instead of 3 s), its
+    data saved nowhere. Stopped here, before the worker's starts: nothing measured changes."""
+    if not hasattr(session.config, "workerinput"):
+        return
+    plugin = session.config.pluginmanager.getplugin("_cov")
+    controller: Any = getattr(plugin, "cov_controller", None)
+    measuring = getattr(controller, "cov", None)
+    if type(controller).__name__ == "DistMaster" and measuring is not None:
+        measuring.stop()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def zone_index() -> None:
     """The time-zone index takes a couple of seconds to build: once per test session, up

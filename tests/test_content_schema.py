@@ -4,15 +4,18 @@ against every language folder, and `bot check` failing on each kind of mismatch.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bot import text_schema
+from bot import services, text_schema
 from bot.config import PROJECT_ROOT
 from bot.content import load_content
+from bot.services import Locale
+from tests.conftest import shared_locales
 
 CONTENT = PROJECT_ROOT / "content"
 LANGUAGES = sorted(p.name for p in CONTENT.iterdir() if (p / "system.toml").is_file())
@@ -99,11 +102,23 @@ def test_a_parser_idea_is_checked_too(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.slow  # loads a copy of the content, every language
+@pytest.mark.slow  # reads a copy of the content, every language
 def test_bot_check_fails_on_a_schema_problem(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import bot.__main__ as cli
+
+    # The copy's texts with the routers already built: building four languages' routers
+    # again (13 s of the suite's CPU under the tracer) is not what the check is about, and
+    # tests/test_build_cache.py compares a fresh build with its copy.
+    def read_with_built_routers(root: Path, default: str, cache: Path | None) -> dict[str, Locale]:
+        built = shared_locales(PROJECT_ROOT / "content", default)
+        return {
+            lang: dataclasses.replace(locale, content=load_content(root, lang))
+            for lang, locale in built.items()
+        }
+
+    monkeypatch.setattr(services, "load_locales", read_with_built_routers)
 
     root = edited_copy(tmp_path, "system.toml", lambda s: s.replace("Hi {name}!", "Hi {nme}!"))
     # The same slip in every language folder (else the folders' parity check speaks first).
@@ -166,6 +181,7 @@ def literal_keys(tree: ast.AST) -> set[str]:
     return keys
 
 
+@pytest.mark.slow  # parses every module of the bot package
 def test_every_key_the_code_names_is_declared_by_that_module() -> None:
     schema = text_schema.declarations()
     declared_by: dict[str, set[str]] = {}

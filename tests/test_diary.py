@@ -395,6 +395,7 @@ def test_chinese_text_gets_a_font_that_has_its_glyphs() -> None:
     assert any(ord("腿") in glyphs_of(f) for f in choice.families[1:])
 
 
+@pytest.mark.slow  # matplotlib's font manager reads every installed font
 def test_cyrillic_needs_no_other_font() -> None:
     _, _, _, texts = language_month("ru", "аторвастатин, 20 мг")
     assert any("икр" in t for t in texts)

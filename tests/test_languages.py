@@ -197,6 +197,7 @@ def _route_cli(*args: str) -> list[str]:
     return result.stdout.splitlines()
 
 
+@pytest.mark.slow  # a bot process per call
 def test_route_cli_with_and_without_lang() -> None:
     [swollen] = _route_cli("--lang", "zh", "腿肿了而且发红")
     assert swollen.split("\t")[0] == "safety"

@@ -45,6 +45,7 @@ HYPOTHESIS = settings(
 # --- pure modules never raise on any input ---------------------------------------------
 
 
+@pytest.mark.slow  # hundreds of generated inputs: seconds of CPU
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=5000))
 def test_router_takes_any_text(text: str) -> None:
@@ -53,6 +54,7 @@ def test_router_takes_any_text(text: str) -> None:
     assert 0 <= route.score <= 100
 
 
+@pytest.mark.slow  # hundreds of generated inputs: seconds of CPU
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=200), st.binary(max_size=100).map(lambda b: b.hex())))
 def test_callback_decoder_takes_anything(data: str) -> None:
@@ -61,6 +63,7 @@ def test_callback_decoder_takes_anything(data: str) -> None:
         assert parsed.encode() == data
 
 
+@pytest.mark.slow  # hundreds of generated inputs: seconds of CPU
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=60))
 def test_time_and_zone_parsers_take_anything(text: str) -> None:
@@ -362,6 +365,7 @@ huge_ids = st.one_of(
 )
 
 
+@pytest.mark.slow  # hundreds of generated inputs: seconds of CPU
 @settings(max_examples=300, deadline=None)
 @given(action=st.sampled_from(["p", "u", "e", "d", "done", "snz", "stop", "pg"]), number=huge_ids)
 def test_callback_ids_never_overflow(action: str, number: str) -> None:

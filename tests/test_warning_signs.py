@@ -302,3 +302,26 @@ def test_router_returns_the_tier_and_sign(router: Router) -> None:
     route = router.route("my calf is swollen and hot")
     assert (route.intent, route.tier, route.red_flag) == ("safety", "today", "clot_leg")
     assert router.route("cramp in the pool").tier is None
+
+
+# Readings that only the build's learning from the examples reached under the coverage tracer
+# (the fresh build in test_build_cache.py runs untraced): each in a message of its own here.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("im on minute 25 of this cramp pls help", "long_cramp"),  # "minute N": how far in
+        ("cramp lasting more than ten minutes is that normal", "long_cramp"),  # more than 10
+        ("cramps coming in clusters, three or four a night", "frequent"),  # "three or four"
+        ("cramps nightley", "frequent"),  # a typo of a word read only as written ("nightly")
+    ],
+)
+def test_quantities_and_typos_the_examples_hold(
+    detector: WarningDetector, text: str, sign: str
+) -> None:
+    assert [w.sign for w in detector.detect(text)] == [sign]
+
+
+def test_ten_minutes_is_not_yet_long_and_small_talk_is_no_sign(detector: WarningDetector) -> None:
+    assert detector.detect("cramp lasting ten minutes") == ()
+    assert detector.detect("im on minute 3 of this cramp") == ()
+    assert detector.detect("sweet as, cheers") == ()
