@@ -1,7 +1,6 @@
 """Kinds of warning-sign misses the keyword lists cannot fix, read by the detector's code in
 each language where they apply: clock hours without minutes, ages and pregnancy weeks beside
-a number, a medicine's own years, negation across a space in Chinese. Messages written here,
-not taken from the evaluation set."""
+a number, a medicine's own years. Messages written here, not taken from the evaluation set."""
 
 from __future__ import annotations
 
