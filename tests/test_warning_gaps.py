@@ -34,6 +34,8 @@ def signs(lang: str, text: str) -> set[str]:
         ("ru", "в 3 раза чаще стало сводить, в 2 ночи опять", False),  # three times, not 3am
         ("en", "my calf cramped at 2am and it's 2:35", True),  # as before
         ("en", "it started at 10:03, it's 10:05 and it's gone", False),
+        ("en", "calf cramped at 6, its now 6:12 and still tight", True),  # a bare hour after "at"
+        ("en", "woke at 3 with a cramp, gone by 3:05", False),
     ],
 )
 def test_two_clock_hours_far_apart_are_a_long_cramp(lang: str, text: str, long: bool) -> None:
