@@ -459,10 +459,11 @@ class Router:
     def _best_phrases(self, sorted_query: str, evidence: Mapping[str, float]) -> dict[str, float]:
         """Per intent the message's words point to, its best phrase's fuzz.ratio with the
         message (sorted words), if at least MIN_SCORE. ratio is at most 200 * shorter / (sum
-        of both lengths), so only phrases of a length within four times the message's (a
+        of both lengths), so only phrases of a length within `reach` times the message's (a
         character of slack either way) can reach it: the others are not scored."""
         size = len(sorted_query)
-        shortest, longest = (size - 1) / 4, 4 * size + 1
+        reach = 200 / MIN_SCORE - 1  # how many times longer the other side may be: 4 at 40
+        shortest, longest = (size - 1) / reach, reach * size + 1
         best: dict[str, float] = {}
         for intent in evidence:
             lengths = self._lengths[intent]

@@ -701,11 +701,7 @@ class WarningDetector:
     def _led_hour(self, clause: list[str], i: int) -> tuple[int, bool] | None:
         """The clock time of a bare hour at word i that one of the language's hour leads
         stands before ("a las 3", "son las tres y cuarto", "в 3 ночи"), else None."""
-        leads = self._g["hour_leads"]
-        if not leads or i == 0:
-            return None
-        before = clause[i - 1]
-        if before not in leads and (i < 2 or f"{clause[i - 2]} {before}" not in leads):
+        if not self._led_by(clause, i, "hour_leads"):
             return None
         word = clause[i]
         hour = float(word) if word.isdecimal() else self._numbers.get(word)
@@ -906,7 +902,9 @@ class WarningDetector:
         folded = self._analyzer.fold(text[:full])
         lowered = self._rewritten(folded)  # "can not" -> "cannot", whole words only
         present = self.concepts(lowered)
-        if LONG_DURATION not in present and self._led_clock_span(folded):
+        # The rewrites may hide a clock hour ("в 3 ночи"): where they changed the text, its
+        # clock times are read again as written.
+        if LONG_DURATION not in present and lowered != folded and self._led_clock_span(folded):
             present.add(LONG_DURATION)
         if len(text) > full:
             rest = self._analyzer.fold(text[full:]).split()
